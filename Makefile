@@ -1,0 +1,38 @@
+# The README's commands. Every target sets the machine up first if needed.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.tfxlearn-setup
+PYTEST_ARGS ?=
+
+.PHONY: setup demo test bench lint format clean
+
+setup: $(STAMP)
+
+$(STAMP): scripts/setup.sh requirements.txt setup.cfg
+	VENV=$(VENV) bash scripts/setup.sh
+	@touch $(STAMP)
+
+# Rotation pretraining on Fashion-MNIST, evaluation against both baselines, export.
+demo: setup
+	$(PY) -m tfxlearn.cli run rotation_fashion_mnist
+
+test: setup
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+# Quality (the full-budget demo table) and speed; results go to benchmarks/results
+# and are rendered into README.md. Not part of CI.
+bench: setup
+	$(PY) benchmarks/speed.py
+	$(PY) benchmarks/quality.py
+	$(PY) benchmarks/render_readme.py
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: setup
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf runs .pytest_cache .ruff_cache

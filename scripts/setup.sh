@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs what tfxlearn needs on a bare Debian machine: the Debian packages
+# (Fashion-MNIST files, espeak-ng), a virtualenv with the pinned Python
+# dependencies, and tfxlearn itself in editable mode. Idempotent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV=${VENV:-.venv}
+PYTHON=${PYTHON:-python3}
+TF_SPEC=${TFXLEARN_TF:-tensorflow-cpu==2.21.0}
+
+need_apt=()
+[ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || need_apt+=(dataset-fashion-mnist)
+command -v espeak-ng >/dev/null 2>&1 || need_apt+=(espeak-ng)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+    echo "tfxlearn setup: missing Debian packages: ${need_apt[*]}" >&2
+    echo "  install them as root: apt-get update && apt-get install -y ${need_apt[*]}" >&2
+    exit 1
+  fi
+  echo "tfxlearn setup: apt-get install ${need_apt[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+if [ ! -x "$VENV/bin/python" ]; then
+  echo "tfxlearn setup: creating virtualenv $VENV"
+  "$PYTHON" -m venv "$VENV"
+fi
+echo "tfxlearn setup: pip install ($TF_SPEC + requirements.txt + -e .)"
+"$VENV/bin/python" -m pip install -q --upgrade pip
+"$VENV/bin/python" -m pip install -q "$TF_SPEC" -r requirements.txt
+"$VENV/bin/python" -m pip install -q --no-deps -e .
+"$VENV/bin/python" -c "import tensorflow as tf, keras, tensorflow_datasets as tfds; \
+print(f'tfxlearn setup: TensorFlow {tf.__version__}, Keras {keras.__version__}, TFDS {tfds.__version__}')"

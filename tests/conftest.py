@@ -1,0 +1,58 @@
+"""Test setup: two logical CPUs (so MirroredStrategy runs with 2 replicas without a
+GPU) and a private TFDS data directory for the session."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# A fresh TFDS directory per test session: the builders really prepare the data.
+_TFDS_DIR = tempfile.mkdtemp(prefix="tfxlearn-tfds-")
+os.environ["TFDS_DATA_DIR"] = _TFDS_DIR
+
+import pytest  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+_cpus = tf.config.list_physical_devices("CPU")
+tf.config.set_logical_device_configuration(
+    _cpus[0], [tf.config.LogicalDeviceConfiguration(), tf.config.LogicalDeviceConfiguration()]
+)
+
+import keras  # noqa: E402
+
+import tfxlearn  # noqa: E402,F401
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.fixture(scope="session")
+def tfds_dir() -> str:
+    """The session's TFDS data directory (also exported as $TFDS_DATA_DIR)."""
+    return _TFDS_DIR
+
+
+@pytest.fixture(scope="session")
+def two_replica_strategy() -> tf.distribute.MirroredStrategy:
+    cpus = [d.name for d in tf.config.list_logical_devices("CPU")]
+    assert len(cpus) == 2, cpus
+    return tf.distribute.MirroredStrategy(cpus)
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    keras.utils.set_random_seed(0)
+    yield
+
+
+@pytest.fixture
+def subprocess_env() -> dict:
+    """Environment for child Python processes: same TFDS dir, quiet TF, repo importable."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([REPO, env.get("PYTHONPATH", "")])
+    env["TF_CPP_MIN_LOG_LEVEL"] = "2"
+    return env
+
+
+PYTHON = sys.executable

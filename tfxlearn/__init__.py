@@ -1,0 +1,14 @@
+"""tfxlearn: learning when labels are missing or partial, in TensorFlow / Keras 3."""
+
+__version__ = "0.1.0"
+
+try:
+    import tensorflow as _tf  # noqa: F401
+except ImportError as _e:  # pragma: no cover - depends on the environment
+    raise ImportError(
+        "tfxlearn needs TensorFlow, which it does not install by itself: "
+        "`pip install tfxlearn[cpu]` (tensorflow-cpu) or `pip install tfxlearn[gpu]`, "
+        "or run `make setup`."
+    ) from _e
+
+from tfxlearn import data, nets, paradigms, pretext, registry  # noqa: E402,F401

@@ -1,0 +1,79 @@
+"""Offline TFDS datasets and the small helpers every pipeline uses.
+
+Importing this package registers tfxlearn's TFDS builders (`fashion_mnist`
+from the Debian files, `digits` from scikit-learn), so plain
+`tfds.load("fashion_mnist")` works offline after `import tfxlearn`.
+"""
+
+from __future__ import annotations
+
+import tensorflow as tf
+import tensorflow_datasets as tfds
+
+from tfxlearn.data import digits, fashion_mnist  # noqa: F401  (registers the builders)
+from tfxlearn.registry import DATASETS
+
+
+def load(
+    name: str,
+    split: str,
+    *,
+    data_dir: str | None = None,
+    shuffle_files: bool = False,
+) -> tf.data.Dataset:
+    """`tfds.load(name, split=split)` with an error that lists the known names.
+
+    Any TFDS name works (with internet for the ones tfxlearn does not serve
+    offline); an unknown name raises a `ValueError` listing tfxlearn's offline
+    datasets.
+    """
+    try:
+        builder = tfds.builder(name, data_dir=data_dir)
+    except tfds.core.registered.DatasetNotFoundError:
+        raise ValueError(
+            f"unknown dataset {name!r}; offline datasets: {', '.join(DATASETS.names())} "
+            "(any other TFDS name needs internet)"
+        ) from None
+    builder.download_and_prepare()
+    return builder.as_dataset(split=split, shuffle_files=shuffle_files)
+
+
+def info(name: str, *, data_dir: str | None = None) -> tfds.core.DatasetInfo:
+    """The prepared dataset's `DatasetInfo` (prepares it if needed)."""
+    builder = tfds.builder(name, data_dir=data_dir)
+    builder.download_and_prepare()
+    return builder.info
+
+
+def to_float_images(images: tf.Tensor) -> tf.Tensor:
+    """uint8 images in [0, 255] -> float32 in [0, 1]; float images pass through as float32."""
+    if images.dtype == tf.uint8:
+        return tf.cast(images, tf.float32) / 255.0
+    return tf.cast(images, tf.float32)
+
+
+def image_label_pairs(
+    ds: tf.data.Dataset, image_key: str = "image", label_key: str = "label"
+) -> tf.data.Dataset:
+    """Maps TFDS dict elements to `(float_image, label)` tuples."""
+    return ds.map(
+        lambda ex: (to_float_images(ex[image_key]), ex[label_key]),
+        num_parallel_calls=tf.data.AUTOTUNE,
+    )
+
+
+def as_arrays(
+    ds: tf.data.Dataset, image_key: str = "image", label_key: str = "label"
+) -> tuple:
+    """Reads a whole (small) TFDS split into `(images_uint8, labels)` NumPy arrays."""
+    batches = list(ds.batch(4096).as_numpy_iterator())
+    if not batches:
+        raise ValueError("the dataset is empty")
+    import numpy as np
+
+    images = np.concatenate([b[image_key] for b in batches])
+    labels = np.concatenate([b[label_key] for b in batches])
+    return images, labels
+
+
+__all__ = ["load", "info", "to_float_images", "image_label_pairs", "as_arrays", "DATASETS"]

@@ -1,0 +1,92 @@
+"""Small convolutional encoders (the "same small conv encoder" of every benchmark)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import keras
+
+_NORMS = ("batch", "sync_batch", "group", "none")
+_POOLINGS = ("avg", "flatten")
+
+
+def _norm_layer(norm: str, name: str) -> keras.layers.Layer | None:
+    if norm == "batch":
+        return keras.layers.BatchNormalization(name=name)
+    if norm == "sync_batch":
+        # Statistics over the global batch under a tf.distribute strategy.
+        return keras.layers.BatchNormalization(synchronized=True, name=name)
+    if norm == "group":
+        # groups=-1 is instance normalization (the tensorflow-addons replacement).
+        return keras.layers.GroupNormalization(groups=-1, name=name)
+    return None
+
+
+def conv_encoder(
+    input_shape: Sequence[int] = (28, 28, 1),
+    widths: Sequence[int] = (32, 64, 128),
+    convs_per_block: int = 1,
+    norm: str = "batch",
+    pooling: str = "avg",
+    name: str = "encoder",
+) -> keras.Model:
+    """A VGG-style conv net: blocks of [3x3 conv -> norm -> ReLU] x n -> 2x2 max-pool.
+
+    Args:
+        input_shape: (height, width, channels) of the float images it takes.
+        widths: filters of each block; one 2x2 max-pool per block.
+        convs_per_block: 3x3 convolutions in each block.
+        norm: "batch", "sync_batch" (cross-replica statistics), "group"
+            (instance norm) or "none".
+        pooling: how the last feature map becomes the representation: "avg"
+            (global average pooling, size widths[-1]) or "flatten".
+        name: the Keras model name.
+
+    Returns:
+        A functional `keras.Model` mapping images to a feature vector.
+    """
+    input_shape = tuple(int(d) for d in input_shape)
+    if len(input_shape) != 3 or min(input_shape) < 1:
+        raise ValueError(f"input_shape must be (height, width, channels), got {input_shape}")
+    if not widths or min(widths) < 1:
+        raise ValueError(f"widths must be a non-empty list of positive ints, got {widths}")
+    if convs_per_block < 1:
+        raise ValueError(f"convs_per_block must be >= 1, got {convs_per_block}")
+    if norm not in _NORMS:
+        raise ValueError(f"norm must be one of {_NORMS}, got {norm!r}")
+    if pooling not in _POOLINGS:
+        raise ValueError(f"pooling must be one of {_POOLINGS}, got {pooling!r}")
+    if min(input_shape[:2]) < 2 ** len(widths):
+        raise ValueError(
+            f"input_shape {input_shape} is too small for {len(widths)} pooling blocks "
+            f"(needs at least {2 ** len(widths)} pixels per side)"
+        )
+
+    inputs = keras.Input(shape=input_shape, name="images")
+    x = inputs
+    for b, width in enumerate(widths):
+        for c in range(convs_per_block):
+            x = keras.layers.Conv2D(
+                int(width), 3, padding="same", use_bias=norm == "none", name=f"block{b}_conv{c}"
+            )(x)
+            layer = _norm_layer(norm, f"block{b}_norm{c}")
+            if layer is not None:
+                x = layer(x)
+            x = keras.layers.ReLU(name=f"block{b}_relu{c}")(x)
+        x = keras.layers.MaxPooling2D(2, name=f"block{b}_pool")(x)
+    if pooling == "avg":
+        x = keras.layers.GlobalAveragePooling2D(name="features")(x)
+    else:
+        x = keras.layers.Flatten(name="features")(x)
+    return keras.Model(inputs, x, name=name)
+
+
+def classifier_head(num_classes: int, hidden: int = 0, name: str = "head") -> keras.Model:
+    """A linear (or one-hidden-layer MLP) head producing `num_classes` logits."""
+    if num_classes < 2:
+        raise ValueError(f"num_classes must be >= 2, got {num_classes}")
+    layers = []
+    if hidden:
+        layers += [keras.layers.Dense(hidden, activation="relu", name=f"{name}_hidden")]
+    layers += [keras.layers.Dense(num_classes, name=f"{name}_logits")]
+    return keras.Sequential(layers, name=name)

@@ -1,0 +1,13 @@
+"""Paradigms: one Keras subclassed model per way of learning, found by name.
+
+    model = tfxlearn.paradigms.get("rotation")(encoder=tfxlearn.nets.conv_encoder())
+"""
+
+from tfxlearn.paradigms import self_supervised  # noqa: F401  (registers)
+from tfxlearn.paradigms.base import GeneratedLabelClassifier, Paradigm
+from tfxlearn.registry import PARADIGMS
+
+get = PARADIGMS.get
+names = PARADIGMS.names
+
+__all__ = ["Paradigm", "GeneratedLabelClassifier", "get", "names"]

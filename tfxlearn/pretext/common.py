@@ -1,0 +1,50 @@
+"""Helpers shared by the pretext ops: element unpacking, validation, per-batch seeds."""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+
+def images_of(element, image_key: str = "image") -> tf.Tensor:
+    """The images of a dataset element: a dict (TFDS), a tuple (images first) or a tensor."""
+    if isinstance(element, dict):
+        if image_key not in element:
+            raise ValueError(
+                f"dataset elements are dicts without the image key {image_key!r} "
+                f"(keys: {sorted(element)}); pass image_key="
+            )
+        return element[image_key]
+    if isinstance(element, (tuple, list)):
+        return element[0]
+    return element
+
+
+def image_spec_of(ds: tf.data.Dataset, image_key: str = "image") -> tf.TensorSpec:
+    return images_of(ds.element_spec, image_key)
+
+
+def require_image_batch(spec: tf.TensorSpec, op: str, argument: str = "ds") -> None:
+    """Raises a clear error unless `spec` describes a batch [batch, height, width, channels]."""
+    rank = spec.shape.rank
+    if rank == 3:
+        raise ValueError(
+            f"{op}: {argument} yields single images of shape {spec.shape}; pretext ops are "
+            "vectorized and expect batches [batch, height, width, channels] - call "
+            f"{argument}.batch(n) first"
+        )
+    if rank != 4:
+        raise ValueError(
+            f"{op}: {argument} must yield image batches of rank 4 [batch, height, width, "
+            f"channels], got shape {spec.shape}"
+        )
+    if not (spec.dtype.is_floating or spec.dtype.is_integer):
+        raise ValueError(f"{op}: images must be numeric, got dtype {spec.dtype.name}")
+
+
+def batch_seeds(ds: tf.data.Dataset, seed: int) -> tf.data.Dataset:
+    """Pairs each element with a stateless seed [seed, batch_index] (same seed -> same labels)."""
+    return ds.enumerate().map(
+        lambda i, element: (tf.stack([tf.constant(seed, tf.int64), i]), element),
+        num_parallel_calls=tf.data.AUTOTUNE,
+        deterministic=True,
+    )
