@@ -11,4 +11,4 @@ except ImportError as _e:  # pragma: no cover - depends on the environment
         "or run `make setup`."
     ) from _e
 
-from tfxlearn import data, nets, paradigms, pretext, registry  # noqa: E402,F401
+from tfxlearn import data, export, nets, paradigms, pretext, registry, training  # noqa: E402,F401

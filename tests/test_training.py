@@ -1,0 +1,143 @@
+import os
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import tfxlearn
+from tfxlearn.training import EpochOrder, NonFiniteLossError, train
+
+RESUME_SCRIPT = r"""
+import os, sys
+import numpy as np, keras, tensorflow as tf
+run_dir, out, kill_after = sys.argv[1], sys.argv[2], int(sys.argv[3])
+keras.utils.set_random_seed(0)
+tf.config.experimental.enable_op_determinism()
+import tfxlearn
+from tfxlearn.training import EpochOrder, train
+
+order = EpochOrder(seed=1)
+ds = tfxlearn.data.load("digits", "train").take(192)
+ds = tfxlearn.pretext.rotation(order.shuffle(ds, 192).batch(32))
+
+class Kill(keras.callbacks.Callback):
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch + 1 == kill_after:
+            os._exit(3)  # like a kill -9 right after the epoch's backup
+
+def build():
+    keras.utils.set_random_seed(0)  # after the data preparation, which may draw random numbers
+    encoder = tfxlearn.nets.conv_encoder((8, 8, 1), widths=(8, 16))
+    model = tfxlearn.paradigms.get("rotation")(encoder=encoder)
+    model.compile(optimizer=keras.optimizers.Adam(1e-2))
+    return model
+
+callbacks = [order] + ([Kill()] if kill_after else [])
+model, history = train(build, ds, epochs=3, run_dir=run_dir, callbacks=callbacks, verbose=0)
+print("epochs run:", len(history.history["loss"]))
+np.savez(out, *[v.numpy() for v in model.weights])
+"""
+
+
+def _run(script, args, env):
+    return subprocess.run([sys.executable, script, *map(str, args)], env=env,
+                          capture_output=True, text=True, timeout=600)
+
+
+@pytest.mark.slow
+def test_killed_run_resumes_to_the_same_weights(tmp_path, subprocess_env):
+    script = tmp_path / "resume.py"
+    script.write_text(RESUME_SCRIPT)
+    killed = _run(script, [tmp_path / "a", tmp_path / "a.npz", 1], subprocess_env)
+    assert killed.returncode == 3, killed.stderr[-3000:]
+    assert os.path.isdir(tmp_path / "a" / "backup" / "state")
+    resumed = _run(script, [tmp_path / "a", tmp_path / "a.npz", 0], subprocess_env)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert "epochs run: 2" in resumed.stdout  # epoch 1 was not redone
+    assert not os.path.exists(tmp_path / "a" / "backup")  # removed once training completed
+    straight = _run(script, [tmp_path / "b", tmp_path / "b.npz", 0], subprocess_env)
+    assert straight.returncode == 0, straight.stderr[-3000:]
+    assert "epochs run: 3" in straight.stdout
+    a, b = np.load(tmp_path / "a.npz"), np.load(tmp_path / "b.npz")
+    assert len(a.files) == len(b.files) > 0
+    for key in a.files:
+        np.testing.assert_allclose(a[key], b[key], rtol=1e-5, atol=1e-6)
+
+
+def _build():
+    model = tfxlearn.paradigms.get("rotation")(
+        encoder=tfxlearn.nets.conv_encoder((8, 8, 1), widths=(4, 8))
+    )
+    model.compile(optimizer="adam")
+    return model
+
+
+def _digits_rotation(n=64, batch=16):
+    return tfxlearn.pretext.rotation(tfxlearn.data.load("digits", "train").take(n).batch(batch))
+
+
+def test_non_finite_loss_stops_with_step_and_keeps_last_good_state(tmp_path):
+    factor = tf.Variable(1.0)
+    poisoned = _digits_rotation().map(lambda x, y: (x * factor, y))
+
+    class PoisonSecondEpoch(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            factor.assign(np.nan if epoch == 1 else 1.0)
+
+    with pytest.raises(NonFiniteLossError, match=r"epoch 2, step 1;.*end of epoch 1"):
+        train(_build, poisoned, epochs=3, run_dir=str(tmp_path), verbose=0,
+              callbacks=[PoisonSecondEpoch()])
+    state = tmp_path / "backup" / "state"
+    assert '"epoch": 1' in (state / "training_metadata.json").read_text()
+    model = _build()
+    model(np.zeros((1, 8, 8, 1), np.float32))
+    model.load_weights(state / "latest.weights.h5")
+    assert all(np.isfinite(w.numpy()).all() for w in model.weights)
+
+
+def test_training_writes_tensorboard_and_history(tmp_path):
+    model, history = train(_build, _digits_rotation(), epochs=2, run_dir=str(tmp_path), verbose=0)
+    assert len(history.history["loss"]) == 2 and "accuracy" in history.history
+    assert os.listdir(tmp_path / "tensorboard")
+    assert (tmp_path / "history.csv").read_text().count("\n") == 3
+
+
+def test_empty_dataset_is_refused(tmp_path):
+    empty = _digits_rotation().take(0)
+    with pytest.raises(ValueError, match="empty"):
+        train(_build, empty, epochs=1, run_dir=str(tmp_path))
+    filtered = _digits_rotation().filter(lambda x, y: False)  # unknown cardinality
+    with pytest.raises(ValueError, match="empty"):
+        train(_build, filtered, epochs=1, run_dir=str(tmp_path))
+
+
+def test_batch_smaller_than_replica_count_is_refused(tmp_path, two_replica_strategy):
+    one = tf.data.Dataset.from_tensor_slices((np.zeros((1, 8, 8, 1), np.float32), [0])).batch(1)
+    with pytest.raises(ValueError, match=r"batch holds 1 example.*2 replicas"):
+        train(_build, one, epochs=1, run_dir=str(tmp_path), strategy=two_replica_strategy)
+
+
+def test_epoch_order_depends_only_on_seed_and_epoch():
+    def order_at(epoch, seed=3):
+        keeper = EpochOrder(seed=seed)
+        keeper.on_epoch_begin(epoch)
+        ds = keeper.shuffle(tf.data.Dataset.range(50), 50)
+        assert ds.cardinality() == 50
+        return list(ds.as_numpy_iterator())
+
+    assert order_at(2) == order_at(2)
+    assert order_at(1) != order_at(2)
+    assert sorted(order_at(1)) == list(range(50))
+    assert order_at(1, seed=4) != order_at(1)
+
+
+def test_model_built_inside_the_strategy_scope(tmp_path, two_replica_strategy):
+    model, _ = train(_build, _digits_rotation(), epochs=1, run_dir=str(tmp_path),
+                     strategy=two_replica_strategy, verbose=0)
+    assert model.distribute_strategy is two_replica_strategy
+    assert isinstance(model.trainable_variables[0].value, tf.distribute.DistributedValues) or (
+        keras.backend.backend() == "tensorflow"
+    )

@@ -1,0 +1,366 @@
+"""TF Serving SavedModel export (DESIGN.md section 8).
+
+A trained paradigm becomes a SavedModel that TF Serving (or plain TensorFlow, in
+a process that never imports `tfxlearn`) can load:
+
+    path = tfxlearn.export.export_saved_model(model, "saved_models")
+    # -> saved_models/<model_name>/<version>/
+
+Layout is TF Serving's: one numeric directory per version under
+`<export_root>/<model_name>/`, which is what `--model_base_path` points at. A
+version is first written into a hidden temporary directory next to it (TF
+Serving ignores non-numeric directories) and renamed into place, so a
+half-written version is never visible; an existing version is never replaced
+unless `overwrite=True`.
+
+The SavedModel has one `serving_default` signature: input `images` (float32
+`[batch, H, W, C]`, values in [0, 1]) and the outputs the paradigm names in
+`serving_outputs` (e.g. `embedding`, `logits`), computed in inference mode
+(BatchNormalization uses its moving statistics, dropout is off). Only standard
+TensorFlow ops are used; `standard_ops_only` checks that. A description of the
+signature and the versions it was made with is written to
+`assets.extra/tfxlearn.json` (TF Serving ignores `assets.extra`).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import re
+import secrets
+import shutil
+from collections.abc import Callable
+from typing import Any
+
+import keras
+import tensorflow as tf
+
+import tfxlearn
+
+SIGNATURE_KEY = "serving_default"
+"""Name of the exported signature (TF Serving's default)."""
+
+INPUT_NAME = "images"
+"""Name of the signature's single input."""
+
+METADATA_PATH = os.path.join("assets.extra", "tfxlearn.json")
+"""Where, inside a version directory, the export description is written."""
+
+_NAME_RE = re.compile(r"[A-Za-z0-9_.-]+")
+_VERSION_RE = re.compile(r"[0-9]+")
+
+
+def export_saved_model(
+    model: keras.Model,
+    export_root: str | os.PathLike = "saved_models",
+    model_name: str | None = None,
+    version: int | None = None,
+    overwrite: bool = False,
+) -> str:
+    """Exports a model as a TF Serving SavedModel version, atomically.
+
+    Args:
+        model: a built tfxlearn paradigm (a `tfxlearn.paradigms.Paradigm`, whose
+            `serving_outputs(images)` names the outputs), or a plain
+            `keras.Model` with one image input `[batch, H, W, C]` (outputs
+            `{"output": model(images)}`, or the model's own dict of outputs).
+        export_root: the directory holding one directory per model (TF
+            Serving's `--model_base_path` is `<export_root>/<model_name>`).
+        model_name: directory name of the model; defaults to `model.name`.
+            Must match `[A-Za-z0-9_.-]+`.
+        version: a non-negative integer version; defaults to 1 + the highest
+            existing numeric version (1 for the first export).
+        overwrite: replace `version` if it already exists. The new version is
+            renamed in before the old one is deleted.
+
+    Returns:
+        The path of the written version directory,
+        `<export_root>/<model_name>/<version>`.
+
+    Raises:
+        TypeError: `model` is neither a paradigm nor a one-image-input Keras model.
+        ValueError: `model_name` or `version` is invalid, or the model is not built.
+        FileExistsError: the version exists and `overwrite` is False.
+    """
+    image_shape, outputs_fn = _serving_parts(model)
+    model_name = model.name if model_name is None else model_name
+    if not isinstance(model_name, str) or not _NAME_RE.fullmatch(model_name):
+        raise ValueError(
+            f"model_name must match [A-Za-z0-9_.-]+ (it becomes a directory name), "
+            f"got {model_name!r}"
+        )
+    if model_name in (".", ".."):
+        raise ValueError(f"model_name cannot be {model_name!r}")
+
+    model_dir = os.path.join(os.fspath(export_root), model_name)
+    os.makedirs(model_dir, exist_ok=True)
+    existing = _numeric_versions(model_dir)
+    if version is None:
+        version = max(existing, default=0) + 1
+    elif isinstance(version, bool) or not isinstance(version, int) or version < 0:
+        raise ValueError(f"version must be a non-negative int, got {version!r}")
+    final_dir = os.path.join(model_dir, str(version))
+    # "001" and "1" are the same version for TF Serving.
+    old_dir = os.path.join(model_dir, existing[version]) if version in existing else None
+    if old_dir is not None and not overwrite:
+        raise FileExistsError(
+            f"{old_dir} already exists (version {version} of model {model_name!r}); "
+            "pass overwrite=True to replace it, or a new version"
+        )
+
+    _ensure_built(model, image_shape)
+    tmp_dir = os.path.join(model_dir, f".tmp-{version}-{os.getpid()}-{secrets.token_hex(4)}")
+    try:
+        os.mkdir(tmp_dir)
+        signature = _write_saved_model(model, tmp_dir, image_shape, outputs_fn)
+        _write_metadata(model, tmp_dir, model_name, version, signature)
+        _fsync_tree(tmp_dir)
+        if old_dir is None:
+            _rename_into_place(tmp_dir, final_dir)
+        else:
+            _swap_into_place(tmp_dir, old_dir, final_dir, model_dir, version)
+    except BaseException:
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+        raise
+    _fsync_dir(model_dir)
+    return final_dir
+
+
+def load_serving_fn(path: str | os.PathLike) -> Callable[..., dict[str, tf.Tensor]]:
+    """Loads the `serving_default` signature with plain `tf.saved_model.load`.
+
+    Args:
+        path: a version directory, or a model directory (then its highest
+            numeric version is loaded).
+
+    Returns:
+        The signature's concrete function: call it as `fn(images=batch)`; it
+        returns a dict of output tensors. The loaded SavedModel object is kept
+        alive as the function's `loaded_model` attribute.
+    """
+    path = os.fspath(path)
+    if not os.path.exists(os.path.join(path, "saved_model.pb")):
+        versions = _numeric_versions(path) if os.path.isdir(path) else {}
+        if not versions:
+            raise FileNotFoundError(
+                f"{path} holds no saved_model.pb and no numeric version directories"
+            )
+        path = os.path.join(path, versions[max(versions)])
+    loaded = tf.saved_model.load(path)
+    if SIGNATURE_KEY not in loaded.signatures:
+        raise KeyError(
+            f"{path} has no {SIGNATURE_KEY!r} signature; it has {sorted(loaded.signatures)}"
+        )
+    fn = loaded.signatures[SIGNATURE_KEY]
+    # The signature captures the loaded object's variables; keep it alive with it.
+    fn.loaded_model = loaded
+    return fn
+
+
+def standard_ops_only(path: str | os.PathLike) -> list[str]:
+    """Lists the ops of a SavedModel that are not registered TensorFlow ops.
+
+    Parses `saved_model.pb` and collects the op of every node, in the graphs and
+    in their function libraries; calls of library functions are not ops. Every
+    op is looked up in TensorFlow's op registry, the ops any TensorFlow runtime
+    (TF Serving included) knows without custom kernels.
+
+    Args:
+        path: a SavedModel (version) directory.
+
+    Returns:
+        The sorted names of the ops not found in the registry; empty when the
+        model uses only standard TensorFlow ops.
+    """
+    from tensorflow.core.protobuf import saved_model_pb2
+    from tensorflow.python.framework import op_def_registry
+
+    saved_model = saved_model_pb2.SavedModel()
+    with open(os.path.join(os.fspath(path), "saved_model.pb"), "rb") as f:
+        saved_model.ParseFromString(f.read())
+    ops: set[str] = set()
+    functions: set[str] = set()
+    for meta_graph in saved_model.meta_graphs:
+        graph = meta_graph.graph_def
+        ops.update(node.op for node in graph.node)
+        for function in graph.library.function:
+            functions.add(function.signature.name)
+            ops.update(node.op for node in function.node_def)
+    return sorted(op for op in ops - functions if op_def_registry.get(op) is None)
+
+
+def _serving_parts(
+    model: Any,
+) -> tuple[tuple, Callable[[tf.Tensor], dict[str, tf.Tensor]]]:
+    """Returns the per-example image shape and the inference-mode outputs function."""
+    if not isinstance(model, keras.Model):
+        raise TypeError(
+            f"export_saved_model takes a tfxlearn paradigm or a keras.Model, "
+            f"got {type(model).__name__}"
+        )
+    if callable(getattr(model, "serving_outputs", None)) and hasattr(model, "image_shape"):
+        return tuple(model.image_shape), model.serving_outputs
+
+    inputs = getattr(model, "inputs", None) if model.built else None
+    if not inputs or len(inputs) != 1 or len(inputs[0].shape) != 4:
+        found = "no known inputs" if not inputs else [tuple(x.shape) for x in inputs]
+        raise TypeError(
+            f"{type(model).__name__} is not a tfxlearn paradigm (no serving_outputs / "
+            "image_shape), so it must be a keras.Model with exactly one image input "
+            f"[batch, height, width, channels]; found {found}"
+        )
+
+    def outputs_fn(images: tf.Tensor) -> dict[str, tf.Tensor]:
+        outputs = model(images, training=False)
+        if isinstance(outputs, dict):
+            return dict(outputs)
+        if isinstance(outputs, (list, tuple)):
+            return {f"output_{i}": output for i, output in enumerate(outputs)}
+        return {"output": outputs}
+
+    return tuple(inputs[0].shape[1:]), outputs_fn
+
+
+def _ensure_built(model: keras.Model, image_shape: tuple) -> None:
+    """Builds an unbuilt model with one inference-mode call on a zero batch."""
+    if model.built:
+        return
+    if any(d is None for d in image_shape):
+        raise ValueError(
+            f"{type(model).__name__} is not built and its image shape {image_shape} is "
+            "not fully known; call it on a batch (or fit it) before exporting"
+        )
+    zeros = tf.zeros((1, *image_shape), tf.float32)
+    try:
+        model(zeros, training=False)
+    except Exception:  # e.g. a paradigm whose call() takes pairs, not images
+        model.serving_outputs(zeros)  # builds at least what serving uses
+
+
+def _write_saved_model(
+    model: keras.Model,
+    directory: str,
+    image_shape: tuple,
+    outputs_fn: Callable[[tf.Tensor], dict[str, tf.Tensor]],
+) -> dict[str, Any]:
+    """Writes the SavedModel into `directory`; returns the signature description."""
+    spec = tf.TensorSpec((None, *image_shape), tf.float32, name=INPUT_NAME)
+
+    def serve(images: tf.Tensor) -> dict[str, tf.Tensor]:
+        outputs = outputs_fn(images)
+        if not isinstance(outputs, dict) or not outputs:
+            raise TypeError(
+                f"{type(model).__name__}.serving_outputs must return a non-empty dict "
+                f"of named tensors, got {type(outputs).__name__}"
+            )
+        for key in outputs:
+            if not isinstance(key, str) or not _NAME_RE.fullmatch(key):
+                raise ValueError(f"serving output names must match [A-Za-z0-9_.-]+, got {key!r}")
+        return {key: tf.convert_to_tensor(value) for key, value in outputs.items()}
+
+    archive = keras.export.ExportArchive()
+    if model.built:
+        archive.track(model)  # also exposes `variables` on the reloaded object
+    endpoint = archive.add_endpoint(SIGNATURE_KEY, serve, input_signature=[spec])
+    archive.write_out(directory, verbose=False)
+
+    concrete = endpoint.get_concrete_function()
+    return {
+        "signature": SIGNATURE_KEY,
+        "inputs": {INPUT_NAME: _describe(spec)},
+        "outputs": {
+            key: _describe(value) for key, value in sorted(concrete.structured_outputs.items())
+        },
+    }
+
+
+def _describe(tensor: tf.Tensor | tf.TensorSpec) -> dict[str, Any]:
+    shape = tensor.shape
+    dims = None if shape.rank is None else [-1 if d is None else int(d) for d in shape]
+    return {"dtype": tensor.dtype.name, "shape": dims}
+
+
+def _write_metadata(
+    model: keras.Model, directory: str, model_name: str, version: int, signature: dict
+) -> None:
+    """Writes `assets.extra/tfxlearn.json`, the export's description for users."""
+    metadata = {
+        "model_name": model_name,
+        "version": version,
+        "model_class": f"{type(model).__module__}.{type(model).__qualname__}",
+        "registered_name": keras.saving.get_registered_name(type(model)),
+        **signature,
+        "input_range": [0.0, 1.0],
+        "tfxlearn_version": tfxlearn.__version__,
+        "tensorflow_version": tf.__version__,
+        "keras_version": keras.__version__,
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
+    path = os.path.join(directory, METADATA_PATH)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(metadata, f, indent=2, sort_keys=True)
+        f.write("\n")
+
+
+def _numeric_versions(model_dir: str) -> dict[int, str]:
+    """Maps each numeric version in `model_dir` to its directory name."""
+    versions = {}
+    for name in os.listdir(model_dir):
+        if _VERSION_RE.fullmatch(name) and os.path.isdir(os.path.join(model_dir, name)):
+            versions[int(name)] = name
+    return versions
+
+
+def _rename_into_place(tmp_dir: str, final_dir: str) -> None:
+    try:
+        # Fails (rather than replacing) if another export created it meanwhile,
+        # unless that directory is empty.
+        os.rename(tmp_dir, final_dir)
+    except OSError as e:
+        if os.path.exists(final_dir):
+            raise FileExistsError(
+                f"{final_dir} was created by someone else during the export; pass "
+                "overwrite=True to replace it, or a new version"
+            ) from e
+        raise
+
+
+def _swap_into_place(
+    tmp_dir: str, old_dir: str, final_dir: str, model_dir: str, version: int
+) -> None:
+    """Replaces `old_dir` by `tmp_dir` (as `final_dir`), then deletes the old one."""
+    trash = os.path.join(model_dir, f".old-{version}-{os.getpid()}-{secrets.token_hex(4)}")
+    os.rename(old_dir, trash)
+    try:
+        os.rename(tmp_dir, final_dir)
+    except BaseException:
+        os.rename(trash, old_dir)  # put the old version back
+        raise
+    shutil.rmtree(trash, ignore_errors=True)
+
+
+def _fsync_tree(directory: str) -> None:
+    """Flushes every file and directory under `directory` to disk before the rename."""
+    for root, _, files in os.walk(directory):
+        for name in files:
+            fd = os.open(os.path.join(root, name), os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        _fsync_dir(root)
+
+
+def _fsync_dir(directory: str) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:  # e.g. platforms that cannot open directories
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

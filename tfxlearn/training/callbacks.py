@@ -1,0 +1,143 @@
+"""Callbacks of the training driver: atomic backup/resume, NaN stop, epoch-keyed data order."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+
+import keras
+import tensorflow as tf
+
+
+class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
+    """`keras.callbacks.BackupAndRestore` whose backups are atomic.
+
+    Keras writes the weights and then the epoch counter in place, so a kill
+    while writing leaves a torn or inconsistent backup. Here each backup (weights
+    and training metadata together) is written to a fresh directory that is then
+    renamed into place as `<backup_dir>/state`; the previous state is kept as
+    `state.old` until the new one is in place, and restoring falls back to it.
+    The backup is deleted only when training completes all its epochs (not when
+    it stops early, e.g. on a non-finite loss), so the last good state survives.
+    """
+
+    STATE = "state"
+
+    def __init__(self, backup_dir: str, save_freq="epoch", skip_if=None):
+        """`skip_if`: optional callable; when it returns True no backup is written
+        (the driver uses it so a state reached through a non-finite loss never
+        replaces the last good one)."""
+        super().__init__(backup_dir, save_freq=save_freq, delete_checkpoint=True)
+        self._skip_if = skip_if
+        self._state = os.path.join(backup_dir, self.STATE)
+        self._old = self._state + ".old"
+        self.saved_epoch = 0  # epochs completed in the newest backup
+
+    def _load_model(self):
+        for path in (self._state, self._old):
+            meta = os.path.join(path, "training_metadata.json")
+            if os.path.isfile(meta):
+                if self.model.optimizer is not None and not self.model.optimizer.built:
+                    self.model.optimizer.build(self.model.trainable_variables)
+                self.model.load_weights(os.path.join(path, "latest.weights.h5"))
+                with open(meta) as f:
+                    epoch = int(json.load(f)["epoch"])
+                self.model._initial_epoch = epoch
+                self.saved_epoch = epoch
+                return
+
+    def _save_model(self):
+        if self._skip_if is not None and self._skip_if():
+            return
+        os.makedirs(self.backup_dir, exist_ok=True)
+        tmp = os.path.join(self.backup_dir, f".tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+        os.makedirs(tmp)
+        try:
+            self.model.save_weights(os.path.join(tmp, "latest.weights.h5"))
+            with open(os.path.join(tmp, "training_metadata.json"), "w") as f:
+                json.dump({"epoch": self._current_epoch, "batch": self._last_batch_seen}, f)
+                f.flush()
+                os.fsync(f.fileno())
+            if os.path.isdir(self._state):
+                if os.path.isdir(self._old):
+                    shutil.rmtree(self._old)
+                os.rename(self._state, self._old)
+            os.rename(tmp, self._state)
+            self.saved_epoch = self._current_epoch
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        shutil.rmtree(self._old, ignore_errors=True)
+
+    def on_train_end(self, logs=None):
+        params = self.params or {}
+        finished = self._current_epoch >= params.get("epochs", 0) and not self.model.stop_training
+        if finished and os.path.isdir(self.backup_dir):
+            shutil.rmtree(self.backup_dir)
+
+
+class NonFiniteLossError(FloatingPointError):
+    """Training produced a NaN or infinite loss."""
+
+
+class TerminateOnNonFinite(keras.callbacks.Callback):
+    """Stops training at the first non-finite loss and remembers where it happened."""
+
+    def __init__(self):
+        super().__init__()
+        self.epoch = 0
+        self.bad_step: tuple[int, int, float] | None = None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not tf.math.is_finite(float(loss)):
+            self.bad_step = (self.epoch, batch, float(loss))
+            self.model.stop_training = True
+
+
+class EpochOrder(keras.callbacks.Callback):
+    """Makes the shuffled order of each epoch a pure function of (seed, epoch).
+
+    `tf.data`'s reshuffling advances with every iteration of a dataset object,
+    so a run resumed at epoch 3 would see epoch 1's order again. `shuffle`
+    keys the order on an epoch counter that this callback sets at the start of
+    each epoch, so a resumed run reproduces an uninterrupted one exactly.
+    """
+
+    def __init__(self, seed: int = 0):
+        super().__init__()
+        self.seed = int(seed)
+        # Created outside any strategy scope: tf.data reads it on the host.
+        with tf.init_scope():
+            self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="data_epoch")
+
+    def shuffle(self, ds: tf.data.Dataset, buffer_size: int) -> tf.data.Dataset:
+        """Shuffles `ds` in windows of `buffer_size` with an order fixed by (seed, epoch).
+
+        Each window of `buffer_size` consecutive elements is permuted with a
+        stateless shuffle seeded by (seed, epoch, window index); with a
+        buffer at least as large as the dataset this is a full permutation.
+        """
+        if buffer_size < 1:
+            raise ValueError(f"buffer_size must be >= 1, got {buffer_size}")
+        cardinality = ds.cardinality()
+
+        def permute(index, window):
+            count = tf.shape(tf.nest.flatten(window)[0])[0]
+            seed = tf.stack([tf.constant(self.seed, tf.int64),
+                             self.epoch.read_value() * 1_000_003 + index])
+            order = tf.random.experimental.stateless_shuffle(tf.range(count), seed=seed)
+            return tf.nest.map_structure(lambda t: tf.gather(t, order), window)
+
+        out = ds.batch(buffer_size).enumerate().map(permute).unbatch()
+        if cardinality >= 0:
+            out = out.apply(tf.data.experimental.assert_cardinality(cardinality))
+        return out
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch.assign(epoch)

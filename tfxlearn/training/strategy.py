@@ -1,0 +1,34 @@
+"""Choosing the tf.distribute strategy."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import tensorflow as tf
+
+
+def visible_devices() -> list[str]:
+    """Logical GPUs if there are any, else every logical CPU."""
+    gpus = tf.config.list_logical_devices("GPU")
+    devices = gpus or tf.config.list_logical_devices("CPU")
+    return [d.name for d in devices]
+
+
+def default_strategy(devices: Sequence[str] | None = None) -> tf.distribute.MirroredStrategy:
+    """MirroredStrategy over the given devices, else over all visible ones.
+
+    On a CPU-only machine TensorFlow shows one CPU device (unless it was split
+    into logical devices, as the tests do), so this is a one-replica strategy
+    that runs the same code path as a multi-GPU one.
+    """
+    return tf.distribute.MirroredStrategy(list(devices or visible_devices()))
+
+
+def check_global_batch(batch_size: int, strategy: tf.distribute.Strategy) -> None:
+    """Every replica needs at least one example of each global batch."""
+    replicas = strategy.num_replicas_in_sync
+    if batch_size < replicas:
+        raise ValueError(
+            f"the global batch holds {batch_size} example(s) but the strategy has {replicas} "
+            f"replicas; every replica needs at least one: use a batch size >= {replicas}"
+        )
