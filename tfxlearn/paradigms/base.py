@@ -9,6 +9,8 @@ predict a label that the tf.data pipeline generated.
 
 from __future__ import annotations
 
+import copy
+
 import keras
 import tensorflow as tf
 
@@ -108,7 +110,7 @@ class GeneratedLabelClassifier(Paradigm):
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
+        config = copy.deepcopy(config)  # deserialization consumes the nested dicts
         for key in ("encoder", "head"):
             config[key] = keras.saving.deserialize_keras_object(config[key])
         return cls(**config)
