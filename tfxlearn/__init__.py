@@ -11,4 +11,15 @@ except ImportError as _e:  # pragma: no cover - depends on the environment
         "or run `make setup`."
     ) from _e
 
-from tfxlearn import data, export, nets, paradigms, pretext, registry, training  # noqa: E402,F401
+from tfxlearn import (  # noqa: E402,F401
+    data,
+    evaluation,
+    export,
+    nets,
+    paradigms,
+    pipeline,
+    pretext,
+    registry,
+    training,
+    viz,
+)

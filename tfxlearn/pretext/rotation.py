@@ -24,6 +24,7 @@ from tfxlearn.pretext.common import batch_seeds, image_spec_of, images_of, requi
 from tfxlearn.registry import PRETEXT_OPS
 
 NUM_ROTATIONS = 4
+LABEL_NAMES = ("0°", "90°", "180°", "270°")
 _MODES = ("all", "random")
 
 
@@ -148,3 +149,6 @@ def rotation(
     return batch_seeds(ds, seed).map(
         make_random, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True
     )
+
+
+rotation.label_names = LABEL_NAMES  # how plots name the generated labels

@@ -1,0 +1,74 @@
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tfxlearn import pipeline
+
+
+def _tiny_config(min_gain=-1.0):
+    config = pipeline.load_config("rotation_fashion_mnist", smoke=True)
+    config["name"] = "rotation_digits_test"
+    config["export"]["model_name"] = "rotation_digits_test"
+    config["dataset"].update(name="digits", max_train=256, max_test=200)
+    config["encoder"]["args"] = {"input_shape": [8, 8, 1], "widths": [8, 16]}
+    config["train"].update(epochs=2, batch_size=32, shuffle_buffer=256)
+    config["evaluation"].update(
+        protocols={"linear_probe": {}, "knn": {"k": 5}}, supervised_epochs=1,
+        blessing={"protocol": "linear_probe", "min_gain_over_random": min_gain},
+    )
+    return config
+
+
+def test_pipeline_runs_every_stage_and_writes_the_run_directory(tmp_path):
+    result = pipeline.run(_tiny_config(), run_dir=str(tmp_path / "run"),
+                          export_root=str(tmp_path / "saved_models"), verbose=0)
+    run_dir = tmp_path / "run"
+    config = json.loads((run_dir / "config.json").read_text())
+    assert config["dataset"]["name"] == "digits"
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert set(metrics["results"]) == {"random-init", "rotation", "all labels"}
+    for row in metrics["results"].values():
+        assert 0.0 <= row["linear_probe"]["accuracy"] <= 1.0 and "knn" in row
+    assert len(metrics["history"]["loss"]) == 2
+    assert metrics["blessed"] is True
+    assert result.export_path == str(tmp_path / "saved_models" / "rotation_digits_test" / "1")
+    assert os.path.isfile(os.path.join(result.export_path, "saved_model.pb"))
+    for path in result.plots.values():
+        assert os.path.getsize(path) > 1000
+    assert os.listdir(run_dir / "tensorboard")
+    assert "random-init" in result.metrics["table"]
+
+
+def test_unblessed_model_is_not_pushed(tmp_path):
+    result = pipeline.run(_tiny_config(min_gain=1.0), run_dir=str(tmp_path / "run"),
+                          export_root=str(tmp_path / "saved_models"), verbose=0)
+    assert result.metrics["blessed"] is False and result.export_path is None
+    assert not os.path.exists(tmp_path / "saved_models")
+
+
+def test_bad_configs_are_refused_early():
+    config = _tiny_config()
+    config["paradigm"]["name"] = "rotaton"
+    with pytest.raises(KeyError, match="unknown paradigm 'rotaton'"):
+        pipeline.validate_config(config)
+    config = _tiny_config()
+    config["train"]["batch_size"] = 0
+    with pytest.raises(ValueError, match="train.batch_size"):
+        pipeline.validate_config(config)
+    config = _tiny_config()
+    config["evaluation"]["protocols"] = {"linear_prob": {}}
+    with pytest.raises(ValueError, match="linear_prob"):
+        pipeline.validate_config(config)
+    with pytest.raises(ValueError, match="unknown pipeline 'nope'; known: rotation_fashion_mnist"):
+        pipeline.load_config("nope")
+
+
+def test_cli_lists_the_registries(subprocess_env):
+    proc = subprocess.run([sys.executable, "-m", "tfxlearn.cli", "list"], env=subprocess_env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    for name in ("rotation", "fashion_mnist", "digits", "rotation_fashion_mnist"):
+        assert f"  {name}\n" in proc.stdout

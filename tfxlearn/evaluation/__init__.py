@@ -1,0 +1,54 @@
+"""Evaluation protocols for learned representations (DESIGN.md section 7).
+
+Frozen-feature linear probe and weighted kNN, fine-tuning and low-shot
+fine-tuning, plus the two baselines every report carries: a randomly
+initialised copy of the encoder's architecture and the same architecture
+trained with all labels.
+
+    data = EvalData("fashion_mnist")
+    encoders = {
+        "rotation": model.encoder,
+        "random": random_encoder(model.encoder),
+        "supervised": supervised_encoder(model.encoder, data, epochs=5),
+    }
+    results = compare(encoders, data, {"linear_probe": {}, "knn": {"k": 20}})
+    print(format_table(results))
+"""
+
+from tfxlearn.evaluation.baselines import random_encoder, supervised_encoder
+from tfxlearn.evaluation.comparison import PROTOCOLS, compare, format_table, protocol
+from tfxlearn.evaluation.eval_data import EvalData
+from tfxlearn.evaluation.features import extract_features, feature_cache
+from tfxlearn.evaluation.finetuning import (
+    balanced_subset,
+    fine_tune,
+    low_shot,
+)
+from tfxlearn.evaluation.linear import (
+    DEFAULT_L2_GRID,
+    fit_logistic_regression,
+    linear_probe,
+    standardize,
+)
+from tfxlearn.evaluation.nearest_neighbors import knn, knn_predict
+
+__all__ = [
+    "EvalData",
+    "extract_features",
+    "feature_cache",
+    "linear_probe",
+    "fit_logistic_regression",
+    "standardize",
+    "DEFAULT_L2_GRID",
+    "knn",
+    "knn_predict",
+    "fine_tune",
+    "low_shot",
+    "balanced_subset",
+    "supervised_encoder",
+    "random_encoder",
+    "PROTOCOLS",
+    "protocol",
+    "compare",
+    "format_table",
+]

@@ -1,0 +1,276 @@
+"""TFX-style pipelines as plain Python over tf.data.
+
+ExampleGen (TFDS split -> dataset) -> Transform (pretext op) -> Trainer
+(strategy, fit, checkpoints) -> Evaluator (protocols against both baselines,
+blessing threshold) -> Pusher (SavedModel export, only if blessed).
+
+A pipeline is described by plain data: `pipelines/<name>.py` defines
+`get_config(smoke=False)` returning a dict (see `pipelines/rotation_fashion_mnist.py`).
+Each run writes a run directory: `config.json` (the resolved config),
+`metrics.json`, `plots/`, `tensorboard/`, `history.csv`.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import datetime
+import importlib.util
+import json
+import os
+import time
+
+import keras
+import numpy as np
+import tensorflow as tf
+from absl import logging
+
+from tfxlearn import data as tfx_data
+from tfxlearn import evaluation, nets, paradigms, pretext, viz
+from tfxlearn.export import export_saved_model
+from tfxlearn.training import EpochOrder, default_strategy, train
+
+_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PIPELINE_DIRS = (os.path.join(os.getcwd(), "pipelines"), os.path.join(_ROOT, "pipelines"))
+_REQUIRED = ("name", "dataset", "encoder", "paradigm", "pretext", "train", "evaluation", "export")
+
+
+# ----------------------------------------------------------------------------- configs
+
+
+def available_pipelines() -> list[str]:
+    names = set()
+    for directory in PIPELINE_DIRS:
+        if os.path.isdir(directory):
+            names.update(f[:-3] for f in os.listdir(directory)
+                         if f.endswith(".py") and not f.startswith("_"))
+    return sorted(names)
+
+
+def load_config(name_or_path: str, smoke: bool = False) -> dict:
+    """`get_config(smoke)` of `pipelines/<name>.py` (or of a .py file path)."""
+    if name_or_path.endswith(".py"):
+        path = name_or_path
+    else:
+        candidates = [os.path.join(d, f"{name_or_path}.py") for d in PIPELINE_DIRS]
+        path = next((p for p in candidates if os.path.isfile(p)), None)
+        if path is None:
+            raise ValueError(
+                f"unknown pipeline {name_or_path!r}; known: {', '.join(available_pipelines())}"
+            )
+    if not os.path.isfile(path):
+        raise ValueError(f"pipeline file {path} does not exist")
+    spec = importlib.util.spec_from_file_location(f"tfxlearn_pipeline_{os.getpid()}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    if not hasattr(module, "get_config"):
+        raise ValueError(f"{path} defines no get_config(smoke=False)")
+    config = module.get_config(smoke=smoke)
+    validate_config(config)
+    return config
+
+
+def validate_config(config: dict) -> None:
+    """Checks a pipeline config early, naming the bad entry."""
+    missing = [key for key in _REQUIRED if key not in config]
+    if missing:
+        raise ValueError(f"pipeline config misses {', '.join(missing)}")
+    paradigms.get(config["paradigm"]["name"])
+    pretext.get(config["pretext"]["name"])
+    if not hasattr(nets, config["encoder"]["factory"]):
+        raise ValueError(f"config encoder.factory: no tfxlearn.nets.{config['encoder']['factory']}")
+    train_cfg = config["train"]
+    for key in ("epochs", "batch_size"):
+        if int(train_cfg.get(key, 0)) < 1:
+            raise ValueError(f"config train.{key} must be >= 1, got {train_cfg.get(key)!r}")
+    for name in config["evaluation"].get("protocols", {}):
+        evaluation.protocol(name)
+    blessing = config["evaluation"].get("blessing", {})
+    if blessing and blessing.get("protocol") not in config["evaluation"].get("protocols", {}):
+        raise ValueError("config evaluation.blessing.protocol must be one of evaluation.protocols")
+
+
+# ----------------------------------------------------------------------------- stages
+
+
+def example_gen(config: dict) -> tf.data.Dataset:
+    """ExampleGen: the (unlabelled use of the) TFDS training split."""
+    cfg = config["dataset"]
+    ds = tfx_data.load(cfg["name"], cfg.get("train_split", "train"), data_dir=cfg.get("data_dir"))
+    if cfg.get("max_train"):
+        ds = ds.take(int(cfg["max_train"]))
+    image_key = cfg.get("image_key", "image")
+    return ds.map(lambda ex: {"image": ex[image_key]}, num_parallel_calls=tf.data.AUTOTUNE)
+
+
+def transform(config: dict, ds: tf.data.Dataset, order: EpochOrder) -> tf.data.Dataset:
+    """Transform: epoch-keyed shuffle, batch, pretext labels, prefetch."""
+    train_cfg = config["train"]
+    buffer = int(train_cfg.get("shuffle_buffer", 60_000))
+    ds = order.shuffle(ds.cache(), buffer)
+    ds = ds.batch(int(train_cfg["batch_size"]), drop_remainder=True)
+    op = pretext.get(config["pretext"]["name"])
+    args = dict(config["pretext"].get("args", {}))
+    args.setdefault("seed", int(config.get("seed", 0)))
+    return op(ds, **args).prefetch(tf.data.AUTOTUNE)
+
+
+def build_encoder(config: dict) -> keras.Model:
+    cfg = config["encoder"]
+    return getattr(nets, cfg["factory"])(**cfg.get("args", {}))
+
+
+def trainer(config: dict, ds: tf.data.Dataset, order: EpochOrder, run_dir: str,
+            strategy: tf.distribute.Strategy | None = None, verbose="auto"):
+    """Trainer: builds the paradigm under the strategy and fits it (resumable)."""
+    train_cfg = config["train"]
+
+    def build():
+        keras.utils.set_random_seed(int(config.get("seed", 0)))
+        model = paradigms.get(config["paradigm"]["name"])(
+            encoder=build_encoder(config), **config["paradigm"].get("args", {})
+        )
+        model.compile(optimizer=keras.optimizers.Adam(float(train_cfg.get("learning_rate", 1e-3))))
+        return model
+
+    return train(build, ds, epochs=int(train_cfg["epochs"]), run_dir=run_dir,
+                 strategy=strategy or default_strategy(), callbacks=[order], verbose=verbose)
+
+
+def eval_data(config: dict) -> evaluation.EvalData:
+    cfg = config["dataset"]
+    return evaluation.EvalData(
+        cfg["name"], train_split=cfg.get("train_split", "train"),
+        test_split=cfg.get("test_split", "test"), image_key=cfg.get("image_key", "image"),
+        label_key=cfg.get("label_key", "label"), data_dir=cfg.get("data_dir"),
+        max_train=cfg.get("max_train"), max_test=cfg.get("max_test"),
+    )
+
+
+def evaluator(config: dict, encoder: keras.Model, data: evaluation.EvalData) -> dict:
+    """Evaluator: every protocol for the pretrained encoder and both baselines."""
+    cfg = config["evaluation"]
+    seed = int(config.get("seed", 0))
+    name = config["paradigm"]["name"]
+    encoders = {"random-init": evaluation.random_encoder(encoder, seed=seed), name: encoder}
+    if cfg.get("supervised_epochs", 0):
+        encoders["all labels"] = evaluation.supervised_encoder(
+            encoder, data, epochs=int(cfg["supervised_epochs"]), seed=seed,
+            batch_size=int(cfg.get("supervised_batch_size", 64)),
+        )
+    results = evaluation.compare(encoders, data, cfg.get("protocols"))
+    blessing = cfg.get("blessing")
+    blessed, reason = True, "no blessing threshold configured"
+    if blessing:
+        protocol = blessing["protocol"]
+        gain = results[name][protocol]["accuracy"] - results["random-init"][protocol]["accuracy"]
+        need = float(blessing.get("min_gain_over_random", 0.0))
+        blessed = gain >= need
+        reason = (f"{protocol}: {name} is {100 * gain:+.1f} points over random-init "
+                  f"(threshold {100 * need:+.1f})")
+    return {"results": results, "blessed": blessed, "blessing": reason,
+            "table": evaluation.format_table(results)}
+
+
+def pusher(config: dict, model: keras.Model, blessed: bool) -> str | None:
+    """Pusher: exports the SavedModel (TF Serving layout) only if blessed."""
+    if not blessed:
+        return None
+    cfg = config["export"]
+    return export_saved_model(model, export_root=cfg.get("root", "saved_models"),
+                              model_name=cfg.get("model_name", config["name"]))
+
+
+# ----------------------------------------------------------------------------- run
+
+
+@dataclasses.dataclass
+class RunResult:
+    run_dir: str
+    metrics: dict
+    export_path: str | None
+    plots: dict
+
+
+def _plots(config, ds, encoder, data, history, plot_dir) -> dict:
+    images, labels = next(iter(ds.unbatch().take(32).batch(32)))
+    op = pretext.get(config["pretext"]["name"])
+    plots = {"pretext_examples": viz.image_grid(
+        images.numpy(), labels.numpy(), os.path.join(plot_dir, "pretext_examples.png"),
+        label_names=getattr(op, "label_names", None),
+        title=f"{config['pretext']['name']} pretext: inputs and generated labels")}
+    plots["training_curves"] = viz.training_curves(
+        history, os.path.join(plot_dir, "training_curves.png"),
+        title=f"{config['paradigm']['name']} pretraining")
+    test_images, test_labels = data.arrays("test")
+    keep = slice(0, min(len(test_labels), 3000))
+    features = evaluation.extract_features(encoder, test_images[keep])
+    info = tfx_data.info(config["dataset"]["name"], data_dir=config["dataset"].get("data_dir"))
+    label_feature = info.features[config["dataset"].get("label_key", "label")]
+    names = getattr(label_feature, "names", None)
+    plots["embedding"] = viz.embedding_plot(
+        features, test_labels[keep], os.path.join(plot_dir, "embedding_pca.png"),
+        class_names=names, title=f"{config['paradigm']['name']} encoder, test split (PCA)")
+    return plots
+
+
+def run(config: dict, *, runs_root: str = "runs", run_dir: str | None = None,
+        export_root: str | None = None, strategy=None, verbose="auto") -> RunResult:
+    """Runs every stage; rerunning with the same `run_dir` resumes training."""
+    config = copy.deepcopy(config)
+    validate_config(config)
+    if export_root is not None:
+        config["export"]["root"] = export_root
+    if run_dir is None:
+        stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+        run_dir = os.path.join(runs_root, config["name"], stamp)
+    os.makedirs(run_dir, exist_ok=True)
+    with open(os.path.join(run_dir, "config.json"), "w") as f:
+        json.dump(config, f, indent=2)
+    timings = {}
+
+    start = time.perf_counter()
+    order = EpochOrder(seed=int(config.get("seed", 0)))
+    ds = transform(config, example_gen(config), order)
+    timings["example_gen+transform"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    model, history = trainer(config, ds, order, run_dir, strategy=strategy, verbose=verbose)
+    timings["trainer"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    data = eval_data(config)
+    report = evaluator(config, model.encoder, data)
+    timings["evaluator"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    export_path = pusher(config, model, report["blessed"])
+    timings["pusher"] = time.perf_counter() - start
+
+    plots = _plots(config, ds, model.encoder, data, history.history,
+                   os.path.join(run_dir, "plots"))
+    metrics = {
+        "pipeline": config["name"],
+        "finished": datetime.datetime.now().isoformat(timespec="seconds"),
+        "results": report["results"],
+        "blessed": report["blessed"],
+        "blessing": report["blessing"],
+        "export_path": export_path,
+        "history": {k: [float(v) for v in vs] for k, vs in history.history.items()},
+        "seconds": timings,
+        "tensorflow": tf.__version__,
+        "devices": model.distribute_strategy.extended.worker_devices,
+    }
+    tmp = os.path.join(run_dir, ".metrics.json.tmp")
+    with open(tmp, "w") as f:
+        json.dump(metrics, f, indent=2, default=_json_default)
+    os.replace(tmp, os.path.join(run_dir, "metrics.json"))
+    logging.info("run directory: %s", run_dir)
+    return RunResult(run_dir=run_dir, metrics=dict(metrics, table=report["table"]),
+                     export_path=export_path, plots=plots)
+
+
+def _json_default(value):
+    if isinstance(value, (np.floating, np.integer)):
+        return value.item()
+    return str(value)

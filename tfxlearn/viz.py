@@ -1,0 +1,103 @@
+"""Plots written by the pipelines: pretext examples, training curves, embeddings."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; no display needed
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+
+def _save(fig, path: str) -> str:
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
+def image_grid(
+    images: np.ndarray,
+    labels: Sequence,
+    path: str,
+    *,
+    label_names: Sequence[str] | None = None,
+    columns: int = 8,
+    title: str | None = None,
+) -> str:
+    """A grid of images, each titled with its (generated) label. Returns `path`."""
+    images = np.asarray(images)
+    if images.ndim != 4:
+        raise ValueError(f"images must be [n, height, width, channels], got {images.shape}")
+    n = len(images)
+    rows = max(1, -(-n // columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(1.3 * columns, 1.45 * rows), squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if i >= n:
+            continue
+        image = images[i]
+        if image.shape[-1] == 1:
+            ax.imshow(image[..., 0], cmap="gray", vmin=0, vmax=1 if image.max() <= 1 else 255)
+        else:
+            ax.imshow(np.clip(image, 0, 1 if image.max() <= 1 else 255))
+        label = labels[i]
+        ax.set_title(str(label_names[int(label)] if label_names else label), fontsize=8)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return _save(fig, path)
+
+
+def training_curves(history: dict, path: str, *, title: str | None = None) -> str:
+    """One panel per metric (loss, accuracy, ...) over epochs, train and validation."""
+    names = [k for k in history if not k.startswith("val_")]
+    if not names:
+        raise ValueError("history has no metrics to plot")
+    fig, axes = plt.subplots(1, len(names), figsize=(4 * len(names), 3), squeeze=False)
+    for ax, name in zip(axes.flat, names):
+        epochs = np.arange(1, len(history[name]) + 1)
+        ax.plot(epochs, history[name], marker="o", label="train")
+        if f"val_{name}" in history:
+            ax.plot(epochs, history[f"val_{name}"], marker="o", label="validation")
+            ax.legend(fontsize=8)
+        ax.set_xlabel("epoch")
+        ax.set_title(name)
+        ax.grid(alpha=0.3)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return _save(fig, path)
+
+
+def pca_2d(features: np.ndarray) -> np.ndarray:
+    """Projection of `features` [n, d] onto its first two principal components."""
+    centered = features - features.mean(axis=0, keepdims=True)
+    _, _, vt = np.linalg.svd(centered, full_matrices=False)
+    return centered @ vt[:2].T
+
+
+def embedding_plot(
+    features: np.ndarray,
+    labels: np.ndarray,
+    path: str,
+    *,
+    class_names: Sequence[str] | None = None,
+    title: str | None = None,
+) -> str:
+    """2-D PCA of the features, one colour per class."""
+    points = pca_2d(np.asarray(features, np.float64))
+    labels = np.asarray(labels)
+    fig, ax = plt.subplots(figsize=(6, 5))
+    cmap = plt.get_cmap("tab10")
+    for c in np.unique(labels):
+        mask = labels == c
+        name = class_names[int(c)] if class_names else str(c)
+        ax.scatter(points[mask, 0], points[mask, 1], s=4, alpha=0.6, color=cmap(int(c) % 10),
+                   label=name)
+    ax.legend(markerscale=3, fontsize=7, loc="best")
+    ax.set_xlabel("PC 1")
+    ax.set_ylabel("PC 2")
+    ax.set_title(title or "embedding (PCA)")
+    return _save(fig, path)
