@@ -18,8 +18,9 @@ def provenance() -> dict:
 
     def git(*args):
         try:
-            return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True,
-                                  check=True).stdout.strip()
+            return subprocess.run(
+                ["git", *args], cwd=root, capture_output=True, text=True, check=True
+            ).stdout.strip()
         except (OSError, subprocess.CalledProcessError):
             return "unknown"
 

@@ -20,7 +20,10 @@ def _load(name):
 
 def _stamp(r):
     dirty = " (uncommitted changes)" if r.get("dirty") else ""
-    return f"{r['date']}, commit `{r['commit']}`{dirty}, TensorFlow {r['tensorflow']}, {r['cpu_count']} CPU cores"
+    return (
+        f"{r['date']}, commit `{r['commit']}`{dirty}, TensorFlow {r['tensorflow']}, "
+        f"{r['cpu_count']} CPU cores"
+    )
 
 
 def quality_section() -> str:
@@ -53,21 +56,23 @@ def speed_section() -> str:
     if r is None:
         return "_No speed results yet: run `make bench`._"
     p, t = r["pretext_rotation"], r["training"]
-    return "\n".join([
-        "| measurement | value |",
-        "|---|---|",
-        f"| rotation op in tf.data, vectorized (samples/s) | {p['vectorized_samples_per_s']:,.0f} |",
-        f"| same op, per-sample NumPy (samples/s) | {p['numpy_per_sample_samples_per_s']:,.0f} |",
-        f"| same op, per-element tf.data map (samples/s) | {p['per_element_tf_samples_per_s']:,.0f} |",
-        f"| **vectorized / NumPy** | **{p['speedup_vs_numpy']:.1f}x** |",
-        f"| vectorized / per-element map | {p['speedup_vs_per_element']:.1f}x |",
-        f"| rotation train step (images/s, batch {t['global_batch']}) | {t['images_per_s']:,.0f} |",
-        f"| achieved GFLOP/s (3 x forward FLOPs x images/s) | {t['achieved_gflops']:.1f} |",
-        f"| float32 matmul rate of this machine (GFLOP/s) | {t['matmul_gflops']:.1f} |",
-        f"| **training / matmul rate** | **{100 * t['fraction_of_matmul_rate']:.0f}%** |",
-        "",
-        f"Measured {_stamp(r)} by `python benchmarks/speed.py`.",
-    ])
+    rows = [
+        ("rotation op in tf.data, vectorized (samples/s)", f"{p['vectorized_samples_per_s']:,.0f}"),
+        ("same op, per-sample NumPy (samples/s)", f"{p['numpy_per_sample_samples_per_s']:,.0f}"),
+        (
+            "same op, per-element tf.data map (samples/s)",
+            f"{p['per_element_tf_samples_per_s']:,.0f}",
+        ),
+        ("**vectorized / NumPy**", f"**{p['speedup_vs_numpy']:.1f}x**"),
+        ("vectorized / per-element map", f"{p['speedup_vs_per_element']:.1f}x"),
+        (f"rotation train step (images/s, batch {t['global_batch']})", f"{t['images_per_s']:,.0f}"),
+        ("achieved GFLOP/s (3 x forward FLOPs x images/s)", f"{t['achieved_gflops']:.1f}"),
+        ("float32 matmul rate of this machine (GFLOP/s)", f"{t['matmul_gflops']:.1f}"),
+        ("**training / matmul rate**", f"**{100 * t['fraction_of_matmul_rate']:.0f}%**"),
+    ]
+    lines = ["| measurement | value |", "|---|---|"] + [f"| {a} | {b} |" for a, b in rows]
+    lines += ["", f"Measured {_stamp(r)} by `python benchmarks/speed.py`."]
+    return "\n".join(lines)
 
 
 def render(text: str, marker: str, body: str) -> str:

@@ -89,10 +89,12 @@ def pretext_throughput(images: np.ndarray) -> dict:
         "per_element_tf_samples_per_s": samples / t_elem,
         "numpy_per_sample_samples_per_s": samples / t_np,
     }
-    result["speedup_vs_numpy"] = result["vectorized_samples_per_s"] / result[
-        "numpy_per_sample_samples_per_s"]
-    result["speedup_vs_per_element"] = result["vectorized_samples_per_s"] / result[
-        "per_element_tf_samples_per_s"]
+    result["speedup_vs_numpy"] = (
+        result["vectorized_samples_per_s"] / result["numpy_per_sample_samples_per_s"]
+    )
+    result["speedup_vs_per_element"] = (
+        result["vectorized_samples_per_s"] / result["per_element_tf_samples_per_s"]
+    )
     return result
 
 

@@ -3,13 +3,15 @@ GPU) and a private TFDS data directory for the session."""
 
 from __future__ import annotations
 
+import atexit
 import os
-import sys
+import shutil
 import tempfile
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # A fresh TFDS directory per test session: the builders really prepare the data.
 _TFDS_DIR = tempfile.mkdtemp(prefix="tfxlearn-tfds-")
+atexit.register(shutil.rmtree, _TFDS_DIR, ignore_errors=True)
 os.environ["TFDS_DATA_DIR"] = _TFDS_DIR
 
 import pytest  # noqa: E402
@@ -54,5 +56,3 @@ def subprocess_env() -> dict:
     env["TF_CPP_MIN_LOG_LEVEL"] = "2"
     return env
 
-
-PYTHON = sys.executable

@@ -111,7 +111,7 @@ def test_loss_and_gradients_match_on_two_replicas(name, two_replica_strategy):
         grad_single = (w0 - a.numpy()) / 0.1
         grad_mirrored = (w0 - b.numpy()) / 0.1
         np.testing.assert_allclose(grad_mirrored, grad_single, rtol=1e-4, atol=1e-5)
-    assert any(np.abs((w0 - a.numpy())).max() > 0 for w0, a in zip(start, single.trainable_weights))
+    assert any(np.abs(w0 - a.numpy()).max() > 0 for w0, a in zip(start, single.trainable_weights))
 
 
 def test_bad_images_are_refused_clearly(name):

@@ -1,12 +1,12 @@
 import os
 import subprocess
+import sys
 
 import numpy as np
 import pytest
 import tensorflow_datasets as tfds
 
 import tfxlearn
-from tests.conftest import PYTHON
 from tfxlearn.data.idx import read_idx
 
 
@@ -29,8 +29,10 @@ def test_fashion_mnist_builder_matches_tfds_features_and_splits(tfds_dir):
     assert np.bincount(labels).tolist() == [1000] * 10  # the test split is balanced
     raw = read_idx("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz")
     # TFDS stores the images in order; every IDX image is served unchanged.
-    np.testing.assert_array_equal(np.sort(images.reshape(10_000, -1).sum(1)),
-                                  np.sort(raw.reshape(10_000, -1).sum(1, dtype=np.int64)))
+    np.testing.assert_array_equal(
+        np.sort(images.reshape(10_000, -1).sum(1)),
+        np.sort(raw.reshape(10_000, -1).sum(1, dtype=np.int64)),
+    )
 
 
 def test_digits_builder(tfds_dir):
@@ -49,11 +51,15 @@ def test_unknown_dataset_lists_known_names():
 
 
 def test_missing_debian_files_say_how_to_install(tmp_path, subprocess_env):
-    env = dict(subprocess_env, TFXLEARN_FASHION_MNIST_DIR=str(tmp_path / "nowhere"),
-               TFDS_DATA_DIR=str(tmp_path / "tfds"))
+    env = dict(
+        subprocess_env,
+        TFXLEARN_FASHION_MNIST_DIR=str(tmp_path / "nowhere"),
+        TFDS_DATA_DIR=str(tmp_path / "tfds"),
+    )
     code = "import tfxlearn, tensorflow_datasets as tfds; tfds.load('fashion_mnist', split='test')"
-    proc = subprocess.run([PYTHON, "-c", code], env=env, capture_output=True, text=True,
-                          timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300
+    )
     assert proc.returncode != 0
     assert "apt-get install -y dataset-fashion-mnist" in proc.stderr
     assert not os.path.exists(tmp_path / "tfds" / "fashion_mnist" / "3.0.1")

@@ -16,15 +16,20 @@ def _tiny_config(min_gain=-1.0):
     config["encoder"]["args"] = {"input_shape": [8, 8, 1], "widths": [8, 16]}
     config["train"].update(epochs=2, batch_size=32, shuffle_buffer=256)
     config["evaluation"].update(
-        protocols={"linear_probe": {}, "knn": {"k": 5}}, supervised_epochs=1,
+        protocols={"linear_probe": {}, "knn": {"k": 5}},
+        supervised_epochs=1,
         blessing={"protocol": "linear_probe", "min_gain_over_random": min_gain},
     )
     return config
 
 
 def test_pipeline_runs_every_stage_and_writes_the_run_directory(tmp_path):
-    result = pipeline.run(_tiny_config(), run_dir=str(tmp_path / "run"),
-                          export_root=str(tmp_path / "saved_models"), verbose=0)
+    result = pipeline.run(
+        _tiny_config(),
+        run_dir=str(tmp_path / "run"),
+        export_root=str(tmp_path / "saved_models"),
+        verbose=0,
+    )
     run_dir = tmp_path / "run"
     config = json.loads((run_dir / "config.json").read_text())
     assert config["dataset"]["name"] == "digits"
@@ -43,8 +48,12 @@ def test_pipeline_runs_every_stage_and_writes_the_run_directory(tmp_path):
 
 
 def test_unblessed_model_is_not_pushed(tmp_path):
-    result = pipeline.run(_tiny_config(min_gain=1.0), run_dir=str(tmp_path / "run"),
-                          export_root=str(tmp_path / "saved_models"), verbose=0)
+    result = pipeline.run(
+        _tiny_config(min_gain=1.0),
+        run_dir=str(tmp_path / "run"),
+        export_root=str(tmp_path / "saved_models"),
+        verbose=0,
+    )
     assert result.metrics["blessed"] is False and result.export_path is None
     assert not os.path.exists(tmp_path / "saved_models")
 
@@ -67,8 +76,13 @@ def test_bad_configs_are_refused_early():
 
 
 def test_cli_lists_the_registries(subprocess_env):
-    proc = subprocess.run([sys.executable, "-m", "tfxlearn.cli", "list"], env=subprocess_env,
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "tfxlearn.cli", "list"],
+        env=subprocess_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     for name in ("rotation", "fashion_mnist", "digits", "rotation_fashion_mnist"):
         assert f"  {name}\n" in proc.stdout

@@ -43,8 +43,13 @@ np.savez(out, *[v.numpy() for v in model.weights])
 
 
 def _run(script, args, env):
-    return subprocess.run([sys.executable, script, *map(str, args)], env=env,
-                          capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, script, *map(str, args)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 @pytest.mark.slow
@@ -88,8 +93,14 @@ def test_non_finite_loss_stops_with_step_and_keeps_last_good_state(tmp_path):
             factor.assign(np.nan if epoch == 1 else 1.0)
 
     with pytest.raises(NonFiniteLossError, match=r"epoch 2, step 1;.*end of epoch 1"):
-        train(_build, poisoned, epochs=3, run_dir=str(tmp_path), verbose=0,
-              callbacks=[PoisonSecondEpoch()])
+        train(
+            _build,
+            poisoned,
+            epochs=3,
+            run_dir=str(tmp_path),
+            verbose=0,
+            callbacks=[PoisonSecondEpoch()],
+        )
     state = tmp_path / "backup" / "state"
     assert '"epoch": 1' in (state / "training_metadata.json").read_text()
     model = _build()
@@ -135,8 +146,14 @@ def test_epoch_order_depends_only_on_seed_and_epoch():
 
 
 def test_model_built_inside_the_strategy_scope(tmp_path, two_replica_strategy):
-    model, _ = train(_build, _digits_rotation(), epochs=1, run_dir=str(tmp_path),
-                     strategy=two_replica_strategy, verbose=0)
+    model, _ = train(
+        _build,
+        _digits_rotation(),
+        epochs=1,
+        run_dir=str(tmp_path),
+        strategy=two_replica_strategy,
+        verbose=0,
+    )
     assert model.distribute_strategy is two_replica_strategy
     assert isinstance(model.trainable_variables[0].value, tf.distribute.DistributedValues) or (
         keras.backend.backend() == "tensorflow"

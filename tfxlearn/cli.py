@@ -1,7 +1,7 @@
 """The `tfxlearn` command.
 
-    tfxlearn list                              paradigms, pretext ops, datasets, pipelines
-    tfxlearn run PIPELINE [--smoke] [--run_dir=DIR] [--export_root=DIR]
+tfxlearn list                              paradigms, pretext ops, datasets, pipelines
+tfxlearn run PIPELINE [--smoke] [--run_dir=DIR] [--export_root=DIR]
 """
 
 from __future__ import annotations
@@ -38,8 +38,9 @@ def _run(name: str) -> None:
     from tfxlearn import pipeline
 
     config = pipeline.load_config(name, smoke=FLAGS.smoke)
-    result = pipeline.run(config, runs_root=FLAGS.runs_root, run_dir=FLAGS.run_dir,
-                          export_root=FLAGS.export_root)
+    result = pipeline.run(
+        config, runs_root=FLAGS.runs_root, run_dir=FLAGS.run_dir, export_root=FLAGS.export_root
+    )
     m = result.metrics
     print()
     print(f"{config['name']} - test accuracy (%) on {config['dataset']['name']}:")

@@ -42,13 +42,14 @@ def available_pipelines() -> list[str]:
     names = set()
     for directory in PIPELINE_DIRS:
         if os.path.isdir(directory):
-            names.update(f[:-3] for f in os.listdir(directory)
-                         if f.endswith(".py") and not f.startswith("_"))
+            names.update(
+                f[:-3] for f in os.listdir(directory) if f.endswith(".py") and not f.startswith("_")
+            )
     return sorted(names)
 
 
-def load_config(name_or_path: str, smoke: bool = False) -> dict:
-    """`get_config(smoke)` of `pipelines/<name>.py` (or of a .py file path)."""
+def load_config(name_or_path: str, smoke: bool = False, **options) -> dict:
+    """`get_config(smoke, **options)` of `pipelines/<name>.py` (or of a .py file path)."""
     if name_or_path.endswith(".py"):
         path = name_or_path
     else:
@@ -65,7 +66,7 @@ def load_config(name_or_path: str, smoke: bool = False) -> dict:
     spec.loader.exec_module(module)
     if not hasattr(module, "get_config"):
         raise ValueError(f"{path} defines no get_config(smoke=False)")
-    config = module.get_config(smoke=smoke)
+    config = module.get_config(smoke=smoke, **options)
     validate_config(config)
     return config
 
@@ -120,8 +121,14 @@ def build_encoder(config: dict) -> keras.Model:
     return getattr(nets, cfg["factory"])(**cfg.get("args", {}))
 
 
-def trainer(config: dict, ds: tf.data.Dataset, order: EpochOrder, run_dir: str,
-            strategy: tf.distribute.Strategy | None = None, verbose="auto"):
+def trainer(
+    config: dict,
+    ds: tf.data.Dataset,
+    order: EpochOrder,
+    run_dir: str,
+    strategy: tf.distribute.Strategy | None = None,
+    verbose="auto",
+):
     """Trainer: builds the paradigm under the strategy and fits it (resumable)."""
     train_cfg = config["train"]
 
@@ -133,17 +140,28 @@ def trainer(config: dict, ds: tf.data.Dataset, order: EpochOrder, run_dir: str,
         model.compile(optimizer=keras.optimizers.Adam(float(train_cfg.get("learning_rate", 1e-3))))
         return model
 
-    return train(build, ds, epochs=int(train_cfg["epochs"]), run_dir=run_dir,
-                 strategy=strategy or default_strategy(), callbacks=[order], verbose=verbose)
+    return train(
+        build,
+        ds,
+        epochs=int(train_cfg["epochs"]),
+        run_dir=run_dir,
+        strategy=strategy or default_strategy(),
+        callbacks=[order],
+        verbose=verbose,
+    )
 
 
 def eval_data(config: dict) -> evaluation.EvalData:
     cfg = config["dataset"]
     return evaluation.EvalData(
-        cfg["name"], train_split=cfg.get("train_split", "train"),
-        test_split=cfg.get("test_split", "test"), image_key=cfg.get("image_key", "image"),
-        label_key=cfg.get("label_key", "label"), data_dir=cfg.get("data_dir"),
-        max_train=cfg.get("max_train"), max_test=cfg.get("max_test"),
+        cfg["name"],
+        train_split=cfg.get("train_split", "train"),
+        test_split=cfg.get("test_split", "test"),
+        image_key=cfg.get("image_key", "image"),
+        label_key=cfg.get("label_key", "label"),
+        data_dir=cfg.get("data_dir"),
+        max_train=cfg.get("max_train"),
+        max_test=cfg.get("max_test"),
     )
 
 
@@ -155,7 +173,10 @@ def evaluator(config: dict, encoder: keras.Model, data: evaluation.EvalData) -> 
     encoders = {"random-init": evaluation.random_encoder(encoder, seed=seed), name: encoder}
     if cfg.get("supervised_epochs", 0):
         encoders["all labels"] = evaluation.supervised_encoder(
-            encoder, data, epochs=int(cfg["supervised_epochs"]), seed=seed,
+            encoder,
+            data,
+            epochs=int(cfg["supervised_epochs"]),
+            seed=seed,
             batch_size=int(cfg.get("supervised_batch_size", 64)),
         )
     results = evaluation.compare(encoders, data, cfg.get("protocols"))
@@ -166,10 +187,16 @@ def evaluator(config: dict, encoder: keras.Model, data: evaluation.EvalData) -> 
         gain = results[name][protocol]["accuracy"] - results["random-init"][protocol]["accuracy"]
         need = float(blessing.get("min_gain_over_random", 0.0))
         blessed = gain >= need
-        reason = (f"{protocol}: {name} is {100 * gain:+.1f} points over random-init "
-                  f"(threshold {100 * need:+.1f})")
-    return {"results": results, "blessed": blessed, "blessing": reason,
-            "table": evaluation.format_table(results)}
+        reason = (
+            f"{protocol}: {name} is {100 * gain:+.1f} points over random-init "
+            f"(threshold {100 * need:+.1f})"
+        )
+    return {
+        "results": results,
+        "blessed": blessed,
+        "blessing": reason,
+        "table": evaluation.format_table(results),
+    }
 
 
 def pusher(config: dict, model: keras.Model, blessed: bool) -> str | None:
@@ -177,8 +204,11 @@ def pusher(config: dict, model: keras.Model, blessed: bool) -> str | None:
     if not blessed:
         return None
     cfg = config["export"]
-    return export_saved_model(model, export_root=cfg.get("root", "saved_models"),
-                              model_name=cfg.get("model_name", config["name"]))
+    return export_saved_model(
+        model,
+        export_root=cfg.get("root", "saved_models"),
+        model_name=cfg.get("model_name", config["name"]),
+    )
 
 
 # ----------------------------------------------------------------------------- run
@@ -195,13 +225,20 @@ class RunResult:
 def _plots(config, ds, encoder, data, history, plot_dir) -> dict:
     images, labels = next(iter(ds.unbatch().take(32).batch(32)))
     op = pretext.get(config["pretext"]["name"])
-    plots = {"pretext_examples": viz.image_grid(
-        images.numpy(), labels.numpy(), os.path.join(plot_dir, "pretext_examples.png"),
-        label_names=getattr(op, "label_names", None),
-        title=f"{config['pretext']['name']} pretext: inputs and generated labels")}
+    plots = {
+        "pretext_examples": viz.image_grid(
+            images.numpy(),
+            labels.numpy(),
+            os.path.join(plot_dir, "pretext_examples.png"),
+            label_names=getattr(op, "label_names", None),
+            title=f"{config['pretext']['name']} pretext: inputs and generated labels",
+        )
+    }
     plots["training_curves"] = viz.training_curves(
-        history, os.path.join(plot_dir, "training_curves.png"),
-        title=f"{config['paradigm']['name']} pretraining")
+        history,
+        os.path.join(plot_dir, "training_curves.png"),
+        title=f"{config['paradigm']['name']} pretraining",
+    )
     test_images, test_labels = data.arrays("test")
     keep = slice(0, min(len(test_labels), 3000))
     features = evaluation.extract_features(encoder, test_images[keep])
@@ -209,13 +246,24 @@ def _plots(config, ds, encoder, data, history, plot_dir) -> dict:
     label_feature = info.features[config["dataset"].get("label_key", "label")]
     names = getattr(label_feature, "names", None)
     plots["embedding"] = viz.embedding_plot(
-        features, test_labels[keep], os.path.join(plot_dir, "embedding_pca.png"),
-        class_names=names, title=f"{config['paradigm']['name']} encoder, test split (PCA)")
+        features,
+        test_labels[keep],
+        os.path.join(plot_dir, "embedding_pca.png"),
+        class_names=names,
+        title=f"{config['paradigm']['name']} encoder, test split (PCA)",
+    )
     return plots
 
 
-def run(config: dict, *, runs_root: str = "runs", run_dir: str | None = None,
-        export_root: str | None = None, strategy=None, verbose="auto") -> RunResult:
+def run(
+    config: dict,
+    *,
+    runs_root: str = "runs",
+    run_dir: str | None = None,
+    export_root: str | None = None,
+    strategy=None,
+    verbose="auto",
+) -> RunResult:
     """Runs every stage; rerunning with the same `run_dir` resumes training."""
     config = copy.deepcopy(config)
     validate_config(config)
@@ -247,8 +295,7 @@ def run(config: dict, *, runs_root: str = "runs", run_dir: str | None = None,
     export_path = pusher(config, model, report["blessed"])
     timings["pusher"] = time.perf_counter() - start
 
-    plots = _plots(config, ds, model.encoder, data, history.history,
-                   os.path.join(run_dir, "plots"))
+    plots = _plots(config, ds, model.encoder, data, history.history, os.path.join(run_dir, "plots"))
     metrics = {
         "pipeline": config["name"],
         "finished": datetime.datetime.now().isoformat(timespec="seconds"),
@@ -266,8 +313,12 @@ def run(config: dict, *, runs_root: str = "runs", run_dir: str | None = None,
         json.dump(metrics, f, indent=2, default=_json_default)
     os.replace(tmp, os.path.join(run_dir, "metrics.json"))
     logging.info("run directory: %s", run_dir)
-    return RunResult(run_dir=run_dir, metrics=dict(metrics, table=report["table"]),
-                     export_path=export_path, plots=plots)
+    return RunResult(
+        run_dir=run_dir,
+        metrics=dict(metrics, table=report["table"]),
+        export_path=export_path,
+        plots=plots,
+    )
 
 
 def _json_default(value):

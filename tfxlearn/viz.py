@@ -94,8 +94,9 @@ def embedding_plot(
     for c in np.unique(labels):
         mask = labels == c
         name = class_names[int(c)] if class_names else str(c)
-        ax.scatter(points[mask, 0], points[mask, 1], s=4, alpha=0.6, color=cmap(int(c) % 10),
-                   label=name)
+        ax.scatter(
+            points[mask, 0], points[mask, 1], s=4, alpha=0.6, color=cmap(int(c) % 10), label=name
+        )
     ax.legend(markerscale=3, fontsize=7, loc="best")
     ax.set_xlabel("PC 1")
     ax.set_ylabel("PC 2")

@@ -62,9 +62,7 @@ def image_label_pairs(
     )
 
 
-def as_arrays(
-    ds: tf.data.Dataset, image_key: str = "image", label_key: str = "label"
-) -> tuple:
+def as_arrays(ds: tf.data.Dataset, image_key: str = "image", label_key: str = "label") -> tuple:
     """Reads a whole (small) TFDS split into `(images_uint8, labels)` NumPy arrays."""
     batches = list(ds.batch(4096).as_numpy_iterator())
     if not batches:

@@ -1,6 +1,6 @@
 """Paradigms: one Keras subclassed model per way of learning, found by name.
 
-    model = tfxlearn.paradigms.get("rotation")(encoder=tfxlearn.nets.conv_encoder())
+model = tfxlearn.paradigms.get("rotation")(encoder=tfxlearn.nets.conv_encoder())
 """
 
 from tfxlearn.paradigms import self_supervised  # noqa: F401  (registers)

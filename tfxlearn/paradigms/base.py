@@ -64,8 +64,9 @@ class GeneratedLabelClassifier(Paradigm):
             head if omitted.
     """
 
-    def __init__(self, encoder: keras.Model, num_classes: int, head: keras.Model | None = None,
-                 **kwargs):
+    def __init__(
+        self, encoder: keras.Model, num_classes: int, head: keras.Model | None = None, **kwargs
+    ):
         super().__init__(**kwargs)
         if not isinstance(encoder, keras.Model):
             raise TypeError(f"encoder must be a keras.Model, got {type(encoder).__name__}")

@@ -129,8 +129,9 @@ class EpochOrder(keras.callbacks.Callback):
 
         def permute(index, window):
             count = tf.shape(tf.nest.flatten(window)[0])[0]
-            seed = tf.stack([tf.constant(self.seed, tf.int64),
-                             self.epoch.read_value() * 1_000_003 + index])
+            seed = tf.stack(
+                [tf.constant(self.seed, tf.int64), self.epoch.read_value() * 1_000_003 + index]
+            )
             order = tf.random.experimental.stateless_shuffle(tf.range(count), seed=seed)
             return tf.nest.map_structure(lambda t: tf.gather(t, order), window)
 
