@@ -55,4 +55,3 @@ def subprocess_env() -> dict:
     env["PYTHONPATH"] = os.pathsep.join([REPO, env.get("PYTHONPATH", "")])
     env["TF_CPP_MIN_LOG_LEVEL"] = "2"
     return env
-
