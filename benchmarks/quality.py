@@ -2,7 +2,8 @@
 
 Runs `pipelines/rotation_fashion_mnist.py` with get_config(full=True) - the demo's
 pipeline with a 2-epoch all-labels baseline instead of 1 - rotation pretraining
-on all 60,000 Fashion-MNIST training images, then linear probe and weighted kNN (k=20) on the test split for the
+on all 60,000 Fashion-MNIST training images, then linear probe and weighted kNN
+(k=20) on the test split for the
 random-init encoder, the rotation encoder and the all-labels encoder - and
 writes benchmarks/results/quality_rotation_fashion_mnist.json.
 """
