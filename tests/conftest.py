@@ -39,7 +39,7 @@ def tfds_dir() -> str:
 def two_replica_strategy() -> tf.distribute.MirroredStrategy:
     cpus = [d.name for d in tf.config.list_logical_devices("CPU")]
     assert len(cpus) == 2, cpus
-    return tf.distribute.MirroredStrategy(cpus)
+    return tfxlearn.training.default_strategy(cpus)  # the process-wide instance
 
 
 @pytest.fixture(autouse=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import tensorflow as tf
@@ -20,8 +21,17 @@ def default_strategy(devices: Sequence[str] | None = None) -> tf.distribute.Mirr
     On a CPU-only machine TensorFlow shows one CPU device (unless it was split
     into logical devices, as the tests do), so this is a one-replica strategy
     that runs the same code path as a multi-GPU one.
+
+    One instance per device set is shared by the whole process: separate
+    MirroredStrategy objects over the same devices hand out colliding
+    collective-op keys, and their all-reduces then abort with a shape mismatch.
     """
-    return tf.distribute.MirroredStrategy(list(devices or visible_devices()))
+    return _mirrored(tuple(devices or visible_devices()))
+
+
+@functools.cache
+def _mirrored(devices: tuple[str, ...]) -> tf.distribute.MirroredStrategy:
+    return tf.distribute.MirroredStrategy(list(devices))
 
 
 def check_global_batch(batch_size: int, strategy: tf.distribute.Strategy) -> None:
