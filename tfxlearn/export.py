@@ -360,7 +360,7 @@ def _fsync_dir(directory: str) -> None:
         return
     try:
         os.fsync(fd)
-    except OSError:
-        pass
+    except OSError:  # some filesystems cannot fsync a directory; the rename still holds
+        return
     finally:
         os.close(fd)
