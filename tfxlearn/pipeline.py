@@ -95,13 +95,25 @@ def validate_config(config: dict) -> None:
 
 
 def example_gen(config: dict) -> tf.data.Dataset:
-    """ExampleGen: the (unlabelled use of the) TFDS training split."""
+    """ExampleGen: the (unlabelled use of the) TFDS training split.
+
+    Elements are `{"image": ..., "index": int64}`, `index` being the example's
+    position in the split (exemplar networks use it as the surrogate class).
+    Config keys of `dataset`: `max_train` limits both pretraining and
+    evaluation; `pretext_max_train` limits only the pretraining set (taken
+    first); `pretext_image_key` picks another feature than `image_key` for
+    pretraining (e.g. RGB images for colorization while evaluation probes the
+    lightness channel).
+    """
     cfg = config["dataset"]
     ds = tfx_data.load(cfg["name"], cfg.get("train_split", "train"), data_dir=cfg.get("data_dir"))
-    if cfg.get("max_train"):
-        ds = ds.take(int(cfg["max_train"]))
-    image_key = cfg.get("image_key", "image")
-    return ds.map(lambda ex: {"image": ex[image_key]}, num_parallel_calls=tf.data.AUTOTUNE)
+    limits = [int(cfg[k]) for k in ("max_train", "pretext_max_train") if cfg.get(k)]
+    if limits:
+        ds = ds.take(min(limits))
+    image_key = cfg.get("pretext_image_key", cfg.get("image_key", "image"))
+    return ds.enumerate().map(
+        lambda i, ex: {"image": ex[image_key], "index": i}, num_parallel_calls=tf.data.AUTOTUNE
+    )
 
 
 def transform(config: dict, ds: tf.data.Dataset, order: EpochOrder) -> tf.data.Dataset:
@@ -165,12 +177,11 @@ def eval_data(config: dict) -> evaluation.EvalData:
     )
 
 
-def evaluator(config: dict, encoder: keras.Model, data: evaluation.EvalData) -> dict:
-    """Evaluator: every protocol for the pretrained encoder and both baselines."""
+def baseline_encoders(config: dict, encoder: keras.Model, data: evaluation.EvalData) -> dict:
+    """The two baselines of every report: random-init and (if configured) all labels."""
     cfg = config["evaluation"]
     seed = int(config.get("seed", 0))
-    name = config["paradigm"]["name"]
-    encoders = {"random-init": evaluation.random_encoder(encoder, seed=seed), name: encoder}
+    encoders = {"random-init": evaluation.random_encoder(encoder, seed=seed)}
     if cfg.get("supervised_epochs", 0):
         encoders["all labels"] = evaluation.supervised_encoder(
             encoder,
@@ -179,7 +190,39 @@ def evaluator(config: dict, encoder: keras.Model, data: evaluation.EvalData) -> 
             seed=seed,
             batch_size=int(cfg.get("supervised_batch_size", 64)),
         )
-    results = evaluation.compare(encoders, data, cfg.get("protocols"))
+    return encoders
+
+
+def baseline_results(config: dict) -> dict:
+    """`{row: {protocol: metrics}}` of the baselines, to share among several runs
+    (`run(..., baselines=...)`) on the same dataset, encoder and protocols."""
+    data = eval_data(config)
+    encoders = baseline_encoders(config, build_encoder(config), data)
+    return evaluation.compare(encoders, data, config["evaluation"].get("protocols"))
+
+
+def evaluator(
+    config: dict, encoder: keras.Model, data: evaluation.EvalData, baselines: dict | None = None
+) -> dict:
+    """Evaluator: every protocol for the pretrained encoder and both baselines
+    (computed here unless given as `baselines`, see `baseline_results`)."""
+    cfg = config["evaluation"]
+    name = config["paradigm"]["name"]
+    protocols = cfg.get("protocols")
+    if baselines is None:
+        encoders = {**baseline_encoders(config, encoder, data), name: encoder}
+        results = evaluation.compare(encoders, data, protocols)
+        results = {k: results[k] for k in (*[r for r in results if r != name], name)}
+    else:
+        missing = [
+            f"{row}/{p}" for row, v in baselines.items() for p in (protocols or {}) if p not in v
+        ]
+        if missing or "random-init" not in baselines:
+            raise ValueError(
+                f"baselines must hold a random-init row and every configured protocol; "
+                f"missing: {missing or ['random-init']}"
+            )
+        results = {**baselines, name: evaluation.compare({name: encoder}, data, protocols)[name]}
     blessing = cfg.get("blessing")
     blessed, reason = True, "no blessing threshold configured"
     if blessing:
@@ -222,18 +265,27 @@ class RunResult:
     plots: dict
 
 
-def _plots(config, ds, encoder, data, history, plot_dir) -> dict:
-    images, labels = next(iter(ds.unbatch().take(32).batch(32)))
+def _plots(config, ds, model, data, history, plot_dir) -> dict:
+    encoder = model.encoder
     op = pretext.get(config["pretext"]["name"])
-    plots = {
-        "pretext_examples": viz.image_grid(
-            images.numpy(),
-            labels.numpy(),
-            os.path.join(plot_dir, "pretext_examples.png"),
-            label_names=getattr(op, "label_names", None),
-            title=f"{config['pretext']['name']} pretext: inputs and generated labels",
-        )
-    }
+    path = os.path.join(plot_dir, "pretext_examples.png")
+    title = f"{config['pretext']['name']} pretext: inputs and generated labels"
+    batch = next(iter(ds))
+    if hasattr(op, "plot"):
+        # Ops whose inputs are not one image per label (patch pairs, tile sets,
+        # masked images, views) draw themselves: op.plot(batch, path, title, model).
+        plots = {"pretext_examples": op.plot(batch, path, title=title, model=model)}
+    else:
+        images, labels = batch
+        plots = {
+            "pretext_examples": viz.image_grid(
+                images.numpy()[:32],
+                labels.numpy()[:32],
+                path,
+                label_names=getattr(op, "label_names", None),
+                title=title,
+            )
+        }
     plots["training_curves"] = viz.training_curves(
         history,
         os.path.join(plot_dir, "training_curves.png"),
@@ -263,8 +315,13 @@ def run(
     export_root: str | None = None,
     strategy=None,
     verbose="auto",
+    baselines: dict | None = None,
 ) -> RunResult:
-    """Runs every stage; rerunning with the same `run_dir` resumes training."""
+    """Runs every stage; rerunning with the same `run_dir` resumes training.
+
+    `baselines`: precomputed baseline rows (`baseline_results(config)`) to reuse
+    instead of evaluating random-init and all-labels encoders again.
+    """
     config = copy.deepcopy(config)
     validate_config(config)
     if export_root is not None:
@@ -288,14 +345,14 @@ def run(
 
     start = time.perf_counter()
     data = eval_data(config)
-    report = evaluator(config, model.encoder, data)
+    report = evaluator(config, model.encoder, data, baselines=baselines)
     timings["evaluator"] = time.perf_counter() - start
 
     start = time.perf_counter()
     export_path = pusher(config, model, report["blessed"])
     timings["pusher"] = time.perf_counter() - start
 
-    plots = _plots(config, ds, model.encoder, data, history.history, os.path.join(run_dir, "plots"))
+    plots = _plots(config, ds, model, data, history.history, os.path.join(run_dir, "plots"))
     metrics = {
         "pipeline": config["name"],
         "finished": datetime.datetime.now().isoformat(timespec="seconds"),

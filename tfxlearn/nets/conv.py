@@ -34,6 +34,9 @@ def conv_encoder(
 
     Args:
         input_shape: (height, width, channels) of the float images it takes.
+            Height and width may be None: with global average pooling the same
+            weights then encode patches and whole images (patch-based pretext
+            tasks train on patches, evaluation feeds whole images).
         widths: filters of each block; one 2x2 max-pool per block.
         convs_per_block: 3x3 convolutions in each block.
         norm: "batch", "sync_batch" (cross-replica statistics), "group"
@@ -45,9 +48,15 @@ def conv_encoder(
     Returns:
         A functional `keras.Model` mapping images to a feature vector.
     """
-    input_shape = tuple(int(d) for d in input_shape)
-    if len(input_shape) != 3 or min(input_shape) < 1:
-        raise ValueError(f"input_shape must be (height, width, channels), got {input_shape}")
+    input_shape = tuple(None if d is None else int(d) for d in input_shape)
+    if (
+        len(input_shape) != 3
+        or input_shape[2] is None
+        or min(d for d in input_shape if d is not None) < 1
+    ):
+        raise ValueError(
+            f"input_shape must be (height, width, channels) with channels known, got {input_shape}"
+        )
     if not widths or min(widths) < 1:
         raise ValueError(f"widths must be a non-empty list of positive ints, got {widths}")
     if convs_per_block < 1:
@@ -56,7 +65,8 @@ def conv_encoder(
         raise ValueError(f"norm must be one of {_NORMS}, got {norm!r}")
     if pooling not in _POOLINGS:
         raise ValueError(f"pooling must be one of {_POOLINGS}, got {pooling!r}")
-    if min(input_shape[:2]) < 2 ** len(widths):
+    known = [d for d in input_shape[:2] if d is not None]
+    if known and min(known) < 2 ** len(widths):
         raise ValueError(
             f"input_shape {input_shape} is too small for {len(widths)} pooling blocks "
             f"(needs at least {2 ** len(widths)} pixels per side)"
