@@ -133,6 +133,15 @@ def build_encoder(config: dict) -> keras.Model:
     return getattr(nets, cfg["factory"])(**cfg.get("args", {}))
 
 
+def build_optimizer(train_cfg: dict) -> keras.optimizers.Optimizer:
+    """`train.optimizer` (a Keras optimizer config such as {"class_name": "SGD",
+    "config": {"learning_rate": 0.03, "momentum": 0.9}}), else Adam at
+    `train.learning_rate` (default 1e-3)."""
+    if "optimizer" in train_cfg:
+        return keras.optimizers.get(copy.deepcopy(train_cfg["optimizer"]))
+    return keras.optimizers.Adam(float(train_cfg.get("learning_rate", 1e-3)))
+
+
 def trainer(
     config: dict,
     ds: tf.data.Dataset,
@@ -149,7 +158,7 @@ def trainer(
         model = paradigms.get(config["paradigm"]["name"])(
             encoder=build_encoder(config), **config["paradigm"].get("args", {})
         )
-        model.compile(optimizer=keras.optimizers.Adam(float(train_cfg.get("learning_rate", 1e-3))))
+        model.compile(optimizer=build_optimizer(train_cfg))
         return model
 
     return train(
