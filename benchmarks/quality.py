@@ -1,47 +1,127 @@
-"""Quality benchmark (`make bench`): the demo pipeline's table at its full budget.
+"""Quality benchmark (`make bench`): the image self-supervision table on Fashion-MNIST.
 
-Runs `pipelines/rotation_fashion_mnist.py` with get_config(full=True) - the demo's
-pipeline with a 2-epoch all-labels baseline instead of 1 - rotation pretraining
-on all 60,000 Fashion-MNIST training images, then linear probe and weighted kNN
-(k=20) on the test split for the
-random-init encoder, the rotation encoder and the all-labels encoder - and
-writes benchmarks/results/quality_rotation_fashion_mnist.json.
+Every method's pipeline (`pipelines/<method>_fashion_mnist.py`, get_config(full=True))
+pretrains on all 60,000 training images; its frozen encoder is then evaluated on
+the test split with the same protocols as the two baselines, which are computed
+once by the same code and shared by every row:
+
+- random-init: the same architecture, untrained (for low_shot/10 this is
+  supervised-from-scratch on the same 100 labels);
+- all labels: the same architecture trained with all 60,000 labels.
+
+Protocols: frozen linear probe, weighted kNN (k=20, cosine), and low-shot
+fine-tuning with 10 labels per class (the same 100 images for every encoder).
+
+    python benchmarks/quality.py                    # baselines (if missing) + every method
+    python benchmarks/quality.py moco jigsaw        # some methods (baselines reused)
+    python benchmarks/quality.py --baselines        # recompute the baselines too
+
+Results: benchmarks/results/quality_baselines_fashion_mnist.json and
+quality_<method>_fashion_mnist.json, rendered into README.md by render_readme.py.
 """
 
 from __future__ import annotations
 
+import copy
+import json
 import os
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from common import write_result  # noqa: E402
+from common import RESULTS, write_result  # noqa: E402
 
-from tfxlearn import pipeline  # noqa: E402
+from tfxlearn import evaluation, pipeline  # noqa: E402
 
-NAME = "rotation_fashion_mnist"
+METHODS = (
+    "rotation",
+    "relative_patch_location",
+    "jigsaw",
+    "exemplar",
+    "masked_autoencoder",
+    "moco",
+)
+PROTOCOLS = {"linear_probe": {}, "knn": {"k": 20}, "low_shot/10": {"labels_per_class": 10}}
+# Low-shot fine-tuning of an encoder that has already seen every label says nothing.
+ALL_LABELS_PROTOCOLS = ("linear_probe", "knn")
+BASELINES = "quality_baselines_fashion_mnist"
 
 
-def main():
-    config = pipeline.load_config(NAME, full=True)
-    with tempfile.TemporaryDirectory() as export_root:
-        result = pipeline.run(config, runs_root="runs/bench", export_root=export_root, verbose=2)
-    print(result.metrics["table"])
-    m = result.metrics
+def bench_config(method: str) -> dict:
+    config = pipeline.load_config(f"{method}_fashion_mnist", full=True)
+    config["evaluation"]["protocols"] = copy.deepcopy(PROTOCOLS)
+    return config
+
+
+def baselines(recompute: bool = False) -> dict:
+    """The shared baseline rows, from the results file unless missing or stale."""
+    path = os.path.join(RESULTS, f"{BASELINES}.json")
+    config = bench_config("rotation")  # any method: the dataset and encoder are the same
+    if not recompute and os.path.isfile(path):
+        with open(path) as f:
+            stored = json.load(f)
+        if stored["protocols"] == PROTOCOLS and stored["encoder"] == config["encoder"]:
+            return stored["results"]
+    start = time.perf_counter()
+    data = pipeline.eval_data(config)
+    encoders = pipeline.baseline_encoders(config, pipeline.build_encoder(config), data)
+    results = evaluation.compare({"random-init": encoders["random-init"]}, data, PROTOCOLS)
+    labelled = {p: PROTOCOLS[p] for p in ALL_LABELS_PROTOCOLS}
+    results.update(evaluation.compare({"all labels": encoders["all labels"]}, data, labelled))
     write_result(
-        f"quality_{NAME}",
+        BASELINES,
         {
-            "pipeline": NAME,
+            "protocols": PROTOCOLS,
+            "encoder": config["encoder"],
+            "supervised_epochs": config["evaluation"]["supervised_epochs"],
+            "results": results,
+            "table": evaluation.format_table(results),
+            "seconds": time.perf_counter() - start,
+        },
+    )
+    return results
+
+
+def run_method(method: str, base: dict) -> None:
+    config = bench_config(method)
+    with tempfile.TemporaryDirectory() as export_root:
+        result = pipeline.run(
+            config,
+            runs_root="runs/bench",
+            export_root=export_root,
+            verbose=2,
+            baselines={k: v for k, v in base.items() if k == "random-init"},
+        )
+    m = result.metrics
+    print(m["table"])
+    name = config["paradigm"]["name"]
+    write_result(
+        f"quality_{method}_fashion_mnist",
+        {
+            "pipeline": config["name"],
+            "method": name,
             "config": config,
-            "results": m["results"],
-            "table": m["table"],
+            "results": {name: m["results"][name]},
+            "history": m["history"],
             "seconds": m["seconds"],
             "run_dir": result.run_dir,
         },
     )
 
 
+def main(argv):
+    recompute = "--baselines" in argv
+    methods = [a for a in argv if not a.startswith("--")] or list(METHODS)
+    unknown = sorted(set(methods) - set(METHODS))
+    if unknown:
+        raise SystemExit(f"unknown method(s) {unknown}; known: {', '.join(METHODS)}")
+    base = baselines(recompute)
+    for method in methods:
+        run_method(method, base)
+
+
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
