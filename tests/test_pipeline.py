@@ -86,3 +86,33 @@ def test_cli_lists_the_registries(subprocess_env):
     assert proc.returncode == 0, proc.stderr[-2000:]
     for name in ("rotation", "fashion_mnist", "digits", "rotation_fashion_mnist"):
         assert f"  {name}\n" in proc.stdout
+
+
+def test_shared_baselines_are_reused_and_checked(tmp_path):
+    config = _tiny_config()
+    config["evaluation"]["supervised_epochs"] = 0
+    shared = {"random-init": {"linear_probe": {"accuracy": 0.125}, "knn": {"accuracy": 0.25}}}
+    result = pipeline.run(
+        config,
+        run_dir=str(tmp_path / "run"),
+        export_root=str(tmp_path / "saved_models"),
+        verbose=0,
+        baselines=shared,
+    )
+    results = result.metrics["results"]
+    assert list(results) == ["random-init", "rotation"]
+    assert results["random-init"] == shared["random-init"]  # reused, not recomputed
+    assert 0.0 <= results["rotation"]["knn"]["accuracy"] <= 1.0
+    incomplete = {"random-init": {"linear_probe": {"accuracy": 0.1}}}
+    data = pipeline.eval_data(config)
+    with pytest.raises(ValueError, match="random-init/knn"):
+        pipeline.evaluator(config, pipeline.build_encoder(config), data, baselines=incomplete)
+
+
+def test_example_gen_indexes_and_limits_the_pretext_set():
+    config = _tiny_config()
+    config["dataset"]["pretext_max_train"] = 10
+    batch = next(iter(pipeline.example_gen(config).batch(100)))
+    assert batch["index"].numpy().tolist() == list(range(10))
+    assert batch["image"].shape == (10, 8, 8, 1)
+    assert pipeline.eval_data(config).max_train == 256  # evaluation keeps max_train
