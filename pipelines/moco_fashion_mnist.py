@@ -1,0 +1,88 @@
+"""Momentum-contrast pretraining on Fashion-MNIST (He et al., CVPR 2020, with
+MoCo v2's MLP head and augmentations), evaluated with a linear probe and
+weighted kNN against a random-init encoder and the same encoder trained with
+all labels, then exported for TF Serving.
+
+Budget: each image costs a training forward + backward of the query encoder and
+a forward of the key encoder (~1.4x a supervised step), so pretraining runs at
+~300-400 images/s on 2 CPU cores; 2 epochs of 60k fit the 6 minute budget.
+Short-schedule choices: momentum 0.99 (the paper's 0.999 barely moves the key
+encoder in ~900 steps), Adam with cosine decay instead of SGD at 0.03 (which
+needs hundreds of epochs), a queue of 4096 keys (~32 batches old, fresh enough
+for a key encoder that changes quickly), temperature 0.2 (MoCo v2).
+
+`tfxlearn run moco_fashion_mnist --smoke` runs the tiny version.
+"""
+
+EPOCHS = 2
+BATCH_SIZE = 128
+TRAIN_IMAGES = 60_000
+
+
+def get_config(smoke: bool = False, full: bool = False) -> dict:
+    supervised_epochs = 1 if smoke else (2 if full else 1)
+    epochs = 1 if smoke else EPOCHS
+    batch_size = 32 if smoke else BATCH_SIZE
+    images = 512 if smoke else TRAIN_IMAGES
+    steps = epochs * (images // batch_size)
+    return {
+        "name": "moco_fashion_mnist",
+        "seed": 0,
+        "dataset": {
+            "name": "fashion_mnist",
+            "train_split": "train",
+            "test_split": "test",
+            "max_train": 512 if smoke else None,
+            "max_test": 256 if smoke else None,
+        },
+        "encoder": {
+            "factory": "conv_encoder",
+            "args": {"input_shape": [28, 28, 1], "widths": [32, 64, 128], "norm": "batch"},
+        },
+        "paradigm": {
+            "name": "moco",
+            "args": {
+                "projection_dim": 128,
+                "queue_size": 256 if smoke else 4096,
+                "temperature": 0.2,
+                "momentum": 0.99,
+                # Shuffling BN: 4 groups of 32 images, the paper's per-GPU batch.
+                "bn_groups": 4,
+            },
+        },
+        # Two independently augmented views (query, key) of every image.
+        "pretext": {
+            "name": "moco_views",
+            "args": {
+                "crop_scale": [0.2, 1.0],
+                "flip": True,
+                "jitter_prob": 0.8,
+                "brightness": 0.4,
+                "contrast": 0.4,
+                "blur_prob": 0.0,
+                "noise_std": 0.0,
+            },
+        },
+        "train": {
+            "epochs": epochs,
+            "batch_size": batch_size,
+            "shuffle_buffer": 60_000,
+            "optimizer": {
+                "class_name": "Adam",
+                "config": {
+                    "learning_rate": {
+                        "module": "keras.optimizers.schedules",
+                        "class_name": "CosineDecay",
+                        "config": {"initial_learning_rate": 2e-3, "decay_steps": steps},
+                        "registered_name": None,
+                    }
+                },
+            },
+        },
+        "evaluation": {
+            "protocols": {"linear_probe": {}, "knn": {"k": 20}},
+            "supervised_epochs": supervised_epochs,
+            "blessing": {"protocol": "linear_probe", "min_gain_over_random": 0.0},
+        },
+        "export": {"root": "saved_models", "model_name": "moco_fashion_mnist"},
+    }
