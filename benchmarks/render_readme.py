@@ -110,27 +110,6 @@ def quality_section() -> str:
     return "\n".join(lines)
 
 
-def colorization_section() -> str:
-    r = _load("quality_colorization_skimage_photos")
-    if r is None:
-        return "_No colorization results yet: run `python benchmarks/quality_colorization.py`._"
-    protocols = [p for p in ("linear_probe", "knn") if p in next(iter(r["results"].values()))]
-    lines = [
-        "| encoder | " + " | ".join(f"{p} test acc (%)" for p in protocols) + " |",
-        "|---|" + "---|" * len(protocols),
-    ]
-    for encoder, row in r["results"].items():
-        lines.append(f"| {encoder} | " + " | ".join(_cell(_acc(row, p)) for p in protocols) + " |")
-    loss = r.get("history", {}).get("loss")
-    if loss:
-        lines += [
-            "",
-            f"Colorization loss: {loss[0]:.3f} (epoch 1) -> {loss[-1]:.3f} (epoch {len(loss)}).",
-        ]
-    lines += ["", f"Measured {_stamp(r)} by `python benchmarks/quality_colorization.py`."]
-    return "\n".join(lines)
-
-
 def op_speed_section() -> str:
     r = _load("op_speed")
     if r is None:
@@ -182,7 +161,6 @@ def main():
     with open(README) as f:
         text = f.read()
     text = render(text, "quality", quality_section())
-    text = render(text, "colorization", colorization_section())
     text = render(text, "op_speed", op_speed_section())
     text = render(text, "speed", speed_section())
     with open(README + ".tmp", "w") as f:
