@@ -2,6 +2,7 @@
 (inputs, generated labels); the underlying batch ops are exported too, for use
 inside your own `Dataset.map`."""
 
+from tfxlearn.pretext.colorization import colorization, lab_to_rgb, rgb_to_lab
 from tfxlearn.pretext.exemplar import exemplar, exemplar_views
 from tfxlearn.pretext.jigsaw import jigsaw, jigsaw_tiles, permutation_set, unshuffle
 from tfxlearn.pretext.masked_autoencoder import masked_autoencoder, random_masks
@@ -33,6 +34,9 @@ __all__ = [
     "random_masks",
     "moco_views",
     "two_views",
+    "colorization",
+    "rgb_to_lab",
+    "lab_to_rgb",
     "get",
     "names",
 ]

@@ -1,5 +1,6 @@
 """Self-supervised pretext-task paradigms."""
 
+from tfxlearn.paradigms.self_supervised.colorization import Colorization
 from tfxlearn.paradigms.self_supervised.exemplar import Exemplar
 from tfxlearn.paradigms.self_supervised.jigsaw import Jigsaw
 from tfxlearn.paradigms.self_supervised.masked_autoencoder import MaskedAutoencoder
@@ -16,4 +17,5 @@ __all__ = [
     "Exemplar",
     "MaskedAutoencoder",
     "MoCo",
+    "Colorization",
 ]
