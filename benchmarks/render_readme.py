@@ -110,6 +110,28 @@ def quality_section() -> str:
     return "\n".join(lines)
 
 
+def colorization_section() -> str:
+    r = _load("quality_colorization_skimage_photos")
+    if r is None:
+        return "_No colorization results yet: run `python benchmarks/quality_colorization.py`._"
+    lines = ["| encoder | linear probe (%) | kNN k=20 (%) |", "|---|---|---|"]
+    for encoder, row in r["results"].items():
+        lines.append(
+            f"| {encoder} | {_cell(_acc(row, 'linear_probe'))} | {_cell(_acc(row, 'knn'))} |"
+        )
+    loss = r.get("history", {}).get("loss")
+    if loss:
+        lines += [
+            "",
+            "Colorization loss (class-rebalanced cross-entropy over the in-gamut ab bins): "
+            f"{loss[0]:.2f} after epoch 1, {loss[-1]:.2f} after epoch {len(loss)}; pretraining "
+            f"{r['seconds']['trainer'] / 60:.1f} min. ![inputs / predictions / originals]"
+            "(benchmarks/results/colorization_examples.png)",
+        ]
+    lines += ["", f"Measured {_stamp(r)} by `python benchmarks/quality_colorization.py`."]
+    return "\n".join(lines)
+
+
 def op_speed_section() -> str:
     r = _load("op_speed")
     if r is None:
@@ -161,6 +183,7 @@ def main():
     with open(README) as f:
         text = f.read()
     text = render(text, "quality", quality_section())
+    text = render(text, "colorization", colorization_section())
     text = render(text, "op_speed", op_speed_section())
     text = render(text, "speed", speed_section())
     with open(README + ".tmp", "w") as f:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
-from tfxlearn.data import digits, fashion_mnist  # noqa: F401  (registers the builders)
+from tfxlearn.data import digits, fashion_mnist, skimage_photos  # noqa: F401  (registers the builders)
 from tfxlearn.registry import DATASETS
 
 

@@ -239,6 +239,7 @@ def colorization(
     image_key: str = "image",
     target: str = "bins",
     grid: int = 10,
+    seed: int = 0,
 ) -> tf.data.Dataset:
     """Turns a dataset of RGB image batches into (lightness, colour targets).
 
@@ -250,6 +251,8 @@ def colorization(
         target: "bins" - the int32 index of each pixel's ab bin (`ab_bins(grid)`,
             the paper's classification); "ab" - the ab values / 110 (regression).
         grid: ab bin spacing of the "bins" target.
+        seed: unused - the op is deterministic; accepted because the pipeline
+            passes every pretext op its seed.
 
     Returns:
         A dataset of `(L / 100 float32 [batch, H, W, 1], targets)` with targets
@@ -269,6 +272,7 @@ def colorization(
             f"{'' if channels == 1 else 's'} (shape {spec.shape}); grayscale images cannot be "
             "colorized"
         )
+    del seed  # deterministic: no randomness
     bins = ab_bins(grid) if target == "bins" else None
 
     def make(*element):  # tuple elements arrive unpacked
@@ -280,3 +284,34 @@ def colorization(
         return lightness, lab[..., 1:] / AB_SCALE
 
     return ds.map(make, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+
+
+def plot(batch, path: str, *, title: str | None = None, model=None, images: int = 8) -> str:
+    """Rows of the lightness input, the `model`'s colorization (L + its predicted
+    ab, annealed mean in "bins" mode) and the target colours (L + the target ab;
+    the bin centres in "bins" mode, so slightly quantized)."""
+    from tfxlearn import viz  # plotting only; keeps matplotlib out of tf.data use
+
+    lightness, targets = batch
+    lightness = tf.cast(lightness[:images], tf.float32)
+    targets = targets[:images]
+    n = int(lightness.shape[0])
+    if targets.dtype.is_integer:  # "bins": bin centres of the target bins
+        target_ab = tf.gather(tf.constant(ab_bins(10)), targets)
+    else:
+        target_ab = tf.cast(targets, tf.float32) * AB_SCALE
+    L = lightness * L_SCALE
+    gray = np.repeat(np.asarray(lightness, np.float32), 3, axis=-1)
+    rows = [gray]
+    names = ["L input"] * n
+    if model is not None:
+        rows.append(np.asarray(lab_to_rgb(tf.concat([L, model.predict_ab(lightness)], -1))))
+        names += ["colorized"] * n
+    rows.append(np.asarray(lab_to_rgb(tf.concat([L, target_ab], -1))))
+    names += ["original"] * n
+    return viz.image_grid(
+        np.concatenate(rows), names, path, columns=n, title=title or "colorization"
+    )
+
+
+colorization.plot = plot
