@@ -34,7 +34,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfxlearn.data import to_float_images
-from tfxlearn.pretext.common import image_spec_of, images_of, require_image_batch
+from tfxlearn.pretext.common import image_batches_spec, images_of
 from tfxlearn.registry import PRETEXT_OPS
 
 AB_SCALE = 110.0  # |a|, |b| of sRGB colours stay below ~110
@@ -260,10 +260,7 @@ def colorization(
     """
     if target not in _TARGETS:
         raise ValueError(f"colorization: target must be one of {_TARGETS}, got {target!r}")
-    if not isinstance(ds, tf.data.Dataset):
-        raise TypeError(f"colorization: ds must be a tf.data.Dataset, got {type(ds).__name__}")
-    spec = image_spec_of(ds, image_key)
-    require_image_batch(spec, "colorization")
+    spec = image_batches_spec(ds, "colorization", image_key)
     channels = spec.shape[-1]
     if channels != 3:
         raise ValueError(

@@ -41,6 +41,29 @@ def require_image_batch(spec: tf.TensorSpec, op: str, argument: str = "ds") -> N
         raise ValueError(f"{op}: images must be numeric, got dtype {spec.dtype.name}")
 
 
+def image_batches_spec(ds, op: str, image_key: str = "image") -> tf.TensorSpec:
+    """The image spec of a pretext op's input, after checking that `ds` is a
+    tf.data.Dataset of image batches (clear errors naming `op`)."""
+    if not isinstance(ds, tf.data.Dataset):
+        raise TypeError(f"{op}: ds must be a tf.data.Dataset, got {type(ds).__name__}")
+    spec = image_spec_of(ds, image_key)
+    require_image_batch(spec, op)
+    return spec
+
+
+def check_range(op: str, name: str, value, low: float, high: float | None = None):
+    """`value` as a (min, max) float pair with low <= min <= max (<= high), else a
+    ValueError naming the op and the argument."""
+    try:
+        a, b = (float(v) for v in value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{op}: {name} must be a pair (min, max), got {value!r}") from None
+    if not (low <= a <= b) or (high is not None and b > high):
+        bound = f"[{low}, {high}]" if high is not None else f">= {low}"
+        raise ValueError(f"{op}: {name} must satisfy min <= max within {bound}, got {value!r}")
+    return a, b
+
+
 def batch_seeds(ds: tf.data.Dataset, seed: int) -> tf.data.Dataset:
     """Pairs each element with a stateless seed [seed, batch_index] (same seed -> same labels)."""
     return ds.enumerate().map(

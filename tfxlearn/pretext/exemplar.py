@@ -45,7 +45,7 @@ import math
 import tensorflow as tf
 
 from tfxlearn.data import to_float_images
-from tfxlearn.pretext.common import image_spec_of, images_of, require_image_batch
+from tfxlearn.pretext.common import check_range, image_batches_spec, images_of
 from tfxlearn.registry import PRETEXT_OPS
 
 DEFAULTS = {
@@ -62,17 +62,6 @@ DEFAULTS = {
 _FILL_MODES = ("nearest", "reflect", "constant", "wrap")
 
 
-def _pair(name: str, value, low: float, high: float | None = None) -> tuple[float, float]:
-    try:
-        a, b = (float(v) for v in value)
-    except (TypeError, ValueError):
-        raise ValueError(f"exemplar: {name} must be a pair (min, max), got {value!r}") from None
-    if not (low <= a <= b) or (high is not None and b > high):
-        bound = f"[{low}, {high}]" if high is not None else f">= {low}"
-        raise ValueError(f"exemplar: {name} must satisfy min <= max within {bound}, got {value!r}")
-    return a, b
-
-
 def check_augmentation(**aug) -> dict:
     """Validates augmentation arguments (see `augment`); returns them completed with defaults."""
     unknown = set(aug) - set(DEFAULTS)
@@ -82,10 +71,10 @@ def check_augmentation(**aug) -> dict:
             f"known: {sorted(DEFAULTS)}"
         )
     out = {**DEFAULTS, **aug}
-    out["scale"] = _pair("scale", out["scale"], 1e-3)
-    out["power"] = _pair("power", out["power"], 1e-3)
-    out["multiply"] = _pair("multiply", out["multiply"], 0.0)
-    out["add"] = _pair("add", out["add"], -1.0, 1.0)
+    out["scale"] = check_range("exemplar", "scale", out["scale"], 1e-3)
+    out["power"] = check_range("exemplar", "power", out["power"], 1e-3)
+    out["multiply"] = check_range("exemplar", "multiply", out["multiply"], 0.0)
+    out["add"] = check_range("exemplar", "add", out["add"], -1.0, 1.0)
     for name, high in (("translate", 1.0), ("rotate", 180.0), ("hue", 0.5)):
         if not 0.0 <= float(out[name]) <= high:
             raise ValueError(f"exemplar: {name} must be in [0, {high}], got {out[name]!r}")
@@ -264,8 +253,6 @@ def exemplar(
     Returns:
         A dataset of `(images float32 in [0, 1], labels int32)`.
     """
-    if not isinstance(ds, tf.data.Dataset):
-        raise TypeError(f"exemplar: ds must be a tf.data.Dataset, got {type(ds).__name__}")
     if num_classes is None or int(num_classes) < 2:
         raise ValueError(
             "exemplar: num_classes (the number of seed images, e.g. dataset.pretext_max_train) "
@@ -276,7 +263,7 @@ def exemplar(
         raise ValueError(f"exemplar: views must be >= 1, got {views!r}")
     views = int(views)
     aug = check_augmentation(**aug)
-    require_image_batch(image_spec_of(ds, image_key), "exemplar")
+    image_batches_spec(ds, "exemplar", image_key)
     index_spec = _index_of(ds.element_spec, index_key)
     if index_spec.shape.rank != 1 or not index_spec.dtype.is_integer:
         raise ValueError(

@@ -45,7 +45,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfxlearn.data import to_float_images
-from tfxlearn.pretext.common import batch_seeds, image_spec_of, images_of, require_image_batch
+from tfxlearn.pretext.common import batch_seeds, image_batches_spec, images_of
 from tfxlearn.pretext.patches import crop_patches, int_uniform, layout_canvas, normalize_patches
 from tfxlearn.registry import PRETEXT_OPS
 
@@ -312,10 +312,7 @@ def jigsaw(
         A dataset of `(tiles float32 [n, grid**2, tile_size, tile_size,
         channels] in slot order, labels int32 [n])`, n = permutations_per_image * batch.
     """
-    if not isinstance(ds, tf.data.Dataset):
-        raise TypeError(f"jigsaw: ds must be a tf.data.Dataset, got {type(ds).__name__}")
-    spec = image_spec_of(ds, image_key)
-    require_image_batch(spec, "jigsaw")
+    spec = image_batches_spec(ds, "jigsaw", image_key)
     check_geometry(spec.shape[1], spec.shape[2], grid, tile_size)
     permutations = permutation_set(num_permutations, permutation_seed, grid * grid)
     options = dict(

@@ -31,7 +31,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfxlearn.data import to_float_images
-from tfxlearn.pretext.common import image_spec_of, images_of, require_image_batch
+from tfxlearn.pretext.common import image_batches_spec, images_of
 from tfxlearn.registry import PRETEXT_OPS
 
 
@@ -156,12 +156,7 @@ def masked_autoencoder(
     Returns:
         A dataset of `({"images", "mask"}, targets)` (see `mask_images`).
     """
-    if not isinstance(ds, tf.data.Dataset):
-        raise TypeError(
-            f"masked_autoencoder: ds must be a tf.data.Dataset, got {type(ds).__name__}"
-        )
-    spec = image_spec_of(ds, image_key)
-    require_image_batch(spec, "masked_autoencoder")
+    spec = image_batches_spec(ds, "masked_autoencoder", image_key)
     check_masking(spec.shape[1], spec.shape[2], patch_size, mask_ratio)
 
     def make(batch_seed, element):

@@ -36,7 +36,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfxlearn.data import to_float_images
-from tfxlearn.pretext.common import batch_seeds, image_spec_of, images_of, require_image_batch
+from tfxlearn.pretext.common import batch_seeds, check_range, image_batches_spec, images_of
 from tfxlearn.registry import PRETEXT_OPS
 
 DEFAULTS = {
@@ -52,30 +52,17 @@ DEFAULTS = {
 }
 
 
-def _check_range(name: str, value, low: float, high: float | None = None) -> tuple[float, float]:
-    try:
-        a, b = (float(v) for v in value)
-    except (TypeError, ValueError):
-        raise ValueError(f"moco_views: {name} must be a pair (min, max), got {value!r}") from None
-    if not (low <= a <= b) or (high is not None and b > high):
-        bound = f"[{low}, {high}]" if high is not None else f">= {low}"
-        raise ValueError(
-            f"moco_views: {name} must satisfy min <= max within {bound}, got {value!r}"
-        )
-    return a, b
-
-
 def check_augmentation(**aug) -> dict:
     """Validates augmentation arguments (see `augment`); returns them completed with defaults."""
     unknown = set(aug) - set(DEFAULTS)
     if unknown:
         raise ValueError(f"moco_views: unknown augmentation argument(s) {sorted(unknown)}")
     out = {**DEFAULTS, **aug}
-    out["crop_scale"] = _check_range("crop_scale", out["crop_scale"], 0.0, 1.0)
+    out["crop_scale"] = check_range("moco_views", "crop_scale", out["crop_scale"], 0.0, 1.0)
     if out["crop_scale"][0] <= 0:
         raise ValueError(f"moco_views: crop_scale must be > 0, got {out['crop_scale']!r}")
-    out["crop_ratio"] = _check_range("crop_ratio", out["crop_ratio"], 1e-6)
-    out["blur_sigma"] = _check_range("blur_sigma", out["blur_sigma"], 1e-6)
+    out["crop_ratio"] = check_range("moco_views", "crop_ratio", out["crop_ratio"], 1e-6)
+    out["blur_sigma"] = check_range("moco_views", "blur_sigma", out["blur_sigma"], 1e-6)
     for name in ("jitter_prob", "blur_prob"):
         if not 0.0 <= float(out[name]) <= 1.0:
             raise ValueError(f"moco_views: {name} must be in [0, 1], got {out[name]!r}")
@@ -207,10 +194,8 @@ def moco_views(
         A dataset of `(queries, keys)`, each float32 [batch, height, width,
         channels] in [0, 1]; keys[i] is the positive of queries[i].
     """
-    if not isinstance(ds, tf.data.Dataset):
-        raise TypeError(f"moco_views: ds must be a tf.data.Dataset, got {type(ds).__name__}")
     aug = check_augmentation(**aug)
-    require_image_batch(image_spec_of(ds, image_key), "moco_views")
+    image_batches_spec(ds, "moco_views", image_key)
 
     def make(batch_seed, element):
         return two_views(images_of(element, image_key), tf.cast(batch_seed, tf.int32), **aug)

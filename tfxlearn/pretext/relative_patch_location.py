@@ -42,7 +42,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfxlearn.data import to_float_images
-from tfxlearn.pretext.common import batch_seeds, image_spec_of, images_of, require_image_batch
+from tfxlearn.pretext.common import batch_seeds, image_batches_spec, images_of
 from tfxlearn.pretext.patches import (
     crop_patches,
     drop_colors,
@@ -228,12 +228,7 @@ def relative_patch_location(
     """
     if mode not in _MODES:
         raise ValueError(f"relative_patch_location: mode must be one of {_MODES}, got {mode!r}")
-    if not isinstance(ds, tf.data.Dataset):
-        raise TypeError(
-            f"relative_patch_location: ds must be a tf.data.Dataset, got {type(ds).__name__}"
-        )
-    spec = image_spec_of(ds, image_key)
-    require_image_batch(spec, "relative_patch_location")
+    spec = image_batches_spec(ds, "relative_patch_location", image_key)
     check_geometry(spec.shape[1], spec.shape[2], patch_size, gap, jitter)
     options = dict(
         patch_size=patch_size,

@@ -20,7 +20,7 @@ from __future__ import annotations
 import tensorflow as tf
 
 from tfxlearn.data import to_float_images
-from tfxlearn.pretext.common import batch_seeds, image_spec_of, images_of, require_image_batch
+from tfxlearn.pretext.common import batch_seeds, image_batches_spec, images_of
 from tfxlearn.registry import PRETEXT_OPS
 
 NUM_ROTATIONS = 4
@@ -122,10 +122,7 @@ def rotation(
     """
     if mode not in _MODES:
         raise ValueError(f"rotation: mode must be one of {_MODES}, got {mode!r}")
-    if not isinstance(ds, tf.data.Dataset):
-        raise TypeError(f"rotation: ds must be a tf.data.Dataset, got {type(ds).__name__}")
-    spec = image_spec_of(ds, image_key)
-    require_image_batch(spec, "rotation")
+    spec = image_batches_spec(ds, "rotation", image_key)
     h, w = spec.shape[1], spec.shape[2]
     if not crop_to_square and h is not None and w is not None and h != w:
         _check_square(tf.zeros([1, h, w, 1]))
