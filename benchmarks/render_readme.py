@@ -172,6 +172,173 @@ def speed_section() -> str:
     return "\n".join(lines)
 
 
+GENERATIVE_ENCODERS = (
+    "autoencoder",
+    "denoising_autoencoder",
+    "sparse_autoencoder",
+    "vae",
+    "latent_classifier",
+)
+SAMPLERS = ("gan", "conditional_gan", "infogan", "vae")
+
+
+def _row_stamp(r):
+    return f"{r['date']}, `{r['commit']}`" + (" (dirty)" if r.get("dirty") else "")
+
+
+def _minutes(r):
+    return f"{r['seconds']['trainer'] / 60:.1f} min"
+
+
+def generative_section() -> str:
+    """Issue 4: unsupervised and semi-supervised paradigms on Fashion-MNIST."""
+    base = _load("quality_baselines_fashion_mnist")
+    runs = {
+        m: _load(f"quality_{m}_fashion_mnist") for m in (*GENERATIVE_ENCODERS, *SAMPLERS, "sgan")
+    }
+    if base is None or not any(runs.values()):
+        return "_No results yet: run `python benchmarks/quality_generative.py`._"
+    out = []
+    random_row = base["results"]["random-init"]
+    header = " | ".join(f"{label} (%)" for _, label in PROTOCOLS)
+    lines = [
+        f"| encoder | {header} | gain over random-init | training | measured |",
+        "|---|" + "---|" * (len(PROTOCOLS) + 3),
+        "| random-init | "
+        + " | ".join(_cell(_acc(random_row, p)) for p, _ in PROTOCOLS)
+        + f" | — | — | {_row_stamp(base)} |",
+    ]
+    for method in GENERATIVE_ENCODERS:
+        r = runs[method]
+        if r is None or r["method"] not in r["results"]:
+            lines.append(f"| {method} | " + " | ".join("not run" for _ in PROTOCOLS) + " | | | |")
+            continue
+        row = r["results"][r["method"]]
+        gains = []
+        for p, _ in PROTOCOLS:
+            a, b = _acc(row, p), _acc(random_row, p)
+            gains.append("—" if a is None or b is None else f"{a - b:+.1f}")
+        cells = " | ".join(_cell(_acc(row, p)) for p, _ in PROTOCOLS)
+        lines.append(
+            f"| {method} | {cells} | {' / '.join(gains)} | "
+            f"{r['config']['train']['epochs']} ep, {_minutes(r)} | {_row_stamp(r)} |"
+        )
+    lines.append(
+        f"| all labels ({base['supervised_epochs']} epochs) | "
+        + " | ".join(_cell(_acc(base["results"]["all labels"], p)) for p, _ in PROTOCOLS)
+        + f" | — | — | {_row_stamp(base)} |"
+    )
+    out += ["Encoders as pretext (same `conv_encoder`, protocols and baselines as above):", ""]
+    out += lines
+
+    lines = [
+        "| generator | Fréchet distance | real-vs-real floor | ratio (target <= 3) "
+        "| class entropy (max 2.303) | training | measured |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    classifier = None
+    for method in SAMPLERS:
+        r = runs[method]
+        q = (r or {}).get("model_results", {}).get("sample_quality")
+        if q is None:
+            continue
+        classifier = q["classifier_test_accuracy"]
+        ok = "✓" if q["fd_ratio_to_floor"] <= 3 else "✗"
+        lines.append(
+            f"| {method} | {q['frechet_distance']:.2f} | {q['real_floor']:.3f} | "
+            f"{q['fd_ratio_to_floor']:.0f}x {ok} | {q['class_entropy']:.3f} | "
+            f"{r['config']['train']['epochs']} ep, {_minutes(r)} | {_row_stamp(r)} |"
+        )
+    if classifier is not None:
+        out += ["", "Sample quality (10,000 samples against the 10,000 test images):", ""]
+        out += lines
+        out += [
+            "",
+            "The distance is computed in the 128-d penultimate features of a "
+            "`conv_encoder` classifier trained by tfxlearn on Fashion-MNIST (test "
+            f"accuracy {100 * classifier:.1f}%); "
+            "the floor is 10,000 real training images against the test images.",
+        ]
+
+    facts = []
+    r = runs.get("vae")
+    if r and "negative_elbo" in r.get("model_results", {}):
+        e = r["model_results"]["negative_elbo"]
+        facts.append(
+            f"| VAE negative ELBO on the test split (latent size {e['latent_dim']}) | "
+            f"{e['negative_elbo_nats']:.1f} nats per image | {_row_stamp(r)} |"
+        )
+    r = runs.get("infogan")
+    if r and "code_clustering" in r.get("model_results", {}):
+        c = r["model_results"]["code_clustering"]
+        facts.append(
+            f"| InfoGAN categorical code vs classes (best matching accuracy / NMI) | "
+            f"{100 * c['accuracy']:.1f}% / {c['nmi']:.3f} | {_row_stamp(r)} |"
+        )
+    low_shot_random = _acc(random_row, "low_shot/10")
+    for method, label in (
+        ("sgan", "semi-supervised GAN"),
+        ("latent_classifier", "latent + classifier"),
+    ):
+        r = runs.get(method)
+        if not r or "classification" not in r.get("model_results", {}):
+            continue
+        acc = 100 * r["model_results"]["classification"]["accuracy"]
+        baseline = _acc(r["results"].get("random-init", {}), "low_shot/10")
+        baseline = low_shot_random if baseline is None else baseline
+        target = 10.0 if method == "sgan" else 0.0
+        ok = "✓" if acc - baseline > 0 and acc - baseline >= target else "✗"
+        facts.append(
+            f"| {label}, 100 labels: test error vs the same classifier on the 100 labels alone | "
+            f"{100 - acc:.1f}% vs {100 - baseline:.1f}% ({acc - baseline:+.1f} points) {ok} | "
+            f"{_row_stamp(r)} |"
+        )
+    for method in GENERATIVE_ENCODERS:
+        r = runs.get(method)
+        c = (r or {}).get("model_results", {}).get("latent_clustering")
+        if c:
+            facts.append(
+                f"| {method} codes ({c['code_dim']}-d), k-means vs classes: NMI (PCA codes "
+                f"of the same size) | {c['kmeans_nmi']:.3f} ({c['pca_kmeans_nmi']:.3f}) | "
+                f"{_row_stamp(r)} |"
+            )
+    r = _load("quality_autoencoder_anomaly_fashion_mnist")
+    if r and "anomaly" in r.get("model_results", {}):
+        a = r["model_results"]["anomaly"]
+        facts.append(
+            f"| autoencoder trained without class {a['held_out_class']}: ROC AUC of reconstruction "
+            f"error for that class | {a['auc']:.3f} | {_row_stamp(r)} |"
+        )
+    if facts:
+        out += ["", "| measurement | value | measured |", "|---|---|---|", *facts]
+    out += [
+        "",
+        "Every row: `python benchmarks/quality_generative.py METHOD` (the method's "
+        "`pipelines/METHOD_fashion_mnist.py`, `get_config(full=True)`), TensorFlow "
+        f"{base['tensorflow']}, {base['cpu_count']} CPU cores.",
+    ]
+    return "\n".join(out)
+
+
+def step_overhead_section() -> str:
+    r = _load("step_overhead")
+    if r is None:
+        return "_No step-overhead results yet: run `python benchmarks/step_overhead.py`._"
+    lines = [
+        "| paradigm | `fit` with our train_step (images/s) | bare forward+backward+update "
+        "(images/s) | overhead (target < 10%) |",
+        "|---|---|---|---|",
+    ]
+    for name, o in r["results"].items():
+        ok = "✓" if o["overhead"] < 0.10 else "✗"
+        lines.append(
+            f"| {name} | {o['fit_images_per_s']:,.0f} | {o['bare_images_per_s']:,.0f} | "
+            f"{100 * o['overhead']:+.1f}% {ok} |"
+        )
+    lines += ["", f"Measured {_stamp(r)} by `python benchmarks/step_overhead.py`."]
+    return "\n".join(lines)
+
+
 def render(text: str, marker: str, body: str) -> str:
     pattern = re.compile(rf"(<!-- {marker}:start -->\n).*?(<!-- {marker}:end -->)", re.S)
     if not pattern.search(text):
@@ -186,6 +353,8 @@ def main():
     text = render(text, "colorization", colorization_section())
     text = render(text, "op_speed", op_speed_section())
     text = render(text, "speed", speed_section())
+    text = render(text, "generative", generative_section())
+    text = render(text, "step_overhead", step_overhead_section())
     with open(README + ".tmp", "w") as f:
         f.write(text)
     os.replace(README + ".tmp", README)

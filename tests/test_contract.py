@@ -80,11 +80,13 @@ def test_config_round_trip(name, tmp_path):
 
 def test_saved_model_round_trip(name, tmp_path):
     model, batch = _build(name)
-    images = EXAMPLES[name].get("serving_inputs", lambda b: _inputs(name, b))(batch)
+    inputs = EXAMPLES[name].get("serving_inputs", lambda b: _inputs(name, b))(batch)
+    if not isinstance(inputs, dict):
+        inputs = {"images": inputs}
     path = export_saved_model(model, str(tmp_path), model_name=name)
     serve = load_serving_fn(path)
-    got = serve(images=tf.constant(images))
-    want = model.serving_outputs(images)
+    got = serve(**{k: tf.constant(v) for k, v in inputs.items()})
+    want = model.serving_outputs(**inputs)
     assert set(got) == set(want)
     for key in want:
         np.testing.assert_allclose(got[key], want[key], atol=1e-5)

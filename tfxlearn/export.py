@@ -13,9 +13,12 @@ Serving ignores non-numeric directories) and renamed into place, so a
 half-written version is never visible; an existing version is never replaced
 unless `overwrite=True`.
 
-The SavedModel has one `serving_default` signature: input `images` (float32
-`[batch, H, W, C]`, values in [0, 1]) and the outputs the paradigm names in
-`serving_outputs` (e.g. `embedding`, `logits`), computed in inference mode
+The SavedModel has one `serving_default` signature: by default the input
+`images` (float32 `[batch, H, W, C]`, values in [0, 1]); a paradigm whose
+serving input is not an image batch (a generator takes `latent` vectors, a
+conditional one also `labels`) names its inputs in `serving_input_specs()`.
+The outputs are the ones the paradigm names in `serving_outputs(**inputs)`
+(e.g. `embedding`, `logits`, `images`), computed in inference mode
 (BatchNormalization uses its moving statistics, dropout is off). Only standard
 TensorFlow ops are used; `standard_ops_only` checks that. A description of the
 signature and the versions it was made with is written to
@@ -83,7 +86,7 @@ def export_saved_model(
         ValueError: `model_name` or `version` is invalid, or the model is not built.
         FileExistsError: the version exists and `overwrite` is False.
     """
-    image_shape, outputs_fn = _serving_parts(model)
+    specs, outputs_fn = _serving_parts(model)
     model_name = model.name if model_name is None else model_name
     if not isinstance(model_name, str) or not _NAME_RE.fullmatch(model_name):
         raise ValueError(
@@ -109,11 +112,11 @@ def export_saved_model(
             "pass overwrite=True to replace it, or a new version"
         )
 
-    _ensure_built(model, image_shape)
+    _ensure_built(model, specs, outputs_fn)
     tmp_dir = os.path.join(model_dir, f".tmp-{version}-{os.getpid()}-{secrets.token_hex(4)}")
     try:
         os.mkdir(tmp_dir)
-        signature = _write_saved_model(model, tmp_dir, image_shape, outputs_fn)
+        signature = _write_saved_model(model, tmp_dir, specs, outputs_fn)
         _write_metadata(model, tmp_dir, model_name, version, signature)
         _fsync_tree(tmp_dir)
         if old_dir is None:
@@ -135,9 +138,9 @@ def load_serving_fn(path: str | os.PathLike) -> Callable[..., dict[str, tf.Tenso
             numeric version is loaded).
 
     Returns:
-        The signature's concrete function: call it as `fn(images=batch)`; it
-        returns a dict of output tensors. The loaded SavedModel object is kept
-        alive as the function's `loaded_model` attribute.
+        The signature's concrete function: call it with its named inputs, e.g.
+        `fn(images=batch)`; it returns a dict of output tensors. The loaded
+        SavedModel object is kept alive as the function's `loaded_model` attribute.
     """
     path = os.fspath(path)
     if not os.path.exists(os.path.join(path, "saved_model.pb")):
@@ -192,15 +195,28 @@ def standard_ops_only(path: str | os.PathLike) -> list[str]:
 
 def _serving_parts(
     model: Any,
-) -> tuple[tuple, Callable[[tf.Tensor], dict[str, tf.Tensor]]]:
-    """Returns the per-example image shape and the inference-mode outputs function."""
+) -> tuple[dict[str, tf.TensorSpec], Callable[..., dict[str, tf.Tensor]]]:
+    """Returns the named input specs and the inference-mode outputs function."""
     if not isinstance(model, keras.Model):
         raise TypeError(
             f"export_saved_model takes a tfxlearn paradigm or a keras.Model, "
             f"got {type(model).__name__}"
         )
-    if callable(getattr(model, "serving_outputs", None)) and hasattr(model, "image_shape"):
-        return tuple(model.image_shape), model.serving_outputs
+    if callable(getattr(model, "serving_outputs", None)):
+        if callable(getattr(model, "serving_input_specs", None)):
+            specs = dict(model.serving_input_specs())
+        elif hasattr(model, "image_shape"):
+            specs = {INPUT_NAME: _image_spec(model.image_shape)}
+        else:
+            specs = None
+        if specs:
+            for key, spec in specs.items():
+                if not _NAME_RE.fullmatch(key) or not isinstance(spec, tf.TensorSpec):
+                    raise TypeError(
+                        f"{type(model).__name__}.serving_input_specs must map names matching "
+                        f"[A-Za-z0-9_.-]+ to tf.TensorSpec, got {key!r}: {spec!r}"
+                    )
+            return specs, model.serving_outputs
 
     inputs = getattr(model, "inputs", None) if model.built else None
     if not inputs or len(inputs) != 1 or len(inputs[0].shape) != 4:
@@ -219,36 +235,45 @@ def _serving_parts(
             return {f"output_{i}": output for i, output in enumerate(outputs)}
         return {"output": outputs}
 
-    return tuple(inputs[0].shape[1:]), outputs_fn
+    return {INPUT_NAME: _image_spec(inputs[0].shape[1:])}, outputs_fn
 
 
-def _ensure_built(model: keras.Model, image_shape: tuple) -> None:
-    """Builds an unbuilt model with one inference-mode call on a zero batch."""
+def _image_spec(image_shape) -> tf.TensorSpec:
+    return tf.TensorSpec((None, *image_shape), tf.float32, name=INPUT_NAME)
+
+
+def _ensure_built(model: keras.Model, specs: dict, outputs_fn: Callable) -> None:
+    """Builds an unbuilt model with one inference-mode call on zero inputs."""
     if model.built:
         return
-    if any(d is None for d in image_shape):
+    unknown = {k: tuple(s.shape) for k, s in specs.items() if None in tuple(s.shape)[1:]}
+    if unknown:
         raise ValueError(
-            f"{type(model).__name__} is not built and its image shape {image_shape} is "
+            f"{type(model).__name__} is not built and its serving input shapes {unknown} are "
             "not fully known; call it on a batch (or fit it) before exporting"
         )
-    zeros = tf.zeros((1, *image_shape), tf.float32)
-    try:
-        model(zeros, training=False)
-    except Exception:  # e.g. a paradigm whose call() takes pairs, not images
-        model.serving_outputs(zeros)  # builds at least what serving uses
+    zeros = {k: tf.zeros((1, *tuple(s.shape)[1:]), s.dtype) for k, s in specs.items()}
+    if list(zeros) == [INPUT_NAME]:
+        try:
+            model(zeros[INPUT_NAME], training=False)
+            return
+        except Exception:  # e.g. a paradigm whose call() takes pairs, not images
+            pass
+    outputs_fn(**zeros)  # builds at least what serving uses
 
 
 def _write_saved_model(
     model: keras.Model,
     directory: str,
-    image_shape: tuple,
-    outputs_fn: Callable[[tf.Tensor], dict[str, tf.Tensor]],
+    specs: dict[str, tf.TensorSpec],
+    outputs_fn: Callable[..., dict[str, tf.Tensor]],
 ) -> dict[str, Any]:
     """Writes the SavedModel into `directory`; returns the signature description."""
-    spec = tf.TensorSpec((None, *image_shape), tf.float32, name=INPUT_NAME)
+    names = list(specs)
+    specs = {k: tf.TensorSpec(s.shape, s.dtype, name=k) for k, s in specs.items()}
 
-    def serve(images: tf.Tensor) -> dict[str, tf.Tensor]:
-        outputs = outputs_fn(images)
+    def serve(*inputs: tf.Tensor) -> dict[str, tf.Tensor]:
+        outputs = outputs_fn(**dict(zip(names, inputs)))
         if not isinstance(outputs, dict) or not outputs:
             raise TypeError(
                 f"{type(model).__name__}.serving_outputs must return a non-empty dict "
@@ -262,13 +287,13 @@ def _write_saved_model(
     archive = keras.export.ExportArchive()
     if model.built:
         archive.track(model)  # also exposes `variables` on the reloaded object
-    endpoint = archive.add_endpoint(SIGNATURE_KEY, serve, input_signature=[spec])
+    endpoint = archive.add_endpoint(SIGNATURE_KEY, serve, input_signature=list(specs.values()))
     archive.write_out(directory, verbose=False)
 
     concrete = endpoint.get_concrete_function()
     return {
         "signature": SIGNATURE_KEY,
-        "inputs": {INPUT_NAME: _describe(spec)},
+        "inputs": {key: _describe(spec) for key, spec in specs.items()},
         "outputs": {
             key: _describe(value) for key, value in sorted(concrete.structured_outputs.items())
         },
@@ -291,7 +316,7 @@ def _write_metadata(
         "model_class": f"{type(model).__module__}.{type(model).__qualname__}",
         "registered_name": keras.saving.get_registered_name(type(model)),
         **signature,
-        "input_range": [0.0, 1.0],
+        **({"input_range": [0.0, 1.0]} if INPUT_NAME in signature["inputs"] else {}),
         "tfxlearn_version": tfxlearn.__version__,
         "tensorflow_version": tf.__version__,
         "keras_version": keras.__version__,

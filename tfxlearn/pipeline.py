@@ -28,11 +28,11 @@ from absl import logging
 from tfxlearn import data as tfx_data
 from tfxlearn import evaluation, nets, paradigms, pretext, viz
 from tfxlearn.export import export_saved_model
-from tfxlearn.training import EpochOrder, default_strategy, train
+from tfxlearn.training import EpochOrder, ProgressImages, default_strategy, train
 
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PIPELINE_DIRS = (os.path.join(os.getcwd(), "pipelines"), os.path.join(_ROOT, "pipelines"))
-_REQUIRED = ("name", "dataset", "encoder", "paradigm", "pretext", "train", "evaluation", "export")
+_REQUIRED = ("name", "dataset", "paradigm", "pretext", "train", "evaluation", "export")
 
 
 # ----------------------------------------------------------------------------- configs
@@ -78,17 +78,40 @@ def validate_config(config: dict) -> None:
         raise ValueError(f"pipeline config misses {', '.join(missing)}")
     paradigms.get(config["paradigm"]["name"])
     pretext.get(config["pretext"]["name"])
-    if not hasattr(nets, config["encoder"]["factory"]):
-        raise ValueError(f"config encoder.factory: no tfxlearn.nets.{config['encoder']['factory']}")
+    if "encoder" not in config and not config.get("nets"):
+        raise ValueError("pipeline config needs an encoder entry or a nets entry")
+    for key, net in net_configs(config).items():
+        if not hasattr(nets, net.get("factory", "")):
+            raise ValueError(f"config {key}.factory: no tfxlearn.nets.{net.get('factory')!r}")
     train_cfg = config["train"]
+    if "optimizers" in train_cfg and not isinstance(train_cfg["optimizers"], dict):
+        raise ValueError("config train.optimizers must map compile() argument names to configs")
     for key in ("epochs", "batch_size"):
         if int(train_cfg.get(key, 0)) < 1:
             raise ValueError(f"config train.{key} must be >= 1, got {train_cfg.get(key)!r}")
     for name in config["evaluation"].get("protocols", {}):
         evaluation.protocol(name)
+    for name in config["evaluation"].get("model_protocols", {}):
+        evaluation.model_protocol(name)
     blessing = config["evaluation"].get("blessing", {})
-    if blessing and blessing.get("protocol") not in config["evaluation"].get("protocols", {}):
+    if blessing.get("model_protocol"):
+        if blessing["model_protocol"] not in config["evaluation"].get("model_protocols", {}):
+            raise ValueError(
+                "config evaluation.blessing.model_protocol must be one of "
+                "evaluation.model_protocols"
+            )
+        if not blessing.get("metric") or not ({"min", "max"} & set(blessing)):
+            raise ValueError("config evaluation.blessing needs metric and min or max")
+    elif blessing and blessing.get("protocol") not in config["evaluation"].get("protocols", {}):
         raise ValueError("config evaluation.blessing.protocol must be one of evaluation.protocols")
+
+
+def net_configs(config: dict) -> dict:
+    """`{constructor argument: {"factory", "args"}}` of the networks a paradigm is
+    built from: the `encoder` entry (if any) and every entry of `nets`."""
+    out = {"encoder": config["encoder"]} if "encoder" in config else {}
+    out.update(config.get("nets", {}))
+    return out
 
 
 # ----------------------------------------------------------------------------- stages
@@ -103,7 +126,10 @@ def example_gen(config: dict) -> tf.data.Dataset:
     evaluation; `pretext_max_train` limits only the pretraining set (taken
     first); `pretext_image_key` picks another feature than `image_key` for
     pretraining (e.g. RGB images for colorization while evaluation probes the
-    lightness channel).
+    lightness channel); `pretext_labels` keeps the class label as `label`
+    (class-conditional and semi-supervised paradigms only: self-supervised
+    pretraining never sees labels); `exclude_classes` drops those classes from
+    pretraining (a held-out class for the anomaly protocol).
     """
     cfg = config["dataset"]
     ds = tfx_data.load(cfg["name"], cfg.get("train_split", "train"), data_dir=cfg.get("data_dir"))
@@ -111,9 +137,21 @@ def example_gen(config: dict) -> tf.data.Dataset:
     if limits:
         ds = ds.take(min(limits))
     image_key = cfg.get("pretext_image_key", cfg.get("image_key", "image"))
-    return ds.enumerate().map(
-        lambda i, ex: {"image": ex[image_key], "index": i}, num_parallel_calls=tf.data.AUTOTUNE
-    )
+    if cfg.get("exclude_classes"):  # e.g. the held-out class of the anomaly protocol
+        excluded = tf.constant([int(c) for c in cfg["exclude_classes"]], tf.int64)
+        key = cfg.get("label_key", "label")
+        ds = ds.filter(
+            lambda ex: tf.logical_not(tf.reduce_any(tf.equal(tf.cast(ex[key], tf.int64), excluded)))
+        )
+    label_key = cfg.get("label_key", "label") if cfg.get("pretext_labels") else None
+
+    def element(i, ex):
+        out = {"image": ex[image_key], "index": i}
+        if label_key is not None:  # class-conditional and semi-supervised paradigms
+            out["label"] = ex[label_key]
+        return out
+
+    return ds.enumerate().map(element, num_parallel_calls=tf.data.AUTOTUNE)
 
 
 def transform(config: dict, ds: tf.data.Dataset, order: EpochOrder) -> tf.data.Dataset:
@@ -121,16 +159,40 @@ def transform(config: dict, ds: tf.data.Dataset, order: EpochOrder) -> tf.data.D
     train_cfg = config["train"]
     buffer = int(train_cfg.get("shuffle_buffer", 60_000))
     ds = order.shuffle(ds.cache(), buffer)
-    ds = ds.batch(int(train_cfg["batch_size"]), drop_remainder=True)
     op = pretext.get(config["pretext"]["name"])
     args = dict(config["pretext"].get("args", {}))
     args.setdefault("seed", int(config.get("seed", 0)))
+    if getattr(op, "batches_itself", False):  # e.g. semi_supervised: mixed batches
+        return op(ds, batch_size=int(train_cfg["batch_size"]), **args).prefetch(tf.data.AUTOTUNE)
+    ds = ds.batch(int(train_cfg["batch_size"]), drop_remainder=True)
     return op(ds, **args).prefetch(tf.data.AUTOTUNE)
 
 
-def build_encoder(config: dict) -> keras.Model:
-    cfg = config["encoder"]
+def build_net(config: dict, key: str) -> keras.Model:
+    """Builds the network `key` ("encoder", "generator", ...) of the config."""
+    configs = net_configs(config)
+    if key not in configs:
+        raise ValueError(f"pipeline config defines no network {key!r}; it has {sorted(configs)}")
+    cfg = configs[key]
     return getattr(nets, cfg["factory"])(**cfg.get("args", {}))
+
+
+def build_encoder(config: dict) -> keras.Model:
+    """The network evaluated as the representation: the `encoder` entry, else the net
+    named by `evaluation.encoder_net` (e.g. a GAN's "discriminator")."""
+    return build_net(config, config["evaluation"].get("encoder_net", "encoder"))
+
+
+def compile_args(train_cfg: dict) -> dict:
+    """Keyword arguments of the paradigm's `compile`: `train.optimizers` (two-player
+    paradigms, e.g. {"generator_optimizer": {...}, "discriminator_optimizer": {...}}),
+    else `optimizer=build_optimizer(train_cfg)`."""
+    if "optimizers" in train_cfg:
+        return {
+            key: keras.optimizers.get(copy.deepcopy(value))
+            for key, value in train_cfg["optimizers"].items()
+        }
+    return {"optimizer": build_optimizer(train_cfg)}
 
 
 def build_optimizer(train_cfg: dict) -> keras.optimizers.Optimizer:
@@ -155,19 +217,23 @@ def trainer(
 
     def build():
         keras.utils.set_random_seed(int(config.get("seed", 0)))
+        networks = {key: build_net(config, key) for key in net_configs(config)}
         model = paradigms.get(config["paradigm"]["name"])(
-            encoder=build_encoder(config), **config["paradigm"].get("args", {})
+            **networks, **config["paradigm"].get("args", {})
         )
-        model.compile(optimizer=build_optimizer(train_cfg))
+        model.compile(**compile_args(train_cfg))
         return model
 
+    images = ProgressImages(
+        os.path.join(run_dir, "plots"), os.path.join(run_dir, "tensorboard"), prefix="samples"
+    )
     return train(
         build,
         ds,
         epochs=int(train_cfg["epochs"]),
         run_dir=run_dir,
         strategy=strategy or default_strategy(),
-        callbacks=[order],
+        callbacks=[order, images],
         verbose=verbose,
     )
 
@@ -211,44 +277,89 @@ def baseline_results(config: dict) -> dict:
 
 
 def evaluator(
-    config: dict, encoder: keras.Model, data: evaluation.EvalData, baselines: dict | None = None
+    config: dict,
+    encoder: keras.Model | None,
+    data: evaluation.EvalData,
+    baselines: dict | None = None,
+    model: keras.Model | None = None,
 ) -> dict:
-    """Evaluator: every protocol for the pretrained encoder and both baselines
-    (computed here unless given as `baselines`, see `baseline_results`)."""
+    """Evaluator: every encoder protocol for the pretrained encoder and both
+    baselines (computed here unless given as `baselines`, see
+    `baseline_results`), then every model protocol (`evaluation.model_protocols`,
+    e.g. sample quality, negative ELBO) on the whole trained `model`."""
     cfg = config["evaluation"]
     name = config["paradigm"]["name"]
     protocols = cfg.get("protocols")
+    results = {}
+    if protocols:
+        results = _encoder_results(config, encoder, data, baselines)
+    model_results = {}
+    for protocol, args in (cfg.get("model_protocols") or {}).items():
+        if model is None:
+            raise ValueError(f"model protocol {protocol!r} needs the trained model")
+        model_results[protocol] = evaluation.model_protocol(protocol)(
+            model, data, seed=int(config.get("seed", 0)), **dict(args)
+        )
+    blessed, reason = _blessing(cfg.get("blessing"), name, results, model_results)
+    return {
+        "results": results,
+        "model_results": model_results,
+        "blessed": blessed,
+        "blessing": reason,
+        "table": "\n\n".join(
+            t
+            for t in (
+                evaluation.format_table(results) if results else "",
+                evaluation.format_model_results(model_results) if model_results else "",
+            )
+            if t
+        ),
+    }
+
+
+def _encoder_results(config, encoder, data, baselines):
+    name = config["paradigm"]["name"]
+    protocols = config["evaluation"].get("protocols")
     if baselines is None:
         encoders = {**baseline_encoders(config, encoder, data), name: encoder}
         results = evaluation.compare(encoders, data, protocols)
-        results = {k: results[k] for k in (*[r for r in results if r != name], name)}
-    else:
-        missing = [
-            f"{row}/{p}" for row, v in baselines.items() for p in (protocols or {}) if p not in v
-        ]
-        if missing or "random-init" not in baselines:
-            raise ValueError(
-                f"baselines must hold a random-init row and every configured protocol; "
-                f"missing: {missing or ['random-init']}"
-            )
-        results = {**baselines, name: evaluation.compare({name: encoder}, data, protocols)[name]}
-    blessing = cfg.get("blessing")
-    blessed, reason = True, "no blessing threshold configured"
-    if blessing:
-        protocol = blessing["protocol"]
-        gain = results[name][protocol]["accuracy"] - results["random-init"][protocol]["accuracy"]
-        need = float(blessing.get("min_gain_over_random", 0.0))
-        blessed = gain >= need
-        reason = (
-            f"{protocol}: {name} is {100 * gain:+.1f} points over random-init "
-            f"(threshold {100 * need:+.1f})"
+        return {k: results[k] for k in (*[r for r in results if r != name], name)}
+    missing = [
+        f"{row}/{p}" for row, v in baselines.items() for p in (protocols or {}) if p not in v
+    ]
+    if missing or "random-init" not in baselines:
+        raise ValueError(
+            f"baselines must hold a random-init row and every configured protocol; "
+            f"missing: {missing or ['random-init']}"
         )
-    return {
-        "results": results,
-        "blessed": blessed,
-        "blessing": reason,
-        "table": evaluation.format_table(results),
-    }
+    return {**baselines, name: evaluation.compare({name: encoder}, data, protocols)[name]}
+
+
+def _blessing(blessing, name, results, model_results) -> tuple[bool, str]:
+    """Blessing: a minimum gain of an encoder protocol over random-init
+    (`{"protocol", "min_gain_over_random"}`) or a bound on a model protocol's
+    metric (`{"model_protocol", "metric", "min" and/or "max"}`)."""
+    if not blessing:
+        return True, "no blessing threshold configured"
+    if blessing.get("model_protocol"):
+        protocol, metric = blessing["model_protocol"], blessing["metric"]
+        value = float(model_results[protocol][metric])
+        ok = True
+        bounds = []
+        if "min" in blessing:
+            ok &= value >= float(blessing["min"])
+            bounds.append(f">= {blessing['min']}")
+        if "max" in blessing:
+            ok &= value <= float(blessing["max"])
+            bounds.append(f"<= {blessing['max']}")
+        return ok, f"{protocol}.{metric} = {value:.4g} (required {' and '.join(bounds)})"
+    protocol = blessing["protocol"]
+    gain = results[name][protocol]["accuracy"] - results["random-init"][protocol]["accuracy"]
+    need = float(blessing.get("min_gain_over_random", 0.0))
+    return gain >= need, (
+        f"{protocol}: {name} is {100 * gain:+.1f} points over random-init "
+        f"(threshold {100 * need:+.1f})"
+    )
 
 
 def pusher(config: dict, model: keras.Model, blessed: bool) -> str | None:
@@ -275,7 +386,6 @@ class RunResult:
 
 
 def _plots(config, ds, model, data, history, plot_dir) -> dict:
-    encoder = model.encoder
     op = pretext.get(config["pretext"]["name"])
     path = os.path.join(plot_dir, "pretext_examples.png")
     title = f"{config['pretext']['name']} pretext: inputs and generated labels"
@@ -285,34 +395,40 @@ def _plots(config, ds, model, data, history, plot_dir) -> dict:
         # masked images, views) draw themselves: op.plot(batch, path, title, model).
         plots = {"pretext_examples": op.plot(batch, path, title=title, model=model)}
     else:
-        images, labels = batch
+        images, labels = batch if isinstance(batch, (tuple, list)) else (batch, None)
         plots = {
             "pretext_examples": viz.image_grid(
                 images.numpy()[:32],
-                labels.numpy()[:32],
+                None if labels is None else labels.numpy()[:32],
                 path,
                 label_names=getattr(op, "label_names", None),
-                title=title,
+                title=title if labels is not None else "training inputs",
             )
         }
     plots["training_curves"] = viz.training_curves(
         history,
         os.path.join(plot_dir, "training_curves.png"),
-        title=f"{config['paradigm']['name']} pretraining",
+        title=f"{config['paradigm']['name']} training",
     )
     test_images, test_labels = data.arrays("test")
     keep = slice(0, min(len(test_labels), 3000))
-    features = evaluation.extract_features(encoder, test_images[keep])
     info = tfx_data.info(config["dataset"]["name"], data_dir=config["dataset"].get("data_dir"))
     label_feature = info.features[config["dataset"].get("label_key", "label")]
     names = getattr(label_feature, "names", None)
-    plots["embedding"] = viz.embedding_plot(
-        features,
-        test_labels[keep],
-        os.path.join(plot_dir, "embedding_pca.png"),
-        class_names=names,
-        title=f"{config['paradigm']['name']} encoder, test split (PCA)",
-    )
+    encoder = getattr(model, "encoder", None)
+    if encoder is not None:
+        features = evaluation.extract_features(encoder, test_images[keep])
+        plots["embedding"] = viz.embedding_plot(
+            features,
+            test_labels[keep],
+            os.path.join(plot_dir, "embedding_pca.png"),
+            class_names=names,
+            title=f"{config['paradigm']['name']} encoder, test split (PCA)",
+        )
+    if callable(getattr(model, "plots", None)):
+        # Paradigm-specific figures: reconstructions, latent maps, code sweeps...
+        images = tfx_data.to_float_images(tf.constant(test_images[keep])).numpy()
+        plots.update(model.plots(plot_dir, images, test_labels[keep], class_names=names))
     return plots
 
 
@@ -354,7 +470,9 @@ def run(
 
     start = time.perf_counter()
     data = eval_data(config)
-    report = evaluator(config, model.encoder, data, baselines=baselines)
+    report = evaluator(
+        config, getattr(model, "encoder", None), data, baselines=baselines, model=model
+    )
     timings["evaluator"] = time.perf_counter() - start
 
     start = time.perf_counter()
@@ -366,6 +484,7 @@ def run(
         "pipeline": config["name"],
         "finished": datetime.datetime.now().isoformat(timespec="seconds"),
         "results": report["results"],
+        "model_results": report["model_results"],
         "blessed": report["blessed"],
         "blessing": report["blessing"],
         "export_path": export_path,

@@ -21,14 +21,15 @@ def _save(fig, path: str) -> str:
 
 def image_grid(
     images: np.ndarray,
-    labels: Sequence,
+    labels: Sequence | None,
     path: str,
     *,
     label_names: Sequence[str] | None = None,
     columns: int = 8,
     title: str | None = None,
 ) -> str:
-    """A grid of images, each titled with its (generated) label. Returns `path`."""
+    """A grid of images, each titled with its (generated) label (untitled if
+    `labels` is None). Returns `path`."""
     images = np.asarray(images)
     if images.ndim != 4:
         raise ValueError(f"images must be [n, height, width, channels], got {images.shape}")
@@ -44,6 +45,8 @@ def image_grid(
             ax.imshow(image[..., 0], cmap="gray", vmin=0, vmax=1 if image.max() <= 1 else 255)
         else:
             ax.imshow(np.clip(image, 0, 1 if image.max() <= 1 else 255))
+        if labels is None:
+            continue
         label = labels[i]
         ax.set_title(str(label_names[int(label)] if label_names else label), fontsize=8)
     if title:
@@ -101,4 +104,47 @@ def embedding_plot(
     ax.set_xlabel("PC 1")
     ax.set_ylabel("PC 2")
     ax.set_title(title or "embedding (PCA)")
+    return _save(fig, path)
+
+
+def tile(images: np.ndarray, columns: int = 8) -> np.ndarray:
+    """Images [n, h, w, c] in [0, 1] -> one mosaic [rows * h, columns * w, c] (1 px gaps),
+    e.g. for TensorBoard's image summaries."""
+    images = np.clip(np.asarray(images, np.float32), 0.0, 1.0)
+    if images.ndim != 4:
+        raise ValueError(f"images must be [n, height, width, channels], got {images.shape}")
+    n, h, w, c = images.shape
+    columns = max(1, min(int(columns), n))
+    rows = -(-n // columns)
+    mosaic = np.ones((rows * (h + 1) - 1, columns * (w + 1) - 1, c), np.float32)
+    for i, image in enumerate(images):
+        r, col = divmod(i, columns)
+        mosaic[r * (h + 1) : r * (h + 1) + h, col * (w + 1) : col * (w + 1) + w] = image
+    return mosaic
+
+
+def image_rows(rows: dict, path: str, *, title: str | None = None) -> str:
+    """Named rows of images drawn one above the other (e.g. inputs above their
+    reconstructions, or one latent code swept along a row). Returns `path`."""
+    if not rows:
+        raise ValueError("rows must name at least one row of images")
+    arrays = {name: np.clip(np.asarray(v, np.float32), 0, 1) for name, v in rows.items()}
+    columns = max(len(v) for v in arrays.values())
+    fig, axes = plt.subplots(
+        len(arrays), columns, figsize=(1.0 * columns + 1.2, 1.05 * len(arrays)), squeeze=False
+    )
+    for r, (name, images) in enumerate(arrays.items()):
+        for i, ax in enumerate(axes[r]):
+            ax.set_xticks([])
+            ax.set_yticks([])
+            for spine in ax.spines.values():
+                spine.set_visible(False)
+            if i < len(images):
+                image = images[i]
+                ax.imshow(
+                    image[..., 0] if image.shape[-1] == 1 else image, cmap="gray", vmin=0, vmax=1
+                )
+        axes[r][0].set_ylabel(str(name), fontsize=8, rotation=0, ha="right", va="center")
+    if title:
+        fig.suptitle(title, fontsize=10)
     return _save(fig, path)

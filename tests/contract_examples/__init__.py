@@ -6,8 +6,8 @@ Each module here defines `EXAMPLES = {registry_name: example}`; an example is a 
   pass to its encoder; the 2-replica parity test uses "sync_batch").
 - "data": () -> a small finite dataset of training batches, as `fit` takes them.
 - "inputs" (optional): batch -> what `model(...)` takes (default: batch[0]).
-- "serving_inputs" (optional): batch -> images for the serving signature
-  (default: the "inputs").
+- "serving_inputs" (optional): batch -> images for the serving signature, or a
+  dict of its named inputs (e.g. {"latent": ...}) (default: the "inputs").
 - "bad_inputs" (optional): batch -> [(input, regex of the ValueError)], the
   clear errors that `model(input)` must raise (default: the channel-count and
   rank checks on image inputs).

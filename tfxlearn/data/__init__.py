@@ -11,6 +11,7 @@ import tensorflow as tf
 import tensorflow_datasets as tfds
 
 from tfxlearn.data import digits, fashion_mnist, skimage_photos  # noqa: F401  (registers the builders)
+from tfxlearn.data.subsets import balanced_subset
 from tfxlearn.registry import DATASETS
 
 
@@ -74,4 +75,12 @@ def as_arrays(ds: tf.data.Dataset, image_key: str = "image", label_key: str = "l
     return images, labels
 
 
-__all__ = ["load", "info", "to_float_images", "image_label_pairs", "as_arrays", "DATASETS"]
+__all__ = [
+    "load",
+    "info",
+    "to_float_images",
+    "balanced_subset",
+    "image_label_pairs",
+    "as_arrays",
+    "DATASETS",
+]

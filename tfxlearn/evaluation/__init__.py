@@ -16,6 +16,20 @@ trained with all labels.
 """
 
 from tfxlearn.evaluation.baselines import random_encoder, supervised_encoder
+from tfxlearn.evaluation.clustering import (
+    anomaly_auc,
+    best_cluster_to_class,
+    best_matching_accuracy,
+    cluster_codes,
+    cluster_encoder,
+    cluster_purity,
+    fit_clusters,
+    held_out_class_anomaly_auc,
+    held_out_class_split,
+    normalized_mutual_information,
+    pca_codes,
+    reconstruction_errors,
+)
 from tfxlearn.evaluation.comparison import PROTOCOLS, compare, format_table, protocol
 from tfxlearn.evaluation.eval_data import EvalData
 from tfxlearn.evaluation.features import extract_features, feature_cache
@@ -24,11 +38,28 @@ from tfxlearn.evaluation.finetuning import (
     fine_tune,
     low_shot,
 )
+from tfxlearn.evaluation.generative import (
+    SampleQualityClassifier,
+    class_entropy,
+    frechet_distance,
+    frechet_distance_from_statistics,
+    gaussian_statistics,
+    load_or_train_sample_quality_classifier,
+    real_floor,
+    recalibrate_batch_norm,
+    sample_quality,
+    train_sample_quality_classifier,
+)
 from tfxlearn.evaluation.linear import (
     DEFAULT_L2_GRID,
     fit_logistic_regression,
     linear_probe,
     standardize,
+)
+from tfxlearn.evaluation.model_protocols import (
+    MODEL_PROTOCOLS,
+    format_model_results,
+    model_protocol,
 )
 from tfxlearn.evaluation.nearest_neighbors import knn, knn_predict
 
@@ -51,4 +82,29 @@ __all__ = [
     "protocol",
     "compare",
     "format_table",
+    "MODEL_PROTOCOLS",
+    "model_protocol",
+    "format_model_results",
+    "frechet_distance",
+    "frechet_distance_from_statistics",
+    "gaussian_statistics",
+    "class_entropy",
+    "SampleQualityClassifier",
+    "train_sample_quality_classifier",
+    "load_or_train_sample_quality_classifier",
+    "sample_quality",
+    "real_floor",
+    "recalibrate_batch_norm",
+    "cluster_purity",
+    "normalized_mutual_information",
+    "best_matching_accuracy",
+    "best_cluster_to_class",
+    "fit_clusters",
+    "cluster_codes",
+    "cluster_encoder",
+    "pca_codes",
+    "anomaly_auc",
+    "held_out_class_split",
+    "reconstruction_errors",
+    "held_out_class_anomaly_auc",
 ]

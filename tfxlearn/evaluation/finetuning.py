@@ -13,6 +13,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfxlearn import data as tfx_data
+from tfxlearn.data.subsets import balanced_subset
 from tfxlearn.evaluation.eval_data import EvalData
 from tfxlearn.evaluation.features import check_encoder, check_images
 from tfxlearn.nets import classifier_head
@@ -38,39 +39,6 @@ def clone_architecture(encoder: keras.Model) -> keras.Model:
             f"cannot copy encoder {encoder.name!r} with keras.models.clone_model ({e}); "
             "use a functional or Sequential model, or a subclassed model with get_config"
         ) from e
-
-
-def balanced_subset(
-    labels: np.ndarray, labels_per_class: int, num_classes: int, seed: int = 0
-) -> np.ndarray:
-    """Indices of `labels_per_class` examples of each class, drawn with `seed`.
-
-    Args:
-        labels: int labels [n].
-        labels_per_class: examples kept per class.
-        num_classes: classes 0 .. num_classes - 1 must each have enough examples.
-        seed: seed of the draw (NumPy `default_rng`), so a seed always picks
-            the same examples.
-
-    Returns:
-        Sorted int64 indices into `labels`, `labels_per_class * num_classes` of them.
-
-    Raises:
-        ValueError: `labels_per_class` < 1, or a class has fewer examples.
-    """
-    labels_per_class = _check_positive_int(labels_per_class, "labels_per_class")
-    labels = np.asarray(labels)
-    rng = np.random.default_rng(seed)
-    chosen = []
-    for c in range(int(num_classes)):
-        members = np.flatnonzero(labels == c)
-        if len(members) < labels_per_class:
-            raise ValueError(
-                f"labels_per_class={labels_per_class}, but class {c} has only "
-                f"{len(members)} training examples"
-            )
-        chosen.append(rng.choice(members, labels_per_class, replace=False))
-    return np.sort(np.concatenate(chosen)).astype(np.int64)
 
 
 def train_classifier(

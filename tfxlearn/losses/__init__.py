@@ -1,6 +1,7 @@
 """Loss functions shared by several paradigms (keras.losses.Loss subclasses, so
 Keras reduces and scales them correctly under a tf.distribute strategy)."""
 
+from tfxlearn.losses.batch_mean import BatchMean
 from tfxlearn.losses.info_nce import InfoNCE, info_nce
 
-__all__ = ["InfoNCE", "info_nce"]
+__all__ = ["BatchMean", "InfoNCE", "info_nce"]

@@ -2,5 +2,14 @@
 
 from tfxlearn.nets.conv import classifier_head, conv_encoder
 from tfxlearn.nets.decoders import conv_decoder, feature_map
+from tfxlearn.nets.generative import dcgan_discriminator, dcgan_generator, dense_decoder
 
-__all__ = ["conv_encoder", "classifier_head", "feature_map", "conv_decoder"]
+__all__ = [
+    "conv_encoder",
+    "classifier_head",
+    "feature_map",
+    "conv_decoder",
+    "dcgan_generator",
+    "dcgan_discriminator",
+    "dense_decoder",
+]

@@ -3,11 +3,11 @@
 model = tfxlearn.paradigms.get("rotation")(encoder=tfxlearn.nets.conv_encoder())
 """
 
-from tfxlearn.paradigms import self_supervised  # noqa: F401  (registers)
-from tfxlearn.paradigms.base import GeneratedLabelClassifier, Paradigm
+from tfxlearn.paradigms import self_supervised, unsupervised  # noqa: F401  (registers)
+from tfxlearn.paradigms.base import AdversarialParadigm, GeneratedLabelClassifier, Paradigm
 from tfxlearn.registry import PARADIGMS
 
 get = PARADIGMS.get
 names = PARADIGMS.names
 
-__all__ = ["Paradigm", "GeneratedLabelClassifier", "get", "names"]
+__all__ = ["Paradigm", "AdversarialParadigm", "GeneratedLabelClassifier", "get", "names"]

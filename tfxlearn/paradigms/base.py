@@ -49,6 +49,11 @@ class Paradigm(keras.Model):
         """Per-example input shape (height, width, channels) of the encoder."""
         return tuple(self.encoder.input_shape[1:])
 
+    def serving_input_specs(self) -> dict[str, tf.TensorSpec]:
+        """Named inputs of the exported `serving_default` signature (batch first);
+        `serving_outputs` is called with them as keyword arguments."""
+        return {"images": tf.TensorSpec((None, *self.image_shape), tf.float32, name="images")}
+
     def serving_outputs(self, images: tf.Tensor) -> dict:
         """Named outputs of the exported `serving_default` signature."""
         return {"embedding": self.encoder(images, training=False)}
@@ -199,3 +204,144 @@ class PatchSetClassifier(GeneratedLabelClassifier):
 
     def get_config(self):
         return {**super().get_config(), "num_patches": self.num_patches, "hidden": self.hidden}
+
+
+def global_batch_noise(
+    seed: tf.Tensor, local_batch: tf.Tensor, shape: tuple, distribution: str = "normal"
+) -> tf.Tensor:
+    """Stateless noise for this replica's share of the global batch.
+
+    The noise of the whole global batch is drawn from `seed` and each replica
+    keeps its own rows (replica order = global batch order), so one device and
+    N replicas give every global position the same draw - the same latent
+    vectors, hence the same losses and updates (the contract's parity test).
+    Latent vectors are small; drawing N times as many costs nothing.
+
+    Args:
+        seed: a stateless seed, int [2].
+        local_batch: examples on this replica.
+        shape: per-example shape of the noise.
+        distribution: "normal" (standard Gaussian) or "uniform" ([0, 1)).
+    """
+    context = tf.distribute.get_replica_context()
+    replicas = context.num_replicas_in_sync if context is not None else 1
+    replica = context.replica_id_in_sync_group if context is not None else 0
+    local_batch = tf.cast(local_batch, tf.int32)
+    full_shape = tf.concat([[local_batch * replicas], tf.constant(shape, tf.int32)], axis=0)
+    if distribution == "normal":
+        noise = tf.random.stateless_normal(full_shape, seed)
+    elif distribution == "uniform":
+        noise = tf.random.stateless_uniform(full_shape, seed)
+    else:
+        raise ValueError(f"distribution must be 'normal' or 'uniform', got {distribution!r}")
+    start = tf.cast(replica, tf.int32) * local_batch
+    return noise[start : start + local_batch]
+
+
+class AdversarialParadigm(Paradigm):
+    """Base of the two-player paradigms (GANs): a generator and a discriminator,
+    each with its own optimizer (DESIGN.md section 3).
+
+    Subclasses override `train_step` and `test_step` and update each player
+    with `self.update(role, tape, loss, variables)`; losses go through Keras
+    `Loss` objects so they are scaled for the strategy. `compile` takes
+    `generator_optimizer` and `discriminator_optimizer` (default: Adam at
+    2e-4, beta_1 0.5, DCGAN's setting); `model.optimizer` is the generator's,
+    so its `iterations` counts steps. `next_seed(stream)` gives per-step
+    stateless seeds for latent noise, the same on every replica.
+
+    Args:
+        seed: seed of the latent noise drawn in the steps.
+    """
+
+    roles = ("generator", "discriminator")
+
+    def __init__(self, seed: int = 0, **kwargs):
+        super().__init__(**kwargs)
+        self.seed = int(seed)
+
+    def compile(
+        self,
+        generator_optimizer=None,
+        discriminator_optimizer=None,
+        loss=None,
+        optimizer=None,
+        **kwargs,
+    ):
+        if loss is not None:
+            raise ValueError(
+                f"{type(self).__name__} computes its own loss; do not pass `loss` to compile()"
+            )
+        if optimizer is not None:
+            raise ValueError(
+                f"{type(self).__name__} trains two players: pass generator_optimizer= and "
+                "discriminator_optimizer= to compile() instead of optimizer="
+            )
+        optimizers = {}
+        for role, value in (
+            ("generator", generator_optimizer),
+            ("discriminator", discriminator_optimizer),
+        ):
+            if value is None:
+                value = keras.optimizers.Adam(2e-4, beta_1=0.5)
+            optimizers[role] = keras.optimizers.get(value)
+        if optimizers["generator"] is optimizers["discriminator"]:
+            raise ValueError(
+                "generator_optimizer and discriminator_optimizer must be two optimizer "
+                "objects (each keeps state for its own player's variables)"
+            )
+        keras.Model.compile(self, optimizer=optimizers["generator"], **kwargs)
+        self.generator_optimizer = optimizers["generator"]
+        self.discriminator_optimizer = optimizers["discriminator"]
+        self._compile_kwargs = dict(kwargs)
+
+    def get_compile_config(self):
+        if not getattr(self, "compiled", False) or not hasattr(self, "generator_optimizer"):
+            return {}
+        return {
+            "generator_optimizer": keras.saving.serialize_keras_object(self.generator_optimizer),
+            "discriminator_optimizer": keras.saving.serialize_keras_object(
+                self.discriminator_optimizer
+            ),
+        }
+
+    def compile_from_config(self, config):
+        self.compile(
+            **{key: keras.saving.deserialize_keras_object(value) for key, value in config.items()}
+        )
+        if self.built:
+            self.build_optimizers()
+
+    def player_variables(self, role: str) -> list:
+        """Trainable variables updated by `role`'s optimizer."""
+        raise NotImplementedError(f"{type(self).__name__} must define player_variables(role)")
+
+    def build_optimizers(self) -> None:
+        """Creates both optimizers' slots for their players' variables (Keras only
+        builds `model.optimizer`, on all variables, by itself)."""
+        for role in self.roles:
+            optimizer = getattr(self, f"{role}_optimizer")
+            if not optimizer.built:
+                optimizer.build(self.player_variables(role))
+
+    def _symbolic_build(self, *args, **kwargs):
+        if getattr(self, "compiled", False) and self.built:
+            self.build_optimizers()
+        super()._symbolic_build(*args, **kwargs)
+        if getattr(self, "compiled", False):
+            self.build_optimizers()
+
+    def update(self, role: str, tape: tf.GradientTape, loss: tf.Tensor, variables: list) -> None:
+        """One optimizer step of `role` on `loss` (already scaled by Keras for the strategy)."""
+        optimizer = getattr(self, f"{role}_optimizer")
+        gradients = tape.gradient(optimizer.scale_loss(loss), variables)
+        optimizer.apply_gradients(zip(gradients, variables))
+
+    def next_seed(self, stream: int = 0) -> tf.Tensor:
+        """A stateless seed for this step's noise: (seed, step * 16 + stream); the step
+        is the generator optimizer's iteration count, identical on every replica."""
+        step = tf.cast(tf.convert_to_tensor(self.generator_optimizer.iterations), tf.int64)
+        return tf.stack([tf.constant(self.seed, tf.int64), step * 16 + int(stream)])
+
+    def get_config(self):
+        return {**super().get_config(), "seed": self.seed}

@@ -4,6 +4,7 @@ inside your own `Dataset.map`."""
 
 from tfxlearn.pretext.colorization import colorization, lab_to_rgb, rgb_to_lab
 from tfxlearn.pretext.exemplar import exemplar, exemplar_views
+from tfxlearn.pretext.images import class_labels, images
 from tfxlearn.pretext.jigsaw import jigsaw, jigsaw_tiles, permutation_set, unshuffle
 from tfxlearn.pretext.masked_autoencoder import masked_autoencoder, random_masks
 from tfxlearn.pretext.moco_views import moco_views, two_views
@@ -12,6 +13,7 @@ from tfxlearn.pretext.relative_patch_location import (
     relative_patch_pairs,
 )
 from tfxlearn.pretext.rotation import rotate_all, rotate_random, rotation, unrotate
+from tfxlearn.pretext.semi_supervised import UNLABELLED, semi_supervised
 from tfxlearn.registry import PRETEXT_OPS
 
 get = PRETEXT_OPS.get
@@ -37,6 +39,10 @@ __all__ = [
     "colorization",
     "rgb_to_lab",
     "lab_to_rgb",
+    "images",
+    "class_labels",
+    "semi_supervised",
+    "UNLABELLED",
     "get",
     "names",
 ]

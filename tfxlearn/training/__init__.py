@@ -4,6 +4,7 @@ from tfxlearn.training.callbacks import (
     AtomicBackupAndRestore,
     EpochOrder,
     NonFiniteLossError,
+    ProgressImages,
     TerminateOnNonFinite,
 )
 from tfxlearn.training.driver import train
@@ -18,4 +19,5 @@ __all__ = [
     "EpochOrder",
     "NonFiniteLossError",
     "TerminateOnNonFinite",
+    "ProgressImages",
 ]

@@ -8,6 +8,7 @@ import shutil
 import uuid
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 
@@ -39,7 +40,9 @@ class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
         for path in (self._state, self._old):
             meta = os.path.join(path, "training_metadata.json")
             if os.path.isfile(meta):
-                if self.model.optimizer is not None and not self.model.optimizer.built:
+                if hasattr(self.model, "build_optimizers"):  # two-player paradigms
+                    self.model.build_optimizers()
+                elif self.model.optimizer is not None and not self.model.optimizer.built:
                     self.model.optimizer.build(self.model.trainable_variables)
                 self.model.load_weights(os.path.join(path, "latest.weights.h5"))
                 with open(meta) as f:
@@ -142,3 +145,37 @@ class EpochOrder(keras.callbacks.Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch.assign(epoch)
+
+
+class ProgressImages(keras.callbacks.Callback):
+    """Draws the model's `progress_images()` after each epoch: a PNG grid in
+    `plot_dir` (`<prefix>_epoch_<n>.png`) and an image summary in TensorBoard.
+
+    Generative paradigms return a fixed, seeded set of samples (the same latent
+    vectors every epoch), so the PNGs show one set of images improving.
+    Models without `progress_images` are skipped.
+    """
+
+    def __init__(self, plot_dir: str, log_dir: str | None = None, prefix: str = "samples"):
+        super().__init__()
+        self.plot_dir = plot_dir
+        self.log_dir = log_dir
+        self.prefix = prefix
+        self.paths: list[str] = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        draw = getattr(self.model, "progress_images", None)
+        if not callable(draw):
+            return
+        from tfxlearn import viz  # plotting is imported only when used
+
+        images = np.asarray(draw())
+        path = os.path.join(self.plot_dir, f"{self.prefix}_epoch_{epoch + 1:03d}.png")
+        self.paths.append(
+            viz.image_grid(images, None, path, title=f"{self.prefix}, epoch {epoch + 1}")
+        )
+        if self.log_dir:
+            writer = tf.summary.create_file_writer(os.path.join(self.log_dir, "images"))
+            with writer.as_default():
+                tf.summary.image(self.prefix, viz.tile(images)[None], step=epoch + 1)
+            writer.close()

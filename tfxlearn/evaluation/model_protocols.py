@@ -1,0 +1,215 @@
+"""Protocols that evaluate a whole trained paradigm, not only its encoder.
+
+The encoder protocols (`compare`: linear probe, kNN, low-shot, ...) judge a
+representation. Generative and semi-supervised paradigms also have a product
+of their own: samples, a likelihood bound, a classifier, discovered codes.
+Each model protocol takes `(model, data, *, seed, **args)` and returns a flat
+dict of numbers; it calls a documented method of the paradigm:
+
+- `sample_quality` (`sample(count, seed)`): Fréchet distance and class
+  entropy of `samples` generated images against as many test images, the
+  real-vs-real floor (train vs test images) and their ratio.
+- `negative_elbo` (`negative_elbo(images)`): the test split's negative ELBO,
+  nats per image.
+- `classification` (`classify(images)`): test accuracy / error of the
+  paradigm's own classifier.
+- `code_clustering` (`infer_codes(images)["categorical"]`): how well a
+  categorical latent code clusters the classes (best code-to-class matching
+  accuracy, purity, NMI).
+- `latent_clustering` (`encode(images)`): k-means / Gaussian-mixture clusters
+  of the codes against PCA codes of the same size (purity, NMI, accuracy).
+- `anomaly` (`reconstruct(images)`): ROC AUC of reconstruction-error anomaly
+  scores on the test split for a class left out of training (pipelines:
+  `dataset.exclude_classes`).
+
+    evaluation.model_protocol("negative_elbo")(vae, EvalData("fashion_mnist"), seed=0)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+import keras
+import numpy as np
+
+from tfxlearn import data as tfx_data
+from tfxlearn.evaluation import clustering as clustering_lib
+from tfxlearn.evaluation import generative
+from tfxlearn.evaluation.eval_data import EvalData
+
+DEFAULT_CACHE = os.path.join(os.path.expanduser("~"), ".cache", "tfxlearn")
+
+
+def _require(model: keras.Model, method: str, protocol: str) -> Callable:
+    fn = getattr(model, method, None)
+    if not callable(fn):
+        raise ValueError(
+            f"model protocol {protocol!r} needs a paradigm with a {method}() method; "
+            f"{type(model).__name__} has none"
+        )
+    return fn
+
+
+def _float_images(images: np.ndarray) -> np.ndarray:
+    return tfx_data.to_float_images(images).numpy() if images.dtype == np.uint8 else images
+
+
+def _test_images(data: EvalData, limit: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    images, labels = data.test
+    if limit is not None:
+        images, labels = images[: int(limit)], labels[: int(limit)]
+    return _float_images(images), labels
+
+
+def sample_quality(
+    model: keras.Model,
+    data: EvalData,
+    *,
+    seed: int = 0,
+    samples: int = 10_000,
+    classifier_epochs: int = 5,
+    cache_dir: str | None = None,
+) -> dict:
+    """Fréchet distance / class entropy of generated images, with the real floor.
+
+    The sample-quality classifier (`generative.load_or_train_sample_quality_classifier`)
+    is trained once per dataset and cached in `cache_dir` (default
+    `$TFXLEARN_CACHE` or `~/.cache/tfxlearn`, under `sample_quality/`).
+    """
+    sample = _require(model, "sample", "sample_quality")
+    cache_dir = cache_dir or os.environ.get("TFXLEARN_CACHE", DEFAULT_CACHE)
+    classifier = generative.load_or_train_sample_quality_classifier(
+        data, os.path.join(cache_dir, "sample_quality"), epochs=int(classifier_epochs), seed=0
+    )
+    images = np.asarray(sample(int(samples), seed=int(seed)))
+    reference, _ = data.test
+    result = generative.sample_quality(images, classifier, reference[: int(samples)])
+    floor = generative.real_floor(classifier, data, samples=int(samples), seed=int(seed))
+    return {
+        **result,
+        "real_floor": floor["frechet_distance"],
+        "fd_ratio_to_floor": result["frechet_distance"] / floor["frechet_distance"],
+        "classifier_test_accuracy": classifier.test_accuracy,
+    }
+
+
+def negative_elbo(
+    model: keras.Model, data: EvalData, *, seed: int = 0, max_images: int | None = None
+) -> dict:
+    """The model's negative ELBO on the test split (nats per image) and its latent size."""
+    del seed
+    bound = _require(model, "negative_elbo", "negative_elbo")
+    images, _ = _test_images(data, max_images)
+    return {
+        "negative_elbo_nats": float(bound(images)),
+        "latent_dim": int(getattr(model, "latent_dim", -1)),
+        "images": int(len(images)),
+    }
+
+
+def classification(model: keras.Model, data: EvalData, *, seed: int = 0) -> dict:
+    """Test accuracy of the paradigm's own classifier (`classify(images) -> logits`)."""
+    del seed
+    classify = _require(model, "classify", "classification")
+    images, labels = _test_images(data)
+    predicted = np.argmax(np.asarray(classify(images)), axis=-1)
+    accuracy = float(np.mean(predicted == labels))
+    return {"accuracy": accuracy, "error": 1.0 - accuracy, "images": int(len(labels))}
+
+
+def code_clustering(model: keras.Model, data: EvalData, *, seed: int = 0) -> dict:
+    """How well the categorical code (`infer_codes(images)["categorical"]`) clusters classes."""
+    del seed
+    infer = _require(model, "infer_codes", "code_clustering")
+    images, labels = _test_images(data)
+    codes = np.argmax(np.asarray(infer(images)["categorical"]), axis=-1)
+    return {
+        "accuracy": clustering_lib.best_matching_accuracy(labels, codes),
+        "purity": clustering_lib.cluster_purity(labels, codes),
+        "nmi": clustering_lib.normalized_mutual_information(labels, codes),
+        "codes_used": int(len(np.unique(codes))),
+    }
+
+
+def latent_clustering(
+    model: keras.Model,
+    data: EvalData,
+    *,
+    seed: int = 0,
+    methods: tuple = ("kmeans", "gmm"),
+    max_train: int | None = 10_000,
+    covariance_type: str = "diag",
+) -> dict:
+    """Clusters of the model's codes (`encode(images)`) and, as the linear baseline, of
+    PCA codes of the same size, fitted on (up to `max_train`) training images and
+    scored on the test split: `{"<method>_<metric>", "pca_<method>_<metric>"}`."""
+    encode = _require(model, "encode", "latent_clustering")
+    train_images, _ = data.train
+    if max_train is not None:
+        train_images = train_images[: int(max_train)]
+    train_images = _float_images(train_images)
+    test_images, test_labels = _test_images(data)
+    train_codes, test_codes = np.asarray(encode(train_images)), np.asarray(encode(test_images))
+    pca_train, pca_test = clustering_lib.pca_codes(
+        train_images, test_images, train_codes.shape[-1], seed=seed
+    )
+    out = {"code_dim": int(train_codes.shape[-1])}
+    for method in methods:
+        for prefix, (train, test) in (
+            ("", (train_codes, test_codes)),
+            ("pca_", (pca_train, pca_test)),
+        ):
+            scores = clustering_lib.cluster_codes(
+                train,
+                test,
+                test_labels,
+                data.num_classes,
+                method=method,
+                covariance_type=covariance_type,
+                seed=seed,
+            )
+            out.update({f"{prefix}{method}_{k}": v for k, v in scores.items()})
+    return out
+
+
+def anomaly(model: keras.Model, data: EvalData, *, seed: int = 0, held_out_class: int = 0) -> dict:
+    """Reconstruction-error anomaly scores of the test split, the held-out class being the
+    anomaly (`clustering.held_out_class_anomaly_auc`); train with that class excluded."""
+    del seed
+    reconstruct = _require(model, "reconstruct", "anomaly")
+    images, labels = data.test
+    return clustering_lib.held_out_class_anomaly_auc(
+        reconstruct, images, labels, int(held_out_class)
+    )
+
+
+MODEL_PROTOCOLS: dict[str, Callable[..., dict]] = {
+    "sample_quality": sample_quality,
+    "negative_elbo": negative_elbo,
+    "classification": classification,
+    "code_clustering": code_clustering,
+    "latent_clustering": latent_clustering,
+    "anomaly": anomaly,
+}
+
+
+def model_protocol(name: str) -> Callable[..., dict]:
+    """The model protocol called `name`; a clear error listing the known ones."""
+    if name not in MODEL_PROTOCOLS:
+        raise ValueError(
+            f"unknown model protocol {name!r}; known: {', '.join(sorted(MODEL_PROTOCOLS))}"
+        )
+    return MODEL_PROTOCOLS[name]
+
+
+def format_model_results(results: dict) -> str:
+    """`{protocol: {metric: value}}` as Markdown, one table per protocol."""
+    blocks = []
+    for protocol, metrics in results.items():
+        lines = [f"{protocol}", "", "| metric | value |", "|---|---|"]
+        for key, value in metrics.items():
+            shown = f"{value:.4g}" if isinstance(value, float) else str(value)
+            lines.append(f"| {key} | {shown} |")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
