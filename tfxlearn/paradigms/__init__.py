@@ -3,7 +3,7 @@
 model = tfxlearn.paradigms.get("rotation")(encoder=tfxlearn.nets.conv_encoder())
 """
 
-from tfxlearn.paradigms import self_supervised, unsupervised  # noqa: F401  (registers)
+from tfxlearn.paradigms import self_supervised, semi_supervised, unsupervised  # noqa: F401  (registers)
 from tfxlearn.paradigms.base import AdversarialParadigm, GeneratedLabelClassifier, Paradigm
 from tfxlearn.registry import PARADIGMS
 

@@ -179,7 +179,16 @@ def semi_supervised(
     def merge(lab, unlab):
         return tf.concat([lab[0], unlab[0]], 0), tf.concat([lab[1], unlab[1]], 0)
 
-    return tf.data.Dataset.zip(labelled, unlabelled).map(merge)
+    # The labelled stream is endless, so tf.data cannot infer the length of the zip;
+    # state it (one pass over ds). With an unknown length, `fit` reported wrong
+    # metric values (measured on one 8-example batch: a Mean tracker's count
+    # doubled for one or both replicas, nondeterministically; also on one device).
+    batches = (by_index != -2).sum() // unlabelled_batch
+    return (
+        tf.data.Dataset.zip(labelled, unlabelled)
+        .map(merge)
+        .apply(tf.data.experimental.assert_cardinality(int(batches)))
+    )
 
 
 semi_supervised.batches_itself = True

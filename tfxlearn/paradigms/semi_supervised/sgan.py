@@ -1,0 +1,505 @@
+"""Semi-supervised GAN (Salimans, Goodfellow, Zaremba, Cheung, Radford & Chen,
+"Improved Techniques for Training GANs", NIPS 2016, section 5).
+
+The discriminator is a K-class classifier: features f(x) (e.g. the body of
+`tfxlearn.nets.dcgan_discriminator`) and a linear head giving class logits
+l_1..l_K. Generated images form a (K+1)-th class whose logit is fixed at 0
+(the paper's over-parameterisation remark), so with Z(x) = sum_k exp(l_k(x))
+
+    p(real | x) = D(x) = Z(x) / (Z(x) + 1) = sigmoid(log Z(x)),
+    log Z(x) = logsumexp_k l_k(x),
+
+and p(y | x, real) = softmax(l)_y is the classifier. The discriminator loss is
+
+    L_D = L_supervised + w * L_unsupervised,
+    L_supervised   = -E_{(x, y) labelled} log softmax(l(x))_y
+    L_unsupervised = -E_{x unlabelled} log D(x) - E_z log(1 - D(G(z)))
+                   = E softplus(-logsumexp l(x)) + E softplus(logsumexp l(G(z))),
+
+all written with logsumexp and softplus, so no exp of a raw logit is ever
+taken: finite for any logit (D(x) is 1 at logits of +1e4 and the losses
+1e4 - log K at -1e4). w = 0.5 by default, the weight of the authors' released
+code (github.com/openai/improved-gan: each unsupervised term halved); w = 1 is
+the paper's equation. The generator is trained with feature matching (section
+3.1, the paper's semi-supervised setting): minimise ||E f(x) - E f(G(z))||^2 on
+the discriminator's features; the non-saturating loss -log D(G(z)) =
+softplus(-logsumexp l(G(z))) is available as `generator_loss="non_saturating"`.
+The paper finds feature matching gives the better classifier (and worse-looking
+samples than minibatch discrimination).
+
+Batches mix labelled and unlabelled examples (`tfxlearn.pretext.semi_supervised`:
+images with labels, -1 = unlabelled, the labelled examples at the front of each
+batch). Each step updates D on the batch and as many generated images, then G
+against the updated D.
+
+Distribution (tf.distribute). A global batch's labelled examples sit at its
+front, so the replicas get different numbers of them (often one replica none).
+A per-replica mean scaled by 1 / replicas (Keras's reduction) would then weight
+the labelled examples of different replicas differently and differ from the
+one-device loss. Means over a subset (labelled examples, unlabelled examples)
+are therefore normalised by the subset's *global* size, all-reduced across the
+replicas (`subset_mean`); feature matching compares *global* feature means
+(`global_mean`). DESIGN.md section 3 allows such explicit cross-replica work
+when a loss needs it; everything else goes through Keras's reduction
+(`tfxlearn.losses.BatchMean`).
+
+Serving signature: `images` -> `logits` (K class logits), `probabilities`
+(softmax over the K classes), `real_probability` (D(x)) and `embedding` (the
+discriminator's features) - the trained classifier is the useful part; the
+generator is the `generator` attribute (export it with
+`tfxlearn.export.export_saved_model(model.generator, ...)`, input `latent`).
+"""
+
+from __future__ import annotations
+
+import copy
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from tfxlearn.data import to_float_images
+from tfxlearn.losses import BatchMean
+from tfxlearn.paradigms.base import AdversarialParadigm, check_images, global_batch_noise
+from tfxlearn.pretext.semi_supervised import UNLABELLED
+from tfxlearn.registry import PARADIGMS
+
+GENERATOR_LOSSES = ("feature_matching", "non_saturating")
+
+
+# ----------------------------------------------------------------------------- functions
+
+
+def real_fake_logits(class_logits: tf.Tensor) -> tf.Tensor:
+    """logit(D(x)) = log Z(x) = logsumexp_k l_k(x), [batch] from class logits [batch, K]."""
+    return tf.reduce_logsumexp(class_logits, axis=-1)
+
+
+def real_probability(class_logits: tf.Tensor) -> tf.Tensor:
+    """D(x) = Z(x) / (Z(x) + 1) = sigmoid(logsumexp_k l_k(x)), [batch]; finite for any logits."""
+    return tf.sigmoid(real_fake_logits(class_logits))
+
+
+def real_loss_values(class_logits: tf.Tensor) -> tf.Tensor:
+    """-log D(x) = softplus(-logsumexp l) per example (real images)."""
+    return tf.nn.softplus(-real_fake_logits(class_logits))
+
+
+def fake_loss_values(class_logits: tf.Tensor) -> tf.Tensor:
+    """-log(1 - D(G(z))) = softplus(logsumexp l) per example (generated images)."""
+    return tf.nn.softplus(real_fake_logits(class_logits))
+
+
+def supervised_loss_values(labels: tf.Tensor, class_logits: tf.Tensor) -> tf.Tensor:
+    """Per-example cross-entropy -log softmax(l)_y; 0 for unlabelled examples (label -1)."""
+    labels = tf.cast(labels, tf.int32)
+    labelled = labels >= 0
+    values = tf.nn.sparse_softmax_cross_entropy_with_logits(
+        labels=tf.maximum(labels, 0), logits=class_logits
+    )
+    return tf.where(labelled, values, tf.zeros_like(values))
+
+
+def feature_matching_loss(real_features: tf.Tensor, fake_features: tf.Tensor) -> tf.Tensor:
+    """||mean f(x) - mean f(G(z))||^2 over one batch of real and one of generated features."""
+    difference = tf.reduce_mean(real_features, 0) - tf.reduce_mean(fake_features, 0)
+    return tf.reduce_sum(tf.square(difference))
+
+
+def _replicas() -> tuple[tf.distribute.ReplicaContext | None, int]:
+    context = tf.distribute.get_replica_context()
+    replicas = context.num_replicas_in_sync if context is not None else 1
+    return context, replicas
+
+
+def subset_mean(values: tf.Tensor, mask: tf.Tensor) -> tf.Tensor:
+    """This replica's share of the mean of `values` over the examples with mask 1,
+    taken over the GLOBAL batch: sum(values * mask) / (global count of mask).
+
+    Like a Keras-reduced loss, the shares of all replicas sum to the global value
+    (one device: the value itself), so gradients summed over replicas by the
+    optimizer are those of the global subset mean. Subsets are spread unevenly
+    over the replicas (labelled examples come first in each global batch), so
+    the count is all-reduced; 0 if the subset is empty.
+    """
+    values = tf.convert_to_tensor(values)
+    mask = tf.cast(mask, values.dtype)
+    count = tf.reduce_sum(mask)
+    context, replicas = _replicas()
+    if replicas > 1:
+        count = context.all_reduce(tf.distribute.ReduceOp.SUM, count)
+    return tf.math.divide_no_nan(tf.reduce_sum(values * mask), count)
+
+
+def global_mean(values: tf.Tensor, weights: tf.Tensor | None = None) -> tf.Tensor:
+    """The weighted mean of `values` [n, ...] over the GLOBAL batch, on every replica.
+
+    Gradients flow only through this replica's examples (the other replicas'
+    sums enter as constants), so the gradients of a loss computed from it, equal
+    on every replica and summed by the optimizer, are the one-device gradients.
+    """
+    values = tf.convert_to_tensor(values)
+    if weights is None:
+        weights = tf.ones(tf.shape(values)[:1], values.dtype)
+    weights = tf.cast(weights, values.dtype)
+    total = tf.tensordot(weights, values, axes=[[0], [0]])
+    count = tf.reduce_sum(weights)
+    context, replicas = _replicas()
+    if replicas > 1:
+        reduced = context.all_reduce(tf.distribute.ReduceOp.SUM, tf.stop_gradient(total))
+        total = total + tf.stop_gradient(reduced - total)
+        count = context.all_reduce(tf.distribute.ReduceOp.SUM, count)
+    return tf.math.divide_no_nan(total, count)
+
+
+def global_value(share: tf.Tensor) -> tf.Tensor:
+    """The global value of a loss given as per-replica shares (for metrics only)."""
+    context, replicas = _replicas()
+    if replicas > 1:
+        return context.all_reduce(tf.distribute.ReduceOp.SUM, tf.stop_gradient(share))
+    return share
+
+
+def check_labels(labels, num_classes: int, batch: int | None = None) -> tf.Tensor:
+    """int32 labels [batch] checked to be class ids 0..K-1 or -1 (unlabelled).
+
+    Eagerly a `ValueError`; inside a traced function `tf.debugging` assertions
+    (an `InvalidArgumentError` with the same message when a step runs).
+    """
+    labels = tf.convert_to_tensor(labels)
+    if not labels.dtype.is_integer:
+        raise ValueError(
+            f"labels must be integer class ids (-1 = unlabelled), got dtype {labels.dtype.name}"
+        )
+    if labels.shape.rank != 1:
+        raise ValueError(f"labels must be a vector [batch], got shape {labels.shape}")
+    if batch is not None and labels.shape[0] is not None and labels.shape[0] != batch:
+        raise ValueError(f"labels must have one id per image ({batch}), got {labels.shape[0]}")
+    labels = tf.cast(labels, tf.int32)
+    message = (
+        f"label ids outside the class count: labels must be in 0..{int(num_classes) - 1} "
+        f"(num_classes={int(num_classes)}) or {UNLABELLED} (unlabelled)"
+    )
+    if tf.executing_eagerly():
+        values = labels.numpy()
+        bad = values[(values < UNLABELLED) | (values >= int(num_classes))]
+        if bad.size:
+            raise ValueError(f"{message}; got {sorted(set(bad.tolist()))[:5]}")
+        return labels
+    checks = [
+        tf.debugging.assert_greater_equal(labels, UNLABELLED, message=message),
+        tf.debugging.assert_less(labels, int(num_classes), message=message),
+    ]
+    with tf.control_dependencies(checks):
+        return tf.identity(labels)
+
+
+def split_batch(data, num_classes: int, image_shape: tuple) -> tuple[tf.Tensor, tf.Tensor]:
+    """(images, labels) of a training batch: (images, labels) with -1 = unlabelled, or
+    images alone (all unlabelled)."""
+    images, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
+    if isinstance(images, dict):
+        raise ValueError(f"expected (images, labels) batches, got a dict with keys {list(images)}")
+    images = tf.convert_to_tensor(images)
+    check_images(images, image_shape)
+    if labels is None:
+        labels = tf.fill(tf.shape(images)[:1], tf.constant(UNLABELLED, tf.int32))
+    return images, check_labels(labels, num_classes, batch=images.shape[0])
+
+
+def batched_numpy(fn, images, batch_size: int) -> np.ndarray:
+    """fn over `images` (NumPy/uint8 or float) in batches, concatenated as NumPy."""
+    if int(batch_size) < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    images = np.asarray(images)
+    if images.ndim < 1 or len(images) == 0:
+        raise ValueError(f"images must be a non-empty batch, got shape {images.shape}")
+    return np.concatenate(
+        [
+            np.asarray(fn(to_float_images(tf.constant(images[i : i + int(batch_size)]))))
+            for i in range(0, len(images), int(batch_size))
+        ]
+    )
+
+
+def _latent_dim_of(generator: keras.Model) -> int:
+    shape = generator.input_shape
+    if not isinstance(shape, tuple) or len(shape) != 2 or shape[1] is None:
+        raise ValueError(
+            f"generator must take one latent vector input [batch, latent_dim], got input shape "
+            f"{shape}"
+        )
+    return int(shape[1])
+
+
+def check_num_classes(num_classes) -> int:
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int | np.integer):
+        raise ValueError(f"num_classes must be an int >= 2, got {num_classes!r}")
+    if num_classes < 2:
+        raise ValueError(f"num_classes must be >= 2, got {num_classes}")
+    return int(num_classes)
+
+
+# ----------------------------------------------------------------------------- paradigm
+
+
+@keras.saving.register_keras_serializable(package="tfxlearn")
+@PARADIGMS.register("sgan")
+class SGAN(AdversarialParadigm):
+    """Semi-supervised GAN: a K-class discriminator whose real/fake output is
+    Z / (Z + 1), trained on mixed labelled/unlabelled batches.
+
+    Args:
+        generator: a Keras model from latent vectors [batch, latent_dim] to
+            images (e.g. `tfxlearn.nets.dcgan_generator`).
+        discriminator: a Keras model from images to features [batch, d] (e.g.
+            `tfxlearn.nets.dcgan_discriminator`): the features feature matching
+            compares and the `encoder` the evaluation probes. Prefer a
+            per-example normalization ("layer" or "none") and dropout: batch
+            norm would mix real and generated statistics into the moving
+            averages the classifier uses at test time.
+        num_classes: K, the number of real classes.
+        generator_loss: "feature_matching" (default, the paper's
+            semi-supervised setting) or "non_saturating".
+        unsupervised_weight: w in L_D = L_supervised + w * L_unsupervised (0.5:
+            the authors' code; 1: the paper's equation).
+        head: features -> K class logits; a Dense(K) if omitted.
+        seed: seed of the latent noise of the training steps.
+    """
+
+    def __init__(
+        self,
+        generator: keras.Model,
+        discriminator: keras.Model,
+        num_classes: int,
+        generator_loss: str = "feature_matching",
+        unsupervised_weight: float = 0.5,
+        head: keras.Model | None = None,
+        seed: int = 0,
+        **kwargs,
+    ):
+        super().__init__(seed=seed, **kwargs)
+        for name, net in (("generator", generator), ("discriminator", discriminator)):
+            if not isinstance(net, keras.Model):
+                raise TypeError(f"{name} must be a keras.Model, got {type(net).__name__}")
+        self.num_classes = check_num_classes(num_classes)
+        if generator_loss not in GENERATOR_LOSSES:
+            raise ValueError(
+                f"generator_loss must be one of {GENERATOR_LOSSES}, got {generator_loss!r}"
+            )
+        if not float(unsupervised_weight) >= 0.0:
+            raise ValueError(f"unsupervised_weight must be >= 0, got {unsupervised_weight}")
+        self.latent_dim = _latent_dim_of(generator)
+        if tuple(generator.output_shape[1:]) != tuple(discriminator.input_shape[1:]):
+            raise ValueError(
+                f"generator output shape {generator.output_shape[1:]} must equal the "
+                f"discriminator input shape {discriminator.input_shape[1:]}"
+            )
+        feature_shape = tuple(discriminator.output_shape)
+        if len(feature_shape) != 2 or feature_shape[-1] is None:
+            raise ValueError(
+                "discriminator must map images to feature vectors [batch, d] (the class "
+                f"head goes on top), got output shape {feature_shape}"
+            )
+        self.generator = generator
+        self.discriminator = discriminator
+        self.generator_loss = generator_loss
+        self.unsupervised_weight = float(unsupervised_weight)
+        self.head = (
+            head
+            if head is not None
+            else keras.Sequential(
+                [keras.layers.Dense(self.num_classes, name="class_logits")], name="head"
+            )
+        )
+        if not self.head.built:
+            self.head.build((None, int(feature_shape[-1])))
+        head_shape = tuple(self.head.compute_output_shape((None, int(feature_shape[-1]))))
+        if head_shape[-1] != self.num_classes:
+            raise ValueError(
+                f"head must give num_classes={self.num_classes} logits, got output shape "
+                f"{head_shape}"
+            )
+        self.batch_mean = BatchMean()
+        self.loss_tracker = keras.metrics.Mean(name="loss")
+        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
+        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+        self.supervised_tracker = keras.metrics.Mean(name="supervised_loss")
+        self.accuracy_tracker = keras.metrics.SparseCategoricalAccuracy(name="accuracy")
+        self.real_score_tracker = keras.metrics.Mean(name="real_score")
+        self.fake_score_tracker = keras.metrics.Mean(name="fake_score")
+
+    # ------------------------------------------------------------------ parts
+
+    @property
+    def encoder(self) -> keras.Model:
+        return self.discriminator
+
+    def class_logits(self, images: tf.Tensor, training: bool = False) -> tf.Tensor:
+        """K class logits [batch, K]."""
+        return self.head(self.discriminator(images, training=training), training=training)
+
+    def call(self, images, training=False):
+        """The discriminator's K class logits [batch, K] for a batch of images."""
+        check_images(images, self.image_shape)
+        return self.class_logits(images, training=training)
+
+    def classify(self, images, batch_size: int = 500) -> np.ndarray:
+        """Class logits [n, K] (NumPy) of images (uint8 in [0, 255] or float in [0, 1])."""
+        check_images(np.asarray(images)[:1], self.image_shape)
+        return batched_numpy(lambda x: self.class_logits(x, training=False), images, batch_size)
+
+    def generate(self, latent: tf.Tensor, training: bool = False) -> tf.Tensor:
+        """Images for latent vectors [batch, latent_dim]."""
+        latent = tf.convert_to_tensor(latent, tf.float32)
+        if latent.shape.rank != 2 or (
+            latent.shape[-1] is not None and latent.shape[-1] != self.latent_dim
+        ):
+            raise ValueError(
+                f"latent must be [batch, {self.latent_dim}] (latent_dim), got shape {latent.shape}"
+            )
+        return self.generator(latent, training=training)
+
+    def sample(self, count: int, seed: int = 0, batch_size: int = 500) -> np.ndarray:
+        """`count` generated images (NumPy float32), z ~ N(0, I) drawn with `seed`."""
+        if int(count) < 1:
+            raise ValueError(f"count must be >= 1, got {count}")
+        if int(batch_size) < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        latent = tf.random.stateless_normal([int(count), self.latent_dim], [int(seed), 7])
+        return np.concatenate(
+            [
+                self.generate(latent[i : i + int(batch_size)]).numpy()
+                for i in range(0, int(count), int(batch_size))
+            ]
+        )
+
+    def progress_images(self, count: int = 36) -> np.ndarray:
+        """The same `count` latent vectors' samples at every call (a progress grid)."""
+        return self.sample(count, seed=self.seed)
+
+    # ------------------------------------------------------------------ losses
+
+    def player_variables(self, role):
+        if role == "generator":
+            return self.generator.trainable_weights
+        return self.discriminator.trainable_weights + self.head.trainable_weights
+
+    def _noise(self, images, stream):
+        return global_batch_noise(self.next_seed(stream), tf.shape(images)[0], (self.latent_dim,))
+
+    def _discriminator_loss(self, images, labels, fake, training):
+        """(this replica's share of L_D, real class logits, fake class logits)."""
+        batch = tf.shape(images)[0]
+        logits = self.class_logits(tf.concat([images, fake], 0), training=training)
+        real_logits, fake_logits = logits[:batch], logits[batch:]
+        labelled = labels >= 0
+        supervised = subset_mean(supervised_loss_values(labels, real_logits), labelled)
+        unsupervised = subset_mean(
+            real_loss_values(real_logits), tf.logical_not(labelled)
+        ) + self.batch_mean(fake_loss_values(fake_logits))
+        share = supervised + self.unsupervised_weight * unsupervised
+        return share, real_logits, fake_logits
+
+    def _generator_loss(self, images, labels, fake, training):
+        """(the loss to differentiate, its global value)."""
+        if self.generator_loss == "non_saturating":
+            values = real_loss_values(self.class_logits(fake, training=training))
+            share = self.batch_mean(values)
+            return share, global_value(share)
+        batch = tf.shape(images)[0]
+        features = self.discriminator(tf.concat([images, fake], 0), training=training)
+        # Real statistics from the unlabelled examples (a sample of the whole split;
+        # the labelled ones are a few cycled images), as the authors' code does.
+        real_mean = global_mean(tf.stop_gradient(features[:batch]), labels < 0)
+        fake_mean = global_mean(features[batch:])
+        loss = tf.reduce_sum(tf.square(real_mean - fake_mean))
+        # The value is already global and equal on every replica; its gradient on
+        # each replica only flows through the replica's own generated images, so
+        # the optimizer's sum over replicas is the one-device gradient.
+        return loss, loss
+
+    # ------------------------------------------------------------------ steps
+
+    def train_step(self, data):
+        images, labels = split_batch(data, self.num_classes, self.image_shape)
+        # Discriminator step: labelled + unlabelled real images and generated ones.
+        fake = self.generator(self._noise(images, 0), training=True)
+        with tf.GradientTape() as tape:
+            d_share, real_logits, fake_logits = self._discriminator_loss(
+                images, labels, fake, training=True
+            )
+        self.update("discriminator", tape, d_share, self.player_variables("discriminator"))
+        # Generator step against the updated discriminator.
+        with tf.GradientTape() as tape:
+            fake = self.generator(self._noise(images, 1), training=True)
+            g_loss, g_value = self._generator_loss(images, labels, fake, training=True)
+        self.update("generator", tape, g_loss, self.player_variables("generator"))
+        return self._track(labels, real_logits, fake_logits, global_value(d_share), g_value)
+
+    def test_step(self, data):
+        images, labels = split_batch(data, self.num_classes, self.image_shape)
+        fake = self.generator(self._noise(images, 2), training=False)
+        d_share, real_logits, fake_logits = self._discriminator_loss(
+            images, labels, fake, training=False
+        )
+        _, g_value = self._generator_loss(images, labels, fake, training=False)
+        return self._track(labels, real_logits, fake_logits, global_value(d_share), g_value)
+
+    def _track(self, labels, real_logits, fake_logits, d_loss, g_loss):
+        labelled = tf.cast(labels >= 0, tf.float32)
+        self.loss_tracker.update_state(d_loss + g_loss)
+        self.d_loss_tracker.update_state(d_loss)
+        self.g_loss_tracker.update_state(g_loss)
+        self.supervised_tracker.update_state(
+            supervised_loss_values(labels, real_logits), sample_weight=labelled
+        )
+        self.accuracy_tracker.update_state(
+            tf.maximum(labels, 0), real_logits, sample_weight=labelled
+        )
+        self.real_score_tracker.update_state(real_probability(real_logits))
+        self.fake_score_tracker.update_state(real_probability(fake_logits))
+        return {m.name: m.result() for m in self.metrics}
+
+    @property
+    def metrics(self):
+        return [
+            self.loss_tracker,
+            self.d_loss_tracker,
+            self.g_loss_tracker,
+            self.supervised_tracker,
+            self.accuracy_tracker,
+            self.real_score_tracker,
+            self.fake_score_tracker,
+        ]
+
+    # ------------------------------------------------------------------ contract
+
+    def serving_outputs(self, images):
+        check_images(images, self.image_shape)
+        embedding = self.discriminator(images, training=False)
+        logits = self.head(embedding, training=False)
+        return {
+            "logits": logits,
+            "probabilities": tf.nn.softmax(logits, axis=-1),
+            "real_probability": real_probability(logits),
+            "embedding": embedding,
+        }
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "generator": keras.saving.serialize_keras_object(self.generator),
+            "discriminator": keras.saving.serialize_keras_object(self.discriminator),
+            "head": keras.saving.serialize_keras_object(self.head),
+            "num_classes": self.num_classes,
+            "generator_loss": self.generator_loss,
+            "unsupervised_weight": self.unsupervised_weight,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = copy.deepcopy(config)
+        for key in ("generator", "discriminator", "head"):
+            config[key] = keras.saving.deserialize_keras_object(config[key])
+        return cls(**config)
