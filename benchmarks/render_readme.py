@@ -315,7 +315,8 @@ def generative_section() -> str:
         "",
         "Every row: `python benchmarks/quality_generative.py METHOD` (the method's "
         "`pipelines/METHOD_fashion_mnist.py`, `get_config(full=True)`), TensorFlow "
-        f"{base['tensorflow']}, {base['cpu_count']} CPU cores.",
+        f"{base['tensorflow']}, {base['cpu_count']} CPU cores. The 2026-11-22 training "
+        "times were measured while other jobs shared the two cores (alone is faster).",
     ]
     return "\n".join(out)
 
