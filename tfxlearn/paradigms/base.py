@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from tfxlearn.nets import classifier_head
@@ -238,6 +239,16 @@ def global_batch_noise(
     return noise[start : start + local_batch]
 
 
+def latent_dim_of(generator: keras.Model) -> int:
+    shape = generator.input_shape
+    if not isinstance(shape, tuple) or len(shape) != 2 or shape[1] is None:
+        raise ValueError(
+            f"generator must take one latent vector input [batch, latent_dim], got input shape "
+            f"{shape}"
+        )
+    return int(shape[1])
+
+
 class AdversarialParadigm(Paradigm):
     """Base of the two-player paradigms (GANs): a generator and a discriminator,
     each with its own optimizer (DESIGN.md section 3).
@@ -248,7 +259,9 @@ class AdversarialParadigm(Paradigm):
     `generator_optimizer` and `discriminator_optimizer` (default: Adam at
     2e-4, beta_1 0.5, DCGAN's setting); `model.optimizer` is the generator's,
     so its `iterations` counts steps. `next_seed(stream)` gives per-step
-    stateless seeds for latent noise, the same on every replica.
+    stateless seeds for latent noise, the same on every replica. Subclasses set
+    `self.generator` and `self.latent_dim` (see `latent_dim_of`) and inherit
+    `generate(latent)` and `sample(count, seed)`.
 
     Args:
         seed: seed of the latent noise drawn in the steps.
@@ -342,6 +355,32 @@ class AdversarialParadigm(Paradigm):
         is the generator optimizer's iteration count, identical on every replica."""
         step = tf.cast(tf.convert_to_tensor(self.generator_optimizer.iterations), tf.int64)
         return tf.stack([tf.constant(self.seed, tf.int64), step * 16 + int(stream)])
+
+    def generate(self, latent: tf.Tensor, training: bool = False) -> tf.Tensor:
+        """Images for latent vectors [batch, latent_dim]."""
+        latent = tf.convert_to_tensor(latent, tf.float32)
+        if latent.shape.rank != 2 or (
+            latent.shape[-1] is not None and latent.shape[-1] != self.latent_dim
+        ):
+            raise ValueError(
+                f"latent must be [batch, {self.latent_dim}] (latent_dim), got shape {latent.shape}"
+            )
+        return self.generator(latent, training=training)
+
+    def sample(self, count: int, seed: int = 0, batch_size: int = 500) -> np.ndarray:
+        """`count` generated images (NumPy, float32 in the generator's range), z ~ N(0, I)."""
+        if int(count) < 1:
+            raise ValueError(f"count must be >= 1, got {count}")
+        if int(batch_size) < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        batch_size = int(batch_size)
+        latent = tf.random.stateless_normal([int(count), self.latent_dim], [int(seed), 7])
+        return np.concatenate(
+            [
+                self.generate(latent[i : i + batch_size]).numpy()
+                for i in range(0, int(count), batch_size)
+            ]
+        )
 
     def get_config(self):
         return {**super().get_config(), "seed": self.seed}

@@ -60,7 +60,12 @@ import tensorflow as tf
 
 from tfxlearn.data import to_float_images
 from tfxlearn.losses import BatchMean
-from tfxlearn.paradigms.base import AdversarialParadigm, check_images, global_batch_noise
+from tfxlearn.paradigms.base import (
+    AdversarialParadigm,
+    check_images,
+    global_batch_noise,
+    latent_dim_of,
+)
 from tfxlearn.pretext.semi_supervised import UNLABELLED
 from tfxlearn.registry import PARADIGMS
 
@@ -222,16 +227,6 @@ def batched_numpy(fn, images, batch_size: int) -> np.ndarray:
     )
 
 
-def _latent_dim_of(generator: keras.Model) -> int:
-    shape = generator.input_shape
-    if not isinstance(shape, tuple) or len(shape) != 2 or shape[1] is None:
-        raise ValueError(
-            f"generator must take one latent vector input [batch, latent_dim], got input shape "
-            f"{shape}"
-        )
-    return int(shape[1])
-
-
 def check_num_classes(num_classes) -> int:
     if isinstance(num_classes, bool) or not isinstance(num_classes, int | np.integer):
         raise ValueError(f"num_classes must be an int >= 2, got {num_classes!r}")
@@ -289,7 +284,7 @@ class SGAN(AdversarialParadigm):
             )
         if not float(unsupervised_weight) >= 0.0:
             raise ValueError(f"unsupervised_weight must be >= 0, got {unsupervised_weight}")
-        self.latent_dim = _latent_dim_of(generator)
+        self.latent_dim = latent_dim_of(generator)
         if tuple(generator.output_shape[1:]) != tuple(discriminator.input_shape[1:]):
             raise ValueError(
                 f"generator output shape {generator.output_shape[1:]} must equal the "
@@ -348,31 +343,6 @@ class SGAN(AdversarialParadigm):
         """Class logits [n, K] (NumPy) of images (uint8 in [0, 255] or float in [0, 1])."""
         check_images(np.asarray(images)[:1], self.image_shape)
         return batched_numpy(lambda x: self.class_logits(x, training=False), images, batch_size)
-
-    def generate(self, latent: tf.Tensor, training: bool = False) -> tf.Tensor:
-        """Images for latent vectors [batch, latent_dim]."""
-        latent = tf.convert_to_tensor(latent, tf.float32)
-        if latent.shape.rank != 2 or (
-            latent.shape[-1] is not None and latent.shape[-1] != self.latent_dim
-        ):
-            raise ValueError(
-                f"latent must be [batch, {self.latent_dim}] (latent_dim), got shape {latent.shape}"
-            )
-        return self.generator(latent, training=training)
-
-    def sample(self, count: int, seed: int = 0, batch_size: int = 500) -> np.ndarray:
-        """`count` generated images (NumPy float32), z ~ N(0, I) drawn with `seed`."""
-        if int(count) < 1:
-            raise ValueError(f"count must be >= 1, got {count}")
-        if int(batch_size) < 1:
-            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-        latent = tf.random.stateless_normal([int(count), self.latent_dim], [int(seed), 7])
-        return np.concatenate(
-            [
-                self.generate(latent[i : i + int(batch_size)]).numpy()
-                for i in range(0, int(count), int(batch_size))
-            ]
-        )
 
     def progress_images(self, count: int = 36) -> np.ndarray:
         """The same `count` latent vectors' samples at every call (a progress grid)."""

@@ -22,7 +22,12 @@ import numpy as np
 import tensorflow as tf
 
 from tfxlearn.losses import BatchMean
-from tfxlearn.paradigms.base import AdversarialParadigm, check_images, global_batch_noise
+from tfxlearn.paradigms.base import (
+    AdversarialParadigm,
+    check_images,
+    global_batch_noise,
+    latent_dim_of,
+)
 from tfxlearn.registry import PARADIGMS
 
 GENERATOR_LOSSES = ("non_saturating", "minimax")
@@ -48,16 +53,6 @@ def discriminator_loss_values(real_logits: tf.Tensor, fake_logits: tf.Tensor) ->
     return tf.nn.softplus(-tf.reshape(real_logits, [-1])) + tf.nn.softplus(
         tf.reshape(fake_logits, [-1])
     )
-
-
-def _latent_dim_of(generator: keras.Model) -> int:
-    shape = generator.input_shape
-    if not isinstance(shape, tuple) or len(shape) != 2 or shape[1] is None:
-        raise ValueError(
-            f"generator must take one latent vector input [batch, latent_dim], got input shape "
-            f"{shape}"
-        )
-    return int(shape[1])
 
 
 @keras.saving.register_keras_serializable(package="tfxlearn")
@@ -94,7 +89,7 @@ class GAN(AdversarialParadigm):
             raise ValueError(
                 f"generator_loss must be one of {GENERATOR_LOSSES}, got {generator_loss!r}"
             )
-        self.latent_dim = _latent_dim_of(generator)
+        self.latent_dim = latent_dim_of(generator)
         if tuple(generator.output_shape[1:]) != tuple(discriminator.input_shape[1:]):
             raise ValueError(
                 f"generator output shape {generator.output_shape[1:]} must equal the "
@@ -129,29 +124,6 @@ class GAN(AdversarialParadigm):
         """The discriminator's real/fake logits [batch] for a batch of images."""
         check_images(images, self.image_shape)
         return self.discriminate(images, training=training)
-
-    def generate(self, latent: tf.Tensor, training: bool = False) -> tf.Tensor:
-        """Images for latent vectors [batch, latent_dim]."""
-        latent = tf.convert_to_tensor(latent, tf.float32)
-        if latent.shape.rank != 2 or (
-            latent.shape[-1] is not None and latent.shape[-1] != self.latent_dim
-        ):
-            raise ValueError(
-                f"latent must be [batch, {self.latent_dim}] (latent_dim), got shape {latent.shape}"
-            )
-        return self.generator(latent, training=training)
-
-    def sample(self, count: int, seed: int = 0, batch_size: int = 500) -> np.ndarray:
-        """`count` generated images (NumPy, float32 in the generator's range), z ~ N(0, I)."""
-        if int(count) < 1:
-            raise ValueError(f"count must be >= 1, got {count}")
-        latent = tf.random.stateless_normal([int(count), self.latent_dim], [int(seed), 7])
-        return np.concatenate(
-            [
-                self.generate(latent[i : i + batch_size]).numpy()
-                for i in range(0, int(count), batch_size)
-            ]
-        )
 
     def progress_images(self, count: int = 64) -> np.ndarray:
         """A fixed set of samples for per-epoch grids (`ProgressImages`): the same latent
