@@ -4,24 +4,35 @@ and never leaves a corrupt checkpoint or a half-written SavedModel version visib
 
     .venv/bin/python benchmarks/fault_soak.py [--trials=24] [--seed=0]
 
-The run is a tiny but complete pipeline (rotation on scikit-learn digits: 3
-epochs of training with a backup per epoch, evaluation against both baselines,
-export). Each trial starts it with one fault and SIGKILLs it there:
+Two tiny but complete pipeline runs on scikit-learn digits (3 epochs with a
+backup per epoch, evaluation, export): `rotation` (one optimizer, batch norm)
+and `sgan` (two optimizers, latent noise keyed on the step, dropout - whose
+random stream the backup must carry, see `AtomicBackupAndRestore`). Each trial
+starts one of them with one fault and SIGKILLs it there:
 
-- `random`: after a random delay (anywhere: start-up, an epoch, a backup,
-  evaluation, export);
+- `random`: after a random delay from the start (start-up, an epoch, a backup,
+  evaluation, export: wherever it lands, recorded as `landed_after`);
+- `epoch`: a random time into a random training step (from its start, up to
+  1.5 step durations of the reference run: mostly inside the step, sometimes in
+  the next one or in an epoch-end backup);
+- `export:writing`: a random time into the writing of the SavedModel;
 - targeted points, where this script makes the child stop and wait to be killed
   (it wraps the library's own functions; the library has no fault hooks):
+  `backup:weights_partial` (half of the weights file's arrays written),
   `backup:weights` (weights written, metadata and rename not yet),
   `backup:swap` (the old state moved aside, the new one not yet renamed in),
+  `trained:rename` (the final state renamed to `trained/`, `backup/` not yet removed),
   `evaluation` (training finished, nothing evaluated or exported),
   `export:saved_model` (SavedModel written into the temporary directory),
-  `export:rename` (the complete version about to be renamed into place).
+  `export:rename` (the complete version about to be renamed into place),
+  `export:done` (the version in place, `metrics.json` not yet written).
 
-After each kill the state on disk is checked (every visible backup loads; every
-numeric SavedModel version loads and serves), the run is restarted with the same
-run directory, and its metrics, history and exported model are compared with
-the uninterrupted reference. Writes benchmarks/results/fault_soak.json.
+After each kill the state on disk is checked (every visible backup's metadata
+parses and its weights and optimizer state load into a freshly built model and
+are finite; every numeric SavedModel version loads and serves), the run is
+restarted with the same run directory, and its metrics, history and exported
+model are compared with the uninterrupted reference of the same model. Writes
+benchmarks/results/fault_soak.json.
 """
 
 from __future__ import annotations
@@ -41,47 +52,140 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
+MODELS = ("rotation", "sgan")
+RANDOM_TIME = ("random", "epoch", "export:writing")  # killed after a random delay
 POINTS = (
     "random",
+    "epoch",
+    "backup:weights_partial",
     "backup:weights",
     "backup:swap",
+    "trained:rename",
     "evaluation",
+    "export:writing",
     "export:saved_model",
     "export:rename",
+    "export:done",
 )
-MODEL_NAME = "fault_soak"
+EPOCHS = 3
 MARKER = "fault-reached"
+EVENTS = "events.jsonl"
 
 
 # ----------------------------------------------------------------------------- child
 
 
-def child_config() -> dict:
+def model_name(model: str) -> str:
+    return f"fault_soak_{model}"
+
+
+def child_config(model: str = "rotation") -> dict:
+    """The pipeline config of a soak run: a smoke pipeline shrunk to 8x8 digits."""
     from tfxlearn import pipeline
 
-    config = pipeline.load_config("rotation_fashion_mnist", smoke=True)
-    config["name"] = MODEL_NAME
-    config["export"]["model_name"] = MODEL_NAME
+    if model not in MODELS:
+        raise ValueError(f"model must be one of {MODELS}, got {model!r}")
+    if model == "rotation":
+        config = pipeline.load_config("rotation_fashion_mnist", smoke=True)
+        config["encoder"]["args"] = {"input_shape": [8, 8, 1], "widths": [8, 16]}
+        config["evaluation"].update(
+            protocols={"linear_probe": {}, "knn": {"k": 5}},
+            supervised_epochs=1,
+            blessing={"protocol": "linear_probe", "min_gain_over_random": -1.0},
+        )
+    else:
+        config = pipeline.load_config("sgan_fashion_mnist", smoke=True)
+        config["nets"]["generator"]["args"].update(
+            latent_dim=16, output_shape=[8, 8, 1], widths=[16, 8]
+        )
+        config["nets"]["discriminator"]["args"].update(input_shape=[8, 8, 1], widths=[8, 16])
+        config["evaluation"].update(
+            protocols={"linear_probe": {}}, model_protocols={"classification": {}}
+        )
+    config["name"] = model_name(model)
+    config["export"]["model_name"] = model_name(model)
     config["dataset"].update(name="digits", max_train=256, max_test=200)
-    config["encoder"]["args"] = {"input_shape": [8, 8, 1], "widths": [8, 16]}
-    config["train"].update(epochs=3, batch_size=32, shuffle_buffer=256)
-    config["evaluation"].update(
-        protocols={"linear_probe": {}, "knn": {"k": 5}},
-        supervised_epochs=1,
-        blessing={"protocol": "linear_probe", "min_gain_over_random": -1.0},
-    )
+    config["train"].update(epochs=EPOCHS, batch_size=32, shuffle_buffer=256)
     return config
 
 
-def _stop_here(marker_dir: str) -> None:
+def _event(work: str, name: str, opens: bool = False, **extra) -> None:
+    """Appends a timestamped event to the work directory's log (the parent reads
+    it to see where a kill landed); `opens`: also tell the parent that the
+    window of a random-time point has opened (it kills after its delay)."""
+    entry = {"event": name, "time": time.time(), "pid": os.getpid(), **extra}
+    with open(os.path.join(work, EVENTS), "a") as f:
+        f.write(json.dumps(entry) + "\n")
+    if opens:
+        with open(os.path.join(work, MARKER), "w") as f:
+            f.write(str(os.getpid()))
+
+
+def _install_probes(work: str, point: str | None, at: int) -> None:
+    """Logs the phases of the run (wrapping library functions from outside);
+    for `epoch`, opens the kill window at the start of this process's `at`-th step."""
+    import keras
+
+    from tfxlearn import export, pipeline
+
+    class Events(keras.callbacks.Callback):
+        # Runs after the driver's backup callback: "epoch_end:N" means backup N is
+        # committed, "train_end" means the trained state is.
+        steps = 0
+
+        def on_train_begin(self, logs=None):
+            _event(work, "train_begin")
+
+        def on_train_batch_begin(self, batch, logs=None):
+            self.steps += 1
+            if point == "epoch" and self.steps == at:
+                _event(work, f"step:{at}", opens=True)
+
+        def on_epoch_end(self, epoch, logs=None):
+            _event(work, f"epoch_end:{epoch + 1}")
+
+        def on_train_end(self, logs=None):
+            _event(work, "train_end", steps=self.steps)
+
+    train = pipeline.train
+
+    def train_with_events(*args, callbacks=(), **kwargs):
+        return train(*args, callbacks=[*callbacks, Events()], **kwargs)
+
+    pipeline.train = train_with_events
+
+    def logged(module, name, begin, end):
+        function = getattr(module, name)
+
+        def wrapper(*args, **kwargs):
+            _event(work, begin, opens=point == "export:writing" and begin == "export_write_begin")
+            result = function(*args, **kwargs)
+            _event(work, end)
+            return result
+
+        setattr(module, name, wrapper)
+
+    logged(pipeline, "evaluator", "evaluation_begin", "evaluation_end")
+    logged(pipeline, "export_saved_model", "export_begin", "export_end")
+    logged(export, "_write_saved_model", "export_write_begin", "export_write_end")
+
+
+def _stop_here(work: str) -> None:
     """Tells the parent the fault point is reached, then waits to be killed."""
-    with open(os.path.join(marker_dir, MARKER), "w") as f:
+    with open(os.path.join(work, MARKER), "w") as f:
         f.write(str(os.getpid()))
     while True:
         time.sleep(60)
 
 
-def _install_fault(point: str, occurrence: int, marker_dir: str) -> None:
+def _in_backup(path) -> bool:
+    return f"{os.sep}backup{os.sep}" in os.fspath(path)
+
+
+def _install_fault(point: str, occurrence: int, at: int, work: str) -> None:
+    """Makes the child stop at `point` (its `occurrence`-th time; for
+    `backup:weights_partial` after the `at`-th array of the weights file)."""
+    import h5py
     import keras
 
     from tfxlearn import export, pipeline
@@ -92,29 +196,52 @@ def _install_fault(point: str, occurrence: int, marker_dir: str) -> None:
         calls["n"] += 1
         return calls["n"] == occurrence
 
-    if point == "backup:weights":
+    if point == "backup:weights_partial":
+        create_dataset = h5py.Group.create_dataset
+        count = {"backup": 0, "arrays": 0}
+        save = keras.Model.save_weights
+
+        def save_counting(self, path, *args, **kwargs):
+            if _in_backup(path):
+                count["backup"] += 1
+                count["arrays"] = 0
+            return save(self, path, *args, **kwargs)
+
+        def create_then_maybe_stop(self, *args, **kwargs):
+            result = create_dataset(self, *args, **kwargs)
+            if _in_backup(self.file.filename) and count["backup"] == occurrence:
+                count["arrays"] += 1
+                if count["arrays"] == at:
+                    self.file.flush()  # what is written so far reaches the file
+                    _stop_here(work)
+            return result
+
+        keras.Model.save_weights = save_counting
+        h5py.Group.create_dataset = create_then_maybe_stop
+    elif point == "backup:weights":
         save = keras.Model.save_weights
 
         def save_then_stop(self, path, *args, **kwargs):
             save(self, path, *args, **kwargs)
-            if os.sep + "backup" + os.sep in str(path) and reached():
-                _stop_here(marker_dir)
+            if _in_backup(path) and reached():
+                _stop_here(work)
 
         keras.Model.save_weights = save_then_stop
-    elif point == "backup:swap":
+    elif point in ("backup:swap", "trained:rename"):
         rename = os.rename
+        suffix = "state.old" if point == "backup:swap" else f"{os.sep}trained"
 
-        def rename_then_stop(src, dst):
-            rename(src, dst)
-            if str(dst).endswith("state.old") and reached():
-                _stop_here(marker_dir)
+        def rename_then_stop(src, dst, *args, **kwargs):
+            rename(src, dst, *args, **kwargs)
+            if os.fspath(dst).endswith(suffix) and reached():
+                _stop_here(work)
 
         os.rename = rename_then_stop
     elif point == "evaluation":
         evaluator = pipeline.evaluator
 
         def stop_first(*args, **kwargs):
-            _stop_here(marker_dir)
+            _stop_here(work)
             return evaluator(*args, **kwargs)
 
         pipeline.evaluator = stop_first
@@ -123,7 +250,7 @@ def _install_fault(point: str, occurrence: int, marker_dir: str) -> None:
 
         def write_then_stop(*args, **kwargs):
             result = write(*args, **kwargs)
-            _stop_here(marker_dir)
+            _stop_here(work)
             return result
 
         export._write_saved_model = write_then_stop
@@ -131,98 +258,208 @@ def _install_fault(point: str, occurrence: int, marker_dir: str) -> None:
         rename_into_place = export._rename_into_place
 
         def stop_first(*args, **kwargs):
-            _stop_here(marker_dir)
+            _stop_here(work)
             return rename_into_place(*args, **kwargs)
 
         export._rename_into_place = stop_first
-    elif point != "random":
+    elif point == "export:done":
+        export_saved_model = pipeline.export_saved_model
+
+        def export_then_stop(*args, **kwargs):
+            export_saved_model(*args, **kwargs)
+            _stop_here(work)
+
+        pipeline.export_saved_model = export_then_stop
+    elif point not in RANDOM_TIME:
         raise ValueError(f"fault point must be one of {POINTS}, got {point!r}")
 
 
-def child(run_dir: str, export_root: str, point: str | None, occurrence: int) -> None:
+def child(work: str, model: str, point: str | None, occurrence: int, at: int) -> None:
     import tensorflow as tf
 
     tf.config.experimental.enable_op_determinism()
     from tfxlearn import pipeline
 
+    _event(work, "start")
+    _install_probes(work, point, at)
     if point:
-        _install_fault(point, occurrence, os.path.dirname(run_dir))
-    pipeline.run(child_config(), run_dir=run_dir, export_root=export_root, verbose=0)
+        _install_fault(point, occurrence, at, work)
+    pipeline.run(
+        child_config(model),
+        run_dir=os.path.join(work, "run"),
+        export_root=os.path.join(work, "models"),
+        verbose=0,
+    )
+    _event(work, "done")
 
 
 # ----------------------------------------------------------------------------- parent
 
 
-def _start(run_dir, export_root, point=None, occurrence=1):
-    command = [sys.executable, os.path.abspath(__file__), "--child", run_dir, export_root]
+def _start(work, model, point=None, occurrence=1, at=1):
+    command = [sys.executable, os.path.abspath(__file__), "--child", work, "--model", model]
     if point:
-        command += ["--point", point, "--occurrence", str(occurrence)]
-    return subprocess.Popen(
-        command,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+        command += ["--point", point, "--occurrence", str(occurrence), "--at", str(at)]
+    # The child's output goes to a file (a pipe nobody reads could fill up and block it).
+    with open(os.path.join(work, "child.log"), "a") as log:
+        return subprocess.Popen(
+            command,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: the kill reaches every thread
+        )
 
 
-def run_clean(run_dir: str, export_root: str, timeout: float = 600) -> float:
-    """Runs the pipeline to the end; returns its wall time."""
+def _log_tail(work: str) -> str:
+    with open(os.path.join(work, "child.log"), errors="replace") as f:
+        return f.read()[-3000:]
+
+
+def events(work: str) -> list[dict]:
+    try:
+        with open(os.path.join(work, EVENTS)) as f:
+            return [json.loads(line) for line in f if line.endswith("\n")]
+    except FileNotFoundError:
+        return []
+
+
+def run_clean(work: str, model: str, timeout: float = 900) -> float:
+    """Runs (or resumes) the pipeline to the end; returns its wall time."""
+    os.makedirs(work, exist_ok=True)
     start = time.perf_counter()
-    proc = _start(run_dir, export_root)
-    _, err = proc.communicate(timeout=timeout)
+    proc = _start(work, model)
+    proc.wait(timeout=timeout)
     if proc.returncode != 0:
-        raise RuntimeError(f"the run in {run_dir} failed:\n{err[-3000:]}")
+        raise RuntimeError(f"the run in {work} failed:\n{_log_tail(work)}")
     return time.perf_counter() - start
 
 
-def run_and_kill(run_dir, export_root, point, occurrence, delay, timeout=600) -> dict:
-    """Starts a run with a fault and SIGKILLs it there; returns what happened."""
-    marker = os.path.join(os.path.dirname(run_dir), MARKER)
+def run_and_kill(work, model, point, occurrence=1, at=1, delay=0.0, timeout=900) -> dict:
+    """Starts a run with a fault and SIGKILLs it there; returns what happened.
+
+    `delay`: for `random`, seconds from the start; for `epoch` and `export:writing`,
+    seconds after the window opened; the others are killed as soon as they stop.
+    """
+    os.makedirs(work, exist_ok=True)
+    marker = os.path.join(work, MARKER)
     if os.path.exists(marker):
         os.remove(marker)
-    proc = _start(run_dir, export_root, point, occurrence)
+    proc = _start(work, model, point, occurrence, at)
     start = time.perf_counter()
+    opened = None
     try:
         while proc.poll() is None:
-            elapsed = time.perf_counter() - start
-            if (point == "random" and elapsed >= delay) or os.path.exists(marker):
+            now = time.perf_counter()
+            if opened is None and (point == "random" or os.path.exists(marker)):
+                opened = start if point == "random" else now
+            if opened is not None and (point not in RANDOM_TIME or now - opened >= delay):
                 os.killpg(proc.pid, signal.SIGKILL)
+                killed_at = time.time()
                 proc.wait()
-                return {"killed": True, "after_seconds": round(elapsed, 2)}
-            if elapsed > timeout:
+                log = [e for e in events(work) if e["time"] <= killed_at and e["pid"] == proc.pid]
+                return {
+                    "killed": True,
+                    "after_seconds": round(now - start, 2),
+                    "landed_after": log[-1]["event"] if log else None,
+                }
+            if now - start > timeout:
                 raise TimeoutError(f"fault {point} never reached")
-            time.sleep(0.05)
+            time.sleep(0.02)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
     # Finished before the kill (a random delay past the end of the run).
     if proc.returncode != 0:
-        raise RuntimeError(f"the faulted run failed by itself:\n{proc.stderr.read()[-3000:]}")
-    return {"killed": False, "after_seconds": round(time.perf_counter() - start, 2)}
+        raise RuntimeError(f"the faulted run failed by itself:\n{_log_tail(work)}")
+    return {
+        "killed": False,
+        "after_seconds": round(time.perf_counter() - start, 2),
+        "landed_after": "done",
+    }
 
 
-def check_visible_state(run_dir: str, export_root: str) -> list[str]:
-    """Problems with what a reader could see now (an empty list when all is well)."""
-    import h5py
+_MODELS: dict = {}
+
+
+def _fresh_model(config: dict):
+    """A built, compiled model of `config` (built once per parent process and
+    config), to load visible backups into exactly as a resumed run would."""
+    key = json.dumps(config, sort_keys=True)
+    if key not in _MODELS:
+        import keras
+
+        from tfxlearn import paradigms, pipeline
+        from tfxlearn.training import EpochOrder
+        from tfxlearn.training.driver import _built, first_batch
+
+        def build():
+            keras.utils.set_random_seed(int(config.get("seed", 0)))
+            networks = {
+                key: pipeline.build_net(config, key) for key in pipeline.net_configs(config)
+            }
+            net = paradigms.get(config["paradigm"]["name"])(
+                **networks, **config["paradigm"].get("args", {})
+            )
+            net.compile(**pipeline.compile_args(config["train"]))
+            return net
+
+        ds = pipeline.transform(config, pipeline.example_gen(config), EpochOrder())
+        _MODELS[key] = _built(build, first_batch(ds))
+    return _MODELS[key]
+
+
+def _serving_inputs(serve) -> dict:
+    """Fixed, seeded inputs for every input of a serving signature."""
     import numpy as np
     import tensorflow as tf
 
+    rng = np.random.default_rng(0)
+    inputs = {}
+    for name, spec in sorted(serve.structured_input_signature[1].items()):
+        shape = [8 if d is None else d for d in spec.shape]
+        if spec.dtype.is_floating:
+            inputs[name] = tf.constant(rng.random(shape, dtype=np.float32), spec.dtype)
+        else:
+            inputs[name] = tf.constant(rng.integers(0, 2, shape), spec.dtype)
+    return inputs
+
+
+def check_visible_state(work: str, model: str, config: dict | None = None) -> list[str]:
+    """Problems with what a reader could see now (an empty list when all is well).
+
+    `config`: the run's pipeline config, if not `child_config(model)`.
+    """
+    import warnings
+
+    import numpy as np
+    import tensorflow as tf
+
+    from tfxlearn.training.callbacks import METADATA, SEEDS, load_state
+
     problems = []
+    run_dir = os.path.join(work, "run")
     for sub in ("backup/state", "backup/state.old", "trained"):
         path = os.path.join(run_dir, sub)
         if not os.path.isdir(path):
             continue
         try:
-            with open(os.path.join(path, "training_metadata.json")) as f:
-                int(json.load(f)["epoch"])
-            with h5py.File(os.path.join(path, "latest.weights.h5"), "r") as f:
-                if not list(f.keys()):
-                    problems.append(f"{sub}: empty weights file")
+            with open(os.path.join(path, METADATA)) as f:
+                metadata = json.load(f)
+            if not 1 <= int(metadata["epoch"]) <= EPOCHS or SEEDS not in metadata:
+                problems.append(f"{sub}: unexpected metadata {metadata}")
+            net = _fresh_model(config or child_config(model))
+            with warnings.catch_warnings():
+                # Keras only warns when it skips state it cannot match (e.g. the
+                # optimizer's): here that is a broken backup.
+                warnings.simplefilter("error")
+                load_state(net, path)
+            bad = [v.path for v in net.weights if not np.isfinite(v.numpy()).all()]
+            if bad:
+                problems.append(f"{sub}: non-finite weights {bad[:3]}")
         except Exception as error:  # noqa: BLE001 - any failure is the finding
             problems.append(f"{sub}: {type(error).__name__}: {error}")
-    model_dir = os.path.join(export_root, MODEL_NAME)
+    model_dir = os.path.join(work, "models", model_name(model))
     if os.path.isdir(model_dir):
         for name in sorted(os.listdir(model_dir)):
             if not name.isdigit():
@@ -231,7 +468,7 @@ def check_visible_state(run_dir: str, export_root: str) -> list[str]:
                 serve = tf.saved_model.load(os.path.join(model_dir, name)).signatures[
                     "serving_default"
                 ]
-                out = serve(images=tf.zeros([2, 8, 8, 1]))
+                out = serve(**_serving_inputs(serve))
                 if not all(np.isfinite(v.numpy()).all() for v in out.values()):
                     problems.append(f"version {name}: non-finite outputs")
             except Exception as error:  # noqa: BLE001
@@ -239,26 +476,27 @@ def check_visible_state(run_dir: str, export_root: str) -> list[str]:
     return problems
 
 
-def outcome(run_dir: str, export_root: str) -> dict:
+def outcome(work: str, model: str) -> dict:
     """What a finished run produced: its metrics, history and model outputs."""
-    import numpy as np
     import tensorflow as tf
 
+    run_dir = os.path.join(work, "run")
     with open(os.path.join(run_dir, "metrics.json")) as f:
         metrics = json.load(f)
-    versions = sorted(n for n in os.listdir(os.path.join(export_root, MODEL_NAME)) if n.isdigit())
-    path = os.path.join(export_root, MODEL_NAME, versions[-1])
-    serve = tf.saved_model.load(path).signatures["serving_default"]
-    images = np.random.default_rng(0).random((8, 8, 8, 1), dtype=np.float32)
-    outputs = {k: v.numpy() for k, v in serve(images=tf.constant(images)).items()}
-    hidden = [n for n in os.listdir(os.path.join(export_root, MODEL_NAME)) if n.startswith(".")]
+    model_dir = os.path.join(work, "models", model_name(model))
+    versions = sorted(n for n in os.listdir(model_dir) if n.isdigit())
+    serve = tf.saved_model.load(os.path.join(model_dir, versions[-1])).signatures["serving_default"]
+    outputs = {k: v.numpy() for k, v in serve(**_serving_inputs(serve)).items()}
+    leftovers = [os.path.join("models", n) for n in os.listdir(model_dir) if n.startswith(".")]
+    if os.path.exists(os.path.join(run_dir, "backup")):  # removed once training completed
+        leftovers.append("run/backup")
     return {
         "results": metrics["results"],
+        "model_results": metrics["model_results"],
         "history": metrics["history"],
         "outputs": outputs,
         "versions": versions,
-        "hidden_entries": hidden,
-        "backup_left": os.path.exists(os.path.join(run_dir, "backup")),
+        "leftovers": leftovers,
     }
 
 
@@ -276,32 +514,61 @@ def differences(got: dict, want: dict) -> dict:
         elif isinstance(tree, (int, float)) and not isinstance(tree, bool):
             yield prefix, float(tree)
 
-    a = dict(flat_numbers({"r": got["results"], "h": got["history"]}))
-    b = dict(flat_numbers({"r": want["results"], "h": want["history"]}))
-    metric_diff = max((abs(a[k] - b[k]) for k in b if k in a and "seconds" not in k), default=0.0)
-    missing = sorted(set(b) ^ set(a))
+    keys = ("results", "model_results", "history")
+    a = dict(flat_numbers({k: got[k] for k in keys}))
+    b = dict(flat_numbers({k: want[k] for k in keys}))
+    a = {k: v for k, v in a.items() if "seconds" not in k}
+    b = {k: v for k, v in b.items() if "seconds" not in k}
+
+    def gap(x, y):
+        if np.isnan(x) or np.isnan(y):
+            return 0.0 if np.isnan(x) and np.isnan(y) else float("inf")
+        return abs(x - y)
+
+    metric_diff = max((gap(a[k], b[k]) for k in b if k in a), default=0.0)
     output_diff = max(
         float(np.abs(got["outputs"][k] - want["outputs"][k]).max()) for k in want["outputs"]
     )
-    return {"metrics": metric_diff, "outputs": output_diff, "key_mismatch": missing}
+    return {
+        "metrics": metric_diff,
+        "outputs": output_diff,
+        "key_mismatch": sorted(set(a) ^ set(b))
+        + sorted(set(got["outputs"]) ^ set(want["outputs"])),
+    }
 
 
-def trial(work: str, point: str, occurrence: int, delay: float, want: dict, tol: float) -> dict:
-    run_dir, export_root = os.path.join(work, "run"), os.path.join(work, "models")
-    record = {"point": point, "occurrence": occurrence}
-    if point == "random":
+def trial(
+    work: str,
+    model: str,
+    point: str,
+    want: dict,
+    *,
+    occurrence: int = 1,
+    at: int = 1,
+    delay: float = 0.0,
+    tol: float = 1e-4,
+) -> dict:
+    """One kill-check-restart-compare trial in the (new) directory `work`."""
+    record = {"model": model, "point": point, "occurrence": occurrence}
+    if point == "backup:weights_partial":
+        record["at_array"] = at
+    if point == "epoch":
+        record["at_step"] = at
+    if point in RANDOM_TIME:
         record["delay_seconds"] = round(delay, 2)
-    record.update(run_and_kill(run_dir, export_root, point, occurrence, delay))
-    record["visible_state_problems"] = check_visible_state(run_dir, export_root)
-    run_clean(run_dir, export_root)
-    got = outcome(run_dir, export_root)
+    record.update(run_and_kill(work, model, point, occurrence, at, delay))
+    record["visible_state_problems"] = check_visible_state(work, model)
+    restart = time.perf_counter()
+    run_clean(work, model)
+    record["restart_seconds"] = round(time.perf_counter() - restart, 1)
+    got = outcome(work, model)
     diff = differences(got, want)
     record.update(
         max_metric_difference=diff["metrics"],
         max_output_difference=diff["outputs"],
+        key_mismatch=diff["key_mismatch"],
         versions=got["versions"],
-        hidden_entries_left=got["hidden_entries"],
-        backup_left=got["backup_left"],
+        leftovers=got["leftovers"],
     )
     record["passed"] = (
         not record["visible_state_problems"]
@@ -309,65 +576,129 @@ def trial(work: str, point: str, occurrence: int, delay: float, want: dict, tol:
         and diff["metrics"] <= tol
         and diff["outputs"] <= tol
         and got["versions"] == ["1"]
-        and not got["hidden_entries"]
-        and not got["backup_left"]
+        and not got["leftovers"]
     )
     return record
 
 
-def soak(trials: int, seed: int, tol: float = 1e-4, work_root: str | None = None) -> dict:
+def reference(work: str, model: str) -> dict:
+    """An uninterrupted run: its outcome, wall time and the lengths of its phases."""
+    import h5py
+
+    wall = run_clean(work, model)
+    log = {e["event"]: e for e in events(work)}
+    steps = log["train_end"]["steps"]
+    step = (log["train_end"]["time"] - log["train_begin"]["time"]) / steps
+    writing = log["export_write_end"]["time"] - log["export_write_begin"]["time"]
+    arrays = []
+    with h5py.File(os.path.join(work, "run", "trained", "latest.weights.h5"), "r") as f:
+        f.visititems(
+            lambda name, obj: arrays.append(name) if isinstance(obj, h5py.Dataset) else None
+        )
+    return {
+        "outcome": outcome(work, model),
+        "seconds": wall,
+        "steps": steps,
+        "windows": {"step": step, "export:writing": writing},
+        "weight_arrays": len(arrays),
+    }
+
+
+def plan(trials: int, seed: int, refs: dict) -> list[dict]:
+    """The trials: every point in turn, the model alternating every round, the
+    occurrence / delay / array drawn from a seeded generator (reproducible)."""
     rng = random.Random(seed)
-    work_root = work_root or tempfile.mkdtemp(prefix="tfxlearn-fault-soak-")
-    reference = os.path.join(work_root, "reference")
-    wall = run_clean(os.path.join(reference, "run"), os.path.join(reference, "models"))
-    want = outcome(os.path.join(reference, "run"), os.path.join(reference, "models"))
-    print(f"reference run: {wall:.1f} s", flush=True)
-    records = []
+    out = []
     for i in range(trials):
         point = POINTS[i % len(POINTS)]
-        # A backup per epoch (3); the old state is moved aside from the second on.
-        occurrence = {"backup:weights": rng.randint(1, 3), "backup:swap": rng.randint(1, 2)}.get(
-            point, 1
-        )
-        delay = rng.uniform(2.0, wall)
+        model = MODELS[(i // len(POINTS) + i % len(POINTS)) % len(MODELS)]  # swap each round
+        ref = refs[model]
+        spec = {"model": model, "point": point, "occurrence": 1, "at": 1, "delay": 0.0}
+        if point == "random":  # most runs take longer than 80% of the reference
+            spec["delay"] = rng.uniform(1.0, 0.8 * ref["seconds"])
+        elif point == "epoch":
+            spec["at"] = rng.randint(1, ref["steps"])
+            spec["delay"] = rng.uniform(0.0, 1.5 * ref["windows"]["step"])
+        elif point == "export:writing":
+            spec["delay"] = rng.uniform(0.0, ref["windows"]["export:writing"])
+        elif point in ("backup:weights", "backup:weights_partial"):
+            spec["occurrence"] = rng.randint(1, EPOCHS)
+            if point == "backup:weights_partial":
+                spec["at"] = rng.randint(1, ref["weight_arrays"] - 1)
+        elif point == "backup:swap":  # the old state is moved aside from the 2nd backup on
+            spec["occurrence"] = rng.randint(1, EPOCHS - 1)
+        out.append(spec)
+    return out
+
+
+def soak(trials: int, seed: int, tol: float = 1e-4, work_root: str | None = None) -> dict:
+    work_root = work_root or tempfile.mkdtemp(prefix="tfxlearn-fault-soak-")
+    refs = {}
+    for model in MODELS:
+        refs[model] = reference(os.path.join(work_root, f"reference-{model}"), model)
+        print(f"reference {model}: {refs[model]['seconds']:.1f} s", flush=True)
+    records = []
+    for i, spec in enumerate(plan(trials, seed, refs)):
         work = os.path.join(work_root, f"trial-{i:02d}")
-        record = trial(work, point, occurrence, delay, want, tol)
+        model = spec.pop("model")
+        point = spec.pop("point")
+        record = trial(work, model, point, refs[model]["outcome"], tol=tol, **spec)
         records.append(record)
         shutil.rmtree(work, ignore_errors=True)
         status = "passed" if record["passed"] else "FAILED"
-        print(f"trial {i + 1:2d}/{trials} {point:20s} {status}  {json.dumps(record)}", flush=True)
+        print(f"trial {i + 1:2d}/{trials} {model:8s} {point:22s} {status}  {json.dumps(record)}")
+        sys.stdout.flush()
     shutil.rmtree(work_root, ignore_errors=True)
-    return {"reference_seconds": wall, "trials": records}
+    return {
+        "reference_seconds": {m: r["seconds"] for m, r in refs.items()},
+        "reference_windows": {m: r["windows"] for m, r in refs.items()},
+        "reference_steps": {m: r["steps"] for m, r in refs.items()},
+        "trials": records,
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--trials", type=int, default=24)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--child", nargs=2, metavar=("RUN_DIR", "EXPORT_ROOT"))
+    parser.add_argument("--child", metavar="WORK_DIR")
+    parser.add_argument("--model", choices=MODELS, default="rotation")
     parser.add_argument("--point", choices=POINTS)
     parser.add_argument("--occurrence", type=int, default=1)
+    parser.add_argument("--at", type=int, default=1)
     args = parser.parse_args()
     if args.child:
-        child(*args.child, args.point, args.occurrence)
+        child(args.child, args.model, args.point, args.occurrence, args.at)
         return
+    if args.trials < 1:
+        raise SystemExit(f"--trials must be >= 1, got {args.trials}")
     from common import write_result
 
     start = time.perf_counter()
     result = soak(args.trials, args.seed)
     records = result["trials"]
-    by_point = {
-        p: {
-            "trials": sum(r["point"] == p for r in records),
-            "passed": sum(r["point"] == p and r["passed"] for r in records),
+
+    def counts(key, values):
+        return {
+            v: {
+                "trials": sum(r[key] == v for r in records),
+                "passed": sum(r[key] == v and r["passed"] for r in records),
+            }
+            for v in values
         }
-        for p in POINTS
-    }
+
+    landed: dict[str, int] = {}
+    for r in records:
+        if r["point"] in RANDOM_TIME:
+            key = f"{r['point']} after {r['landed_after']}"
+            landed[key] = landed.get(key, 0) + 1
     summary = {
         "trials": len(records),
         "passed": sum(r["passed"] for r in records),
         "killed": sum(r["killed"] for r in records),
-        "by_point": by_point,
+        "by_point": counts("point", POINTS),
+        "by_model": counts("model", MODELS),
+        "random_kills_landed": dict(sorted(landed.items())),
         "max_metric_difference": max(r["max_metric_difference"] for r in records),
         "max_output_difference": max(r["max_output_difference"] for r in records),
         "wall_seconds": round(time.perf_counter() - start, 1),

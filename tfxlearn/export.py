@@ -27,12 +27,14 @@ signature and the versions it was made with is written to
 
 from __future__ import annotations
 
+import ctypes
 import datetime
+import errno
 import json
 import os
 import re
-import secrets
 import shutil
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -76,8 +78,11 @@ def export_saved_model(
             Must match `[A-Za-z0-9_.-]+`.
         version: a non-negative integer version; defaults to 1 + the highest
             existing numeric version (1 for the first export).
-        overwrite: replace `version` if it already exists. The new version is
-            renamed in before the old one is deleted.
+        overwrite: replace `version` if it already exists. On Linux the new and
+            the old version directories are exchanged in one atomic step
+            (`renameat2(RENAME_EXCHANGE)`), so a reader sees either version and
+            never neither; elsewhere the old one is moved aside just before the
+            new one is renamed in. The old one is deleted afterwards.
         metadata: extra JSON-serializable entries for `assets.extra/tfxlearn.json`
             (the pipeline records its run there, see `find_version`).
 
@@ -385,7 +390,13 @@ def _swap_into_place(
     tmp_dir: str, old_dir: str, final_dir: str, model_dir: str, version: int
 ) -> None:
     """Replaces `old_dir` by `tmp_dir` (as `final_dir`), then deletes the old one."""
-    trash = os.path.join(model_dir, f".old-{version}-{os.getpid()}-{secrets.token_hex(4)}")
+    if old_dir == final_dir and _exchange(tmp_dir, final_dir):
+        shutil.rmtree(tmp_dir, ignore_errors=True)  # now holds the old version
+        return
+    # Not atomic: the version is missing between the two renames. The old one
+    # waits under a temporary name, which the next export removes if this
+    # process is killed in between.
+    trash = os.path.join(model_dir, tmp_dir_name(f"old-{version}"))
     os.rename(old_dir, trash)
     try:
         os.rename(tmp_dir, final_dir)
@@ -393,6 +404,34 @@ def _swap_into_place(
         os.rename(trash, old_dir)  # put the old version back
         raise
     shutil.rmtree(trash, ignore_errors=True)
+
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+def _exchange(a: str, b: str) -> bool:
+    """Atomically exchanges the paths `a` and `b` with Linux's `renameat2(...,
+    RENAME_EXCHANGE)` (kernel >= 3.15, glibc >= 2.28; see `man 2 rename`).
+
+    Returns False where that is not available (another OS, an older C library,
+    or a filesystem that does not support it); raises OSError for other failures.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    path, fd = ctypes.c_char_p, ctypes.c_int
+    renameat2.argtypes = [fd, path, fd, path, ctypes.c_uint]
+    renameat2.restype = ctypes.c_int
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), a, None, b)
 
 
 def _fsync_tree(directory: str) -> None:

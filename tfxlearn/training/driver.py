@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 from collections.abc import Callable, Sequence
 
 import keras
@@ -126,6 +127,8 @@ def train(
         # exporting): reload instead of training again.
         with strategy.scope():
             load_state(model, trained_dir)
+        if chief:  # left by a process killed between promoting the state and cleaning up
+            shutil.rmtree(os.path.join(run_dir, "backup"), ignore_errors=True)
         history = keras.callbacks.History()
         history.history = read_history(history_csv) if chief else {}
         if multi_worker:
