@@ -50,7 +50,8 @@ def measure(name: str, case: dict) -> dict:
     images = case["images"](IMAGES)
     case["check"](images)
     op = tfxlearn.pretext.get(case["op"])
-    vectorized = op(_input(images), **case.get("op_args", {}))
+    make_input = case.get("input", _input)
+    vectorized = op(make_input(images), **case.get("op_args", {}))
     samples = sum(case["samples"](b) for b in vectorized)
 
     def drain(ds):
@@ -72,7 +73,7 @@ def measure(name: str, case: dict) -> dict:
         "op_samples_per_s": samples / t_op,
         "numpy_samples_per_s": samples / t_np,
         "train_samples_per_s": train_samples / t_train,
-        "input_images": len(images),
+        "input_images": len(tf.nest.flatten(images)[0]),
         "batch_images": BATCH,
     }
     result["speedup_vs_numpy"] = result["op_samples_per_s"] / result["numpy_samples_per_s"]

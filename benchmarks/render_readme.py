@@ -384,6 +384,83 @@ def fault_soak_section() -> str:
     )
 
 
+VIDEO_PIPELINES = (
+    "shuffle_and_learn_moving_digits",
+    "odd_one_out_moving_digits",
+    "sequence_sorting_moving_digits",
+    "arrow_of_time_moving_digits",
+    "slow_steady_moving_digits",
+    "composite_lstm_moving_digits",
+    "next_frame_prediction_moving_digits",
+    "av_sync_moving_digits",
+    "l3_net_spoken_digits_av",
+    "ave_net_spoken_digits_av",
+)
+VIDEO_TARGET = 10.0  # points over random-init, every linear probe
+
+
+def _probe_label(protocol: str, dataset: str) -> str:
+    base, _, key = protocol.partition("@")
+    what = key or ("spoken digit" if dataset.startswith("spoken") else "digit")
+    return f"{base.replace('_', ' ')} ({what})"
+
+
+def _scalars(metrics: dict, prefix: str = "") -> list[str]:
+    out = []
+    for key, value in metrics.items():
+        if key == "seconds":
+            continue
+        if isinstance(value, dict):
+            out += _scalars(value, f"{prefix}{key}.")
+        elif isinstance(value, bool):
+            out.append(f"{prefix}{key} {value}")
+        elif isinstance(value, int | float):
+            out.append(f"{prefix}{key} {value:.4g}")
+    return out
+
+
+def video_section() -> str:
+    """Issue 5: video and audio-visual paradigms (moving_digits, spoken_digits_av)."""
+    runs = {name: _load(f"quality_video_{name}") for name in VIDEO_PIPELINES}
+    if not any(runs.values()):
+        return "_No results yet: run `python benchmarks/quality_video.py`._"
+    lines = []
+    for name, r in runs.items():
+        if r is None:
+            lines.append(f"- `{name}`: not run yet.")
+            continue
+        method = r["method"]
+        results = r["results"]
+        protocols = [p for p in results.get(method, {})]
+        lines.append(
+            f"\n**{method}** on `{r['dataset']}` (pipeline `{name}`, {_row_stamp(r)}, "
+            f"training {_minutes(r)})\n"
+        )
+        if protocols:
+            head = " | ".join(_probe_label(p, r["dataset"]) for p in protocols)
+            lines.append(f"| encoder | {head} |")
+            lines.append("|---|" + "---|" * len(protocols))
+            for row in ("random-init", "all labels", method):
+                if row in results:
+                    cells = " | ".join(_cell(_acc(results[row], p)) for p in protocols)
+                    lines.append(f"| {row} | {cells} |")
+            gains = []
+            for p in protocols:
+                if p.startswith("linear_probe") and "random-init" in results:
+                    gain = _acc(results[method], p) - _acc(results["random-init"], p)
+                    ok = "met" if gain >= VIDEO_TARGET else "missed"
+                    gains.append(f"{_probe_label(p, r['dataset'])} {gain:+.1f} points ({ok})")
+            if gains:
+                lines.append(
+                    f"\nGain over random-init (target +{VIDEO_TARGET:.0f}): "
+                    + "; ".join(gains)
+                    + "."
+                )
+        for protocol, metrics in (r.get("model_results") or {}).items():
+            lines.append(f"\n{protocol}: " + ", ".join(_scalars(metrics)) + ".")
+    return "\n".join(lines).strip()
+
+
 def render(text: str, marker: str, body: str) -> str:
     pattern = re.compile(rf"(<!-- {marker}:start -->\n).*?(<!-- {marker}:end -->)", re.S)
     if not pattern.search(text):
@@ -402,6 +479,7 @@ def main():
     text = render(text, "step_overhead", step_overhead_section())
     text = render(text, "data_service", data_service_section())
     text = render(text, "fault_soak", fault_soak_section())
+    text = render(text, "video", video_section())
     with open(README + ".tmp", "w") as f:
         f.write(text)
     os.replace(README + ".tmp", README)

@@ -116,6 +116,11 @@ def validate_config(config: dict) -> None:
             raise ValueError(
                 f"config train.data_service.threads_per_worker must be >= 1, got {threads!r}"
             )
+        if service.get("compression", "AUTO") not in ("AUTO", None):
+            raise ValueError(
+                "config train.data_service.compression must be 'AUTO' or None, "
+                f"got {service['compression']!r}"
+            )
         workers = service.get("local_workers", 1)
         if isinstance(workers, bool) or int(workers) < 1:
             raise ValueError(
@@ -134,8 +139,46 @@ def validate_config(config: dict) -> None:
             )
         if not blessing.get("metric") or not ({"min", "max"} & set(blessing)):
             raise ValueError("config evaluation.blessing needs metric and min or max")
-    elif blessing and blessing.get("protocol") not in config["evaluation"].get("protocols", {}):
-        raise ValueError("config evaluation.blessing.protocol must be one of evaluation.protocols")
+    elif blessing and blessing.get("protocol") not in evaluated_protocols(config):
+        raise ValueError(
+            "config evaluation.blessing.protocol must be one of "
+            f"{evaluated_protocols(config)} (evaluation.protocols, '@label_key' for the extra "
+            f"evaluation.label_keys), got {blessing.get('protocol')!r}"
+        )
+    label_keys = config["evaluation"].get("label_keys")
+    if label_keys is not None and (
+        not isinstance(label_keys, (list, tuple))
+        or not label_keys
+        or not all(isinstance(k, str) and k for k in label_keys)
+        or len(set(label_keys)) != len(label_keys)
+    ):
+        raise ValueError(
+            f"config evaluation.label_keys must be a non-empty list of distinct feature names, "
+            f"got {label_keys!r}"
+        )
+    if not isinstance(config["evaluation"].get("encoder_options", {}), dict):
+        raise ValueError("config evaluation.encoder_options must be a dict of keyword arguments")
+    features = config["dataset"].get("pretext_features", {})
+    if not isinstance(features, dict) or "image" in features or "index" in features:
+        raise ValueError(
+            "config dataset.pretext_features must map element keys (not 'image' or 'index') "
+            f"to dataset features, got {features!r}"
+        )
+
+
+def label_keys(config: dict) -> list[str]:
+    """The label features the encoder protocols evaluate: `evaluation.label_keys`,
+    else `[dataset.label_key]` ("label" by default). The first is the primary one."""
+    keys = config["evaluation"].get("label_keys")
+    return list(keys) if keys else [config["dataset"].get("label_key", "label")]
+
+
+def evaluated_protocols(config: dict) -> list[str]:
+    """Names of the encoder results: each protocol for the primary label key, and
+    `protocol@key` for every further key of `label_keys`."""
+    protocols = list(config["evaluation"].get("protocols", {}))
+    keys = label_keys(config)
+    return protocols + [f"{p}@{k}" for k in keys[1:] for p in protocols]
 
 
 def net_configs(config: dict) -> dict:
@@ -161,7 +204,10 @@ def example_gen(config: dict) -> tf.data.Dataset:
     lightness channel); `pretext_labels` keeps the class label as `label`
     (class-conditional and semi-supervised paradigms only: self-supervised
     pretraining never sees labels); `exclude_classes` drops those classes from
-    pretraining (a held-out class for the anomaly protocol).
+    pretraining (a held-out class for the anomaly protocol); `pretext_features`
+    `{element key: dataset feature}` adds more features to each element (e.g.
+    `{"audio": "audio"}` for the audio-visual pretext ops, whose clips or images
+    come under "image" via `pretext_image_key`).
     """
     cfg = config["dataset"]
     ds = tfx_data.load(cfg["name"], cfg.get("train_split", "train"), data_dir=cfg.get("data_dir"))
@@ -176,11 +222,20 @@ def example_gen(config: dict) -> tf.data.Dataset:
             lambda ex: tf.logical_not(tf.reduce_any(tf.equal(tf.cast(ex[key], tf.int64), excluded)))
         )
     label_key = cfg.get("label_key", "label") if cfg.get("pretext_labels") else None
+    extra = dict(cfg.get("pretext_features") or {})
+    missing = sorted({image_key, *extra.values()} - set(ds.element_spec))
+    if missing:
+        raise ValueError(
+            f"dataset {cfg['name']!r} has no feature(s) {missing} (config dataset."
+            f"pretext_image_key / pretext_features); its features: {sorted(ds.element_spec)}"
+        )
 
     def element(i, ex):
         out = {"image": ex[image_key], "index": i}
         if label_key is not None:  # class-conditional and semi-supervised paradigms
             out["label"] = ex[label_key]
+        for key, feature in extra.items():  # e.g. the audio of audio-visual pretext tasks
+            out[key] = ex[feature]
         return out
 
     return ds.enumerate().map(element, num_parallel_calls=tf.data.AUTOTUNE)
@@ -193,7 +248,10 @@ def transform(
 
     With `service_target` (a tf.data service dispatcher) the shuffle, batching
     and pretext labels run on the service's workers instead
-    (`tfxlearn.data.service`, which says what that keeps and what it does not).
+    (`tfxlearn.data.service`, which says what that keeps and what it does not),
+    reshuffled every epoch with fresh entropy instead of `order`'s (seed, epoch)
+    key. `train.data_service` options used here: `threads_per_worker`, and
+    `compression` ("AUTO" or None; default None for `local_workers`, else "AUTO").
     """
     train_cfg = config["train"]
     buffer = int(train_cfg.get("shuffle_buffer", 60_000))
@@ -210,12 +268,21 @@ def transform(
             )
 
         def make_batches(source):
-            return op(source.shuffle(buffer).batch(batch_size), **args)
+            # Not order.shuffle: its epoch variable would reach the workers frozen.
+            shuffled = tfx_data.service.shuffle_per_job(source, buffer)
+            return op(shuffled.batch(batch_size), **args)
 
         source = tfx_data.service.source_in_memory(ds)
-        threads = train_cfg.get("data_service", {}).get("threads_per_worker")
+        service_cfg = train_cfg.get("data_service") or {}
         ds = tfx_data.service.on_service(
-            source, make_batches, service_target, threads_per_worker=threads
+            source,
+            make_batches,
+            service_target,
+            threads_per_worker=service_cfg.get("threads_per_worker"),
+            # Workers on this machine: compressing only costs CPU.
+            compression=service_cfg.get(
+                "compression", None if "local_workers" in service_cfg else "AUTO"
+            ),
         )
         # Each worker ends its share of an epoch with a partial batch; regrouping into
         # full batches (slicing only) gives every epoch the same number of steps.
@@ -328,7 +395,7 @@ def eval_data(config: dict) -> evaluation.EvalData:
         train_split=cfg.get("train_split", "train"),
         test_split=cfg.get("test_split", "test"),
         image_key=cfg.get("image_key", "image"),
-        label_key=cfg.get("label_key", "label"),
+        label_key=label_keys(config)[0],
         data_dir=cfg.get("data_dir"),
         max_train=cfg.get("max_train"),
         max_test=cfg.get("max_test"),
@@ -376,6 +443,14 @@ def evaluator(
     results = {}
     if protocols:
         results = _encoder_results(config, encoder, data, baselines)
+        for key in label_keys(config)[1:]:
+            # Each further label gets its own baselines (the all-labels encoder is
+            # trained on that label): columns "protocol@key".
+            extra = _encoder_results(config, encoder, dataclasses.replace(data, label_key=key))
+            for row, columns in extra.items():
+                results.setdefault(row, {}).update(
+                    {f"{protocol}@{key}": metrics for protocol, metrics in columns.items()}
+                )
     model_results = {}
     for protocol, args in (cfg.get("model_protocols") or {}).items():
         if model is None:
@@ -400,7 +475,7 @@ def evaluator(
     }
 
 
-def _encoder_results(config, encoder, data, baselines):
+def _encoder_results(config, encoder, data, baselines=None):
     name = config["paradigm"]["name"]
     protocols = config["evaluation"].get("protocols")
     if baselines is None:
@@ -489,7 +564,19 @@ class RunResult:
     plots: dict
 
 
-def _plots(config, ds, model, data, history, plot_dir) -> dict:
+def evaluation_encoder(config: dict, model: keras.Model, data: evaluation.EvalData):
+    """The model the encoder protocols evaluate: `model.evaluation_encoder(shape of
+    an evaluation input, **evaluation.encoder_options)` (a frame encoder becomes a
+    clip encoder for clips, ...); `model.encoder` (or None) for models without it."""
+    if not hasattr(model, "evaluation_encoder"):
+        return getattr(model, "encoder", None)
+    if not config["evaluation"].get("protocols"):
+        return getattr(model, "encoder", None)
+    shape = tuple(int(d) for d in data.test[0].shape[1:])
+    return model.evaluation_encoder(shape, **config["evaluation"].get("encoder_options", {}))
+
+
+def _plots(config, ds, model, encoder, data, history, plot_dir) -> dict:
     op = pretext.get(config["pretext"]["name"])
     path = os.path.join(plot_dir, "pretext_examples.png")
     title = f"{config['pretext']['name']} pretext: inputs and generated labels"
@@ -500,15 +587,15 @@ def _plots(config, ds, model, data, history, plot_dir) -> dict:
         plots = {"pretext_examples": op.plot(batch, path, title=title, model=model)}
     else:
         images, labels = batch if isinstance(batch, (tuple, list)) else (batch, None)
-        plots = {
-            "pretext_examples": viz.image_grid(
+        plots = {}
+        if tf.nest.flatten(images)[0].shape.rank == 4:  # one image per label
+            plots["pretext_examples"] = viz.image_grid(
                 images.numpy()[:32],
                 None if labels is None else labels.numpy()[:32],
                 path,
                 label_names=getattr(op, "label_names", None),
                 title=title if labels is not None else "training inputs",
             )
-        }
     plots["training_curves"] = viz.training_curves(
         history,
         os.path.join(plot_dir, "training_curves.png"),
@@ -517,9 +604,8 @@ def _plots(config, ds, model, data, history, plot_dir) -> dict:
     test_images, test_labels = data.arrays("test")
     keep = slice(0, min(len(test_labels), 3000))
     info = tfx_data.info(config["dataset"]["name"], data_dir=config["dataset"].get("data_dir"))
-    label_feature = info.features[config["dataset"].get("label_key", "label")]
+    label_feature = info.features[label_keys(config)[0]]
     names = getattr(label_feature, "names", None)
-    encoder = getattr(model, "encoder", None)
     if encoder is not None:
         features = evaluation.extract_features(encoder, test_images[keep])
         plots["embedding"] = viz.embedding_plot(
@@ -530,7 +616,8 @@ def _plots(config, ds, model, data, history, plot_dir) -> dict:
             title=f"{config['paradigm']['name']} encoder, test split (PCA)",
         )
     if callable(getattr(model, "plots", None)):
-        # Paradigm-specific figures: reconstructions, latent maps, code sweeps...
+        # Paradigm-specific figures: reconstructions, latent maps, code sweeps,
+        # class-activation maps, predicted frames... (clips for video datasets).
         images = tfx_data.to_float_images(tf.constant(test_images[keep])).numpy()
         plots.update(model.plots(plot_dir, images, test_labels[keep], class_names=names))
     return plots
@@ -600,16 +687,17 @@ def _run_stages(config, run_dir, strategy, verbose, baselines, service_target) -
 
     start = time.perf_counter()
     data = eval_data(config)
-    report = evaluator(
-        config, getattr(model, "encoder", None), data, baselines=baselines, model=model
-    )
+    encoder = evaluation_encoder(config, model, data)
+    report = evaluator(config, encoder, data, baselines=baselines, model=model)
     timings["evaluator"] = time.perf_counter() - start
 
     start = time.perf_counter()
     export_path = pusher(config, model, report["blessed"], run_id=run_id_of(run_dir))
     timings["pusher"] = time.perf_counter() - start
 
-    plots = _plots(config, ds, model, data, history.history, os.path.join(run_dir, "plots"))
+    plots = _plots(
+        config, ds, model, encoder, data, history.history, os.path.join(run_dir, "plots")
+    )
     metrics = {
         "pipeline": config["name"],
         "finished": datetime.datetime.now().isoformat(timespec="seconds"),

@@ -7,6 +7,9 @@ Each module defines `CASE`, a dict:
 - "numpy_per_sample": (images, batch) -> iterator of output batches: the same
   op written per sample in NumPy (a Python loop over the images of a batch),
   producing what the tf.data op produces.
+- "input" (optional): (images) -> the batched tf.data.Dataset the op takes
+  (default: `{"image": images, "index": ...}` in batches of 64); "images" may
+  then return any structure (e.g. a dict of clips and audio).
 - "check": (images) -> None, asserts that the NumPy version and the op agree
   (exactly where the op is deterministic, in distribution/shape otherwise).
 - "samples": (batch_output) -> number of training examples in one output batch.

@@ -1,8 +1,10 @@
 """Network factories shared by the paradigms."""
 
+from tfxlearn.nets.audio import LogMel, audio_encoder
 from tfxlearn.nets.conv import classifier_head, conv_encoder
 from tfxlearn.nets.decoders import conv_decoder, feature_map
 from tfxlearn.nets.generative import dcgan_discriminator, dcgan_generator, dense_decoder
+from tfxlearn.nets.video import TakeFrames, clip_encoder, sampled_frame_indices
 
 __all__ = [
     "conv_encoder",
@@ -12,4 +14,9 @@ __all__ = [
     "dcgan_generator",
     "dcgan_discriminator",
     "dense_decoder",
+    "audio_encoder",
+    "LogMel",
+    "clip_encoder",
+    "sampled_frame_indices",
+    "TakeFrames",
 ]

@@ -54,6 +54,24 @@ class Paradigm(MultiWorkerFit, keras.Model):
         """Per-example input shape (height, width, channels) of the encoder."""
         return tuple(self.encoder.input_shape[1:])
 
+    def evaluation_encoder(self, input_shape: tuple, **options) -> keras.Model:
+        """The model whose frozen features the evaluation protocols (linear probe,
+        kNN, fine-tuning) measure, for evaluation inputs of per-example shape
+        `input_shape` (e.g. images (28, 28, 1), clips (16, 32, 32, 1), waveforms
+        (16000,)). `options`: the pipeline config's `evaluation.encoder_options`.
+
+        Default: `self.encoder` (None if the paradigm has none). Paradigms whose
+        encoder takes something else than the evaluation input (a frame encoder
+        evaluated on clips, an image + an audio encoder) return a plain Keras
+        model of that input: the baselines clone it (random init) and train a
+        clone end to end (all labels).
+        """
+        if options:
+            raise ValueError(
+                f"{type(self).__name__}.evaluation_encoder takes no options, got {sorted(options)}"
+            )
+        return getattr(self, "encoder", None)
+
     def serving_input_specs(self) -> dict[str, tf.TensorSpec]:
         """Named inputs of the exported `serving_default` signature (batch first);
         `serving_outputs` is called with them as keyword arguments."""

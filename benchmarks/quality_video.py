@@ -1,0 +1,79 @@
+"""Quality benchmark of the video and audio-visual paradigms (issue 5).
+
+Each pipeline (`pipelines/<method>_<dataset>.py`, default config) pretrains on
+its dataset and is evaluated by the pipeline's own Evaluator: the frozen
+encoder protocols (linear probe of the digit, and on moving_digits of the
+motion direction) beside a random-initialised encoder of the same architecture
+and the same architecture trained with all labels, computed by the same code
+in the same run; and the method's model protocols (frame prediction vs
+copy-last-frame, correspondence, retrieval, synchronization).
+
+    python benchmarks/quality_video.py                 # every pipeline below
+    python benchmarks/quality_video.py av_sync_moving_digits ...
+
+Results: benchmarks/results/quality_video_<pipeline>.json, rendered into
+README.md by render_readme.py.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from common import write_result  # noqa: E402
+
+from tfxlearn import pipeline  # noqa: E402
+
+PIPELINES = (
+    "shuffle_and_learn_moving_digits",
+    "odd_one_out_moving_digits",
+    "sequence_sorting_moving_digits",
+    "arrow_of_time_moving_digits",
+    "slow_steady_moving_digits",
+    "composite_lstm_moving_digits",
+    "next_frame_prediction_moving_digits",
+    "av_sync_moving_digits",
+    "l3_net_spoken_digits_av",
+    "ave_net_spoken_digits_av",
+)
+
+
+def run_pipeline(name: str) -> dict:
+    config = pipeline.load_config(name)
+    with tempfile.TemporaryDirectory() as export_root:
+        result = pipeline.run(config, runs_root="runs/bench", export_root=export_root, verbose=2)
+    m = result.metrics
+    print(m["table"], flush=True)
+    payload = {
+        "pipeline": config["name"],
+        "method": config["paradigm"]["name"],
+        "dataset": config["dataset"]["name"],
+        "config": config,
+        "results": m["results"],
+        "model_results": m["model_results"],
+        "blessed": m["blessed"],
+        "blessing": m["blessing"],
+        "history": m["history"],
+        "seconds": m["seconds"],
+        "run_dir": result.run_dir,
+    }
+    write_result(f"quality_video_{name}", payload)
+    return payload
+
+
+def main(argv):
+    names = argv or list(PIPELINES)
+    known = set(pipeline.available_pipelines())
+    unknown = sorted(set(names) - known)
+    if unknown:
+        raise SystemExit(f"unknown pipeline(s) {unknown}; known: {', '.join(sorted(known))}")
+    for name in names:
+        run_pipeline(name)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
