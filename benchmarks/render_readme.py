@@ -345,24 +345,25 @@ def data_service_section() -> str:
     r = _load("data_service")
     if r is None:
         return "_Not measured yet: run `python benchmarks/data_service_throughput.py`._"
-    columns = (
-        "local",
-        "1 worker",
-        "2 workers",
-        "1 worker, 1 thread each",
-        "2 workers, 1 thread each",
-    )
+    columns = ("local", "1 worker", "2 workers", "1 worker, in-process", "2 workers, in-process")
     lines = [
-        "| pipeline | " + " | ".join(columns) + " | 2 vs 1 workers | same, 1 thread each |",
+        "| pipeline | "
+        + " | ".join(columns)
+        + " | 2 vs 1 worker processes | worker CPU s / 1k examples (1 worker) |",
         "|---" * (len(columns) + 3) + "|",
     ]
     for name, row in r["pipelines"].items():
         rates = " | ".join(f"{row['examples_per_second'][c]:,.0f}" for c in columns)
-        lines.append(
-            f"| {name} | {rates} | {row['ratio_2_vs_1_workers']:.2f}x "
-            f"| {row['ratio_2_vs_1_workers_1_thread_each']:.2f}x |"
-        )
-    return "\n".join(lines) + f"\n\n_{_stamp(r)}._"
+        cpu = row["rows"]["1 worker"]["worker_cpu_seconds_per_1k"]
+        lines.append(f"| {name} | {rates} | {row['ratio_2_vs_1_workers']:.2f}x | {cpu:.2f} |")
+    load = (
+        f"load average {r['load_average_start']:.1f} at the start, "
+        f"{r['load_average_end']:.1f} at the end"
+    )
+    return (
+        "\n".join(lines)
+        + f"\n\nExamples/s, best of {r['timed_epochs']} epochs; {load}. _{_stamp(r)}._"
+    )
 
 
 def fault_soak_section() -> str:
@@ -375,8 +376,12 @@ def fault_soak_section() -> str:
     for point, counts in s["by_point"].items():
         lines.append(f"| {point} | {counts['trials']} | {counts['passed']} |")
     lines.append(f"| **all** | **{s['trials']}** | **{s['passed']}** |")
+    models = ", ".join(
+        f"{model} {c['passed']}/{c['trials']}" for model, c in s.get("by_model", {}).items()
+    )
     return "\n".join(lines) + (
-        f"\n\n{s['killed']} of {s['trials']} trials were killed mid-run (a random delay can "
+        (f"\n\nBy pipeline: {models}." if models else "")
+        + f"\n\n{s['killed']} of {s['trials']} trials were killed mid-run (a random delay can "
         "fall after the end). Largest difference from the uninterrupted run: "
         f"{s['max_metric_difference']:.2g} in any metric or history value, "
         f"{s['max_output_difference']:.2g} in the exported model's outputs. "
