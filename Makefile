@@ -20,14 +20,19 @@ test: setup
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 # Pretext-op and training speed, the image self-supervision quality table (every
-# method at its full budget, about an hour on 2 cores), colorization, the tf.data
-# service throughput and the kill -9 fault soak (about 15 min together); results go
-# to benchmarks/results and are rendered into README.md. Not part of CI.
+# method at its full budget, about an hour on 2 cores), colorization, the
+# unsupervised / semi-supervised table and step overhead, the video and
+# audio-visual table, the tf.data service throughput and the kill -9 fault soak;
+# several hours on 2 cores in all. Results go to benchmarks/results and are
+# rendered into README.md. Not part of CI.
 bench: setup
 	$(PY) benchmarks/op_speed.py
 	$(PY) benchmarks/speed.py
 	$(PY) benchmarks/quality.py
 	$(PY) benchmarks/quality_colorization.py
+	$(PY) benchmarks/quality_generative.py
+	$(PY) benchmarks/step_overhead.py
+	$(PY) benchmarks/quality_video.py
 	$(PY) benchmarks/data_service_throughput.py
 	$(PY) benchmarks/fault_soak.py
 	$(PY) benchmarks/render_readme.py
