@@ -148,3 +148,75 @@ def image_rows(rows: dict, path: str, *, title: str | None = None) -> str:
     if title:
         fig.suptitle(title, fontsize=10)
     return _save(fig, path)
+
+
+def frame_prediction_strip(
+    context: np.ndarray,
+    future: np.ndarray,
+    path: str,
+    *,
+    predicted: np.ndarray | None = None,
+    max_clips: int = 4,
+    title: str | None = None,
+) -> str:
+    """Video prediction strips: for each clip a row "true" (context frames, a gap,
+    the true future frames) and, if `predicted` is given, a row "predicted" under
+    it (the same context, then the predicted frames), so predicted and true frames
+    line up column by column. Returns `path`.
+
+    Args:
+        context: [clips, context, H, W, C] frames in [0, 1] (1 or 3 channels).
+        future: [clips, future, H, W, C] true future frames.
+        predicted: [clips, future, H, W, C] predicted frames (probabilities), or None.
+        max_clips: clips drawn (the first ones).
+        title: figure title.
+    """
+    context, future = np.asarray(context, np.float32), np.asarray(future, np.float32)
+    if context.ndim != 5 or future.ndim != 5:
+        raise ValueError(
+            f"context and future must be [clips, frames, H, W, C], got {context.shape} and "
+            f"{future.shape}"
+        )
+    if context.shape[0] != future.shape[0] or context.shape[2:] != future.shape[2:]:
+        raise ValueError(
+            f"context {context.shape} and future {future.shape} must hold the same clips and "
+            "frame shape"
+        )
+    if predicted is not None:
+        predicted = np.asarray(predicted, np.float32)
+        if predicted.shape != future.shape:
+            raise ValueError(
+                f"predicted must have the shape of future {future.shape}, got {predicted.shape}"
+            )
+    if int(max_clips) < 1:
+        raise ValueError(f"max_clips must be >= 1, got {max_clips}")
+    clips = min(int(max_clips), context.shape[0])
+    n_context, n_future = context.shape[1], future.shape[1]
+    columns = n_context + 1 + n_future  # one empty column between context and future
+    rows = []
+    for i in range(clips):
+        rows.append((f"clip {i} true", context[i], future[i]))
+        if predicted is not None:
+            rows.append((f"clip {i} predicted", context[i], predicted[i]))
+    fig, axes = plt.subplots(
+        len(rows), columns, figsize=(0.8 * columns + 1.4, 0.85 * len(rows)), squeeze=False
+    )
+    for r, (name, seen, ahead) in enumerate(rows):
+        frames = [*seen, None, *ahead]
+        for c, ax in enumerate(axes[r]):
+            ax.set_xticks([])
+            ax.set_yticks([])
+            for spine in ax.spines.values():
+                spine.set_visible(False)
+            if frames[c] is None:
+                continue
+            image = np.clip(frames[c], 0, 1)
+            ax.imshow(image[..., 0] if image.shape[-1] == 1 else image, cmap="gray", vmin=0, vmax=1)
+            if r == 0:
+                label = f"t{c}" if c < n_context else f"+{c - n_context}"
+                ax.set_title(label, fontsize=7)
+        axes[r][0].set_ylabel(name, fontsize=7, rotation=0, ha="right", va="center")
+    axes[0][n_context].set_title("|", fontsize=7)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return _save(fig, path)

@@ -34,8 +34,10 @@ import keras
 import numpy as np
 
 from tfxlearn import data as tfx_data
+from tfxlearn.evaluation import audio_visual, generative
 from tfxlearn.evaluation import clustering as clustering_lib
-from tfxlearn.evaluation import generative
+from tfxlearn.evaluation import frame_prediction as frame_prediction_lib
+from tfxlearn.evaluation import synchronization as synchronization_lib
 from tfxlearn.evaluation.eval_data import EvalData
 
 DEFAULT_CACHE = os.path.join(os.path.expanduser("~"), ".cache", "tfxlearn")
@@ -191,6 +193,10 @@ MODEL_PROTOCOLS: dict[str, Callable[..., dict]] = {
     "code_clustering": code_clustering,
     "latent_clustering": latent_clustering,
     "anomaly": anomaly,
+    "frame_prediction": frame_prediction_lib.frame_prediction,
+    "correspondence": audio_visual.correspondence,
+    "retrieval": audio_visual.retrieval,
+    "synchronization": synchronization_lib.synchronization,
 }
 
 

@@ -2,6 +2,13 @@
 Keras reduces and scales them correctly under a tf.distribute strategy)."""
 
 from tfxlearn.losses.batch_mean import BatchMean
+from tfxlearn.losses.gradient_difference import GradientDifferenceLoss, gradient_difference
 from tfxlearn.losses.info_nce import InfoNCE, info_nce
 
-__all__ = ["BatchMean", "InfoNCE", "info_nce"]
+__all__ = [
+    "BatchMean",
+    "InfoNCE",
+    "info_nce",
+    "GradientDifferenceLoss",
+    "gradient_difference",
+]

@@ -2,24 +2,47 @@
 (inputs, generated labels); the underlying batch ops are exported too, for use
 inside your own `Dataset.map`."""
 
+from tfxlearn.pretext.arrow_of_time import arrow_of_time, reverse_clips, stack_differences
+from tfxlearn.pretext.audio_visual_correspondence import (
+    audio_visual_correspondence,
+    correspondence_pairs,
+    cyclic_derangement,
+)
+from tfxlearn.pretext.av_sync import av_sync, sync_pairs
 from tfxlearn.pretext.colorization import colorization, lab_to_rgb, rgb_to_lab
 from tfxlearn.pretext.exemplar import exemplar, exemplar_views
+from tfxlearn.pretext.frame_prediction import frame_prediction, split_clips
 from tfxlearn.pretext.images import class_labels, images
 from tfxlearn.pretext.jigsaw import jigsaw, jigsaw_tiles, permutation_set, unshuffle
 from tfxlearn.pretext.masked_autoencoder import masked_autoencoder, random_masks
 from tfxlearn.pretext.moco_views import moco_views, two_views
+from tfxlearn.pretext.odd_one_out import odd_one_out, odd_one_out_frames, odd_one_out_indices
 from tfxlearn.pretext.relative_patch_location import (
     relative_patch_location,
     relative_patch_pairs,
 )
 from tfxlearn.pretext.rotation import rotate_all, rotate_random, rotation, unrotate
 from tfxlearn.pretext.semi_supervised import UNLABELLED, semi_supervised
+from tfxlearn.pretext.sequence_sorting import (
+    sequence_sorting,
+    sequence_sorting_frames,
+    sequence_sorting_indices,
+    unsort,
+)
+from tfxlearn.pretext.shuffle_and_learn import (
+    shuffle_and_learn,
+    shuffle_and_learn_indices,
+    shuffle_and_learn_tuples,
+)
+from tfxlearn.pretext.slow_steady import slow_steady, slow_steady_tuples
 from tfxlearn.registry import PRETEXT_OPS
 
 get = PRETEXT_OPS.get
 names = PRETEXT_OPS.names
 
 __all__ = [
+    "av_sync",
+    "sync_pairs",
     "rotation",
     "rotate_all",
     "rotate_random",
@@ -43,6 +66,26 @@ __all__ = [
     "class_labels",
     "semi_supervised",
     "UNLABELLED",
+    "frame_prediction",
+    "split_clips",
+    "audio_visual_correspondence",
+    "correspondence_pairs",
+    "cyclic_derangement",
+    "shuffle_and_learn",
+    "shuffle_and_learn_indices",
+    "shuffle_and_learn_tuples",
+    "odd_one_out",
+    "odd_one_out_frames",
+    "odd_one_out_indices",
+    "sequence_sorting",
+    "sequence_sorting_frames",
+    "sequence_sorting_indices",
+    "unsort",
+    "arrow_of_time",
+    "reverse_clips",
+    "stack_differences",
+    "slow_steady",
+    "slow_steady_tuples",
     "get",
     "names",
 ]

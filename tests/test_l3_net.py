@@ -1,0 +1,155 @@
+"""L3-Net (Arandjelovic & Zisserman, ICCV 2017): fusion head, evaluation hook,
+cross-modal scores, and that it learns a correspondence on a toy problem."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import tfxlearn
+from tfxlearn.evaluation.audio_visual import correspondence, cross_modal_scores
+from tfxlearn.evaluation.eval_data import EvalData
+from tfxlearn.evaluation.finetuning import clone_architecture
+
+SAMPLES = 1_600
+
+
+def audio_net(norm="group"):
+    frontend = tfxlearn.nets.LogMel(16_000, 16, name="log_mel")
+    body = tfxlearn.nets.conv_encoder((8, 16, 1), widths=(8, 16), norm=norm, name="audio_conv")
+    waveforms = keras.Input((SAMPLES,), name="audio")
+    return keras.Model(waveforms, body(frontend(waveforms)), name="audio_encoder")
+
+
+def image_net(norm="group"):
+    return tfxlearn.nets.conv_encoder((8, 8, 1), widths=(8, 16), norm=norm)
+
+
+def toy_examples(n=64, classes=4, seed=0):
+    """Class c: an 8x8 image with a bright row c (plus noise) and a tone at
+    (400 + 300 c) Hz (random phase and level): image and audio agree only in class."""
+    rng = np.random.default_rng(seed)
+    labels = np.arange(n) % classes
+    images = rng.integers(0, 60, (n, 8, 8, 1)).astype(np.uint8)
+    images[np.arange(n), 2 * labels] = 255
+    t = np.arange(SAMPLES) / 16_000
+    phase = rng.uniform(0, 2 * np.pi, (n, 1))
+    level = rng.uniform(0.2, 0.8, (n, 1))
+    audio = level * np.sin(2 * np.pi * (400 + 300 * labels[:, None]) * t + phase)
+    audio = (audio + 0.05 * rng.standard_normal(audio.shape)).astype(np.float32)
+    return {"image": images, "audio": audio, "label": labels, "index": np.arange(n)}
+
+
+def toy_pairs(n=64, batch=16, seed=0, repeat=1):
+    ex = toy_examples(n, seed=seed)
+    ds = tf.data.Dataset.from_tensor_slices({k: ex[k] for k in ("image", "audio", "index")})
+    return tfxlearn.pretext.audio_visual_correspondence(ds.repeat(repeat).batch(batch), seed=seed)
+
+
+def toy_eval_data(monkeypatch, seed=1):
+    """An EvalData whose test split is freshly drawn toy examples."""
+    ex = toy_examples(64, seed=seed)
+
+    def fake_load(name, split, data_dir=None):
+        return tf.data.Dataset.from_tensor_slices(
+            {"image": ex["image"], "audio": ex["audio"], "label": ex["label"]}
+        )
+
+    monkeypatch.setattr(tfxlearn.evaluation.audio_visual.tfx_data, "load", fake_load)
+    return EvalData("toy")
+
+
+def build(**kwargs):
+    keras.utils.set_random_seed(0)
+    return tfxlearn.paradigms.get("l3_net")(image_net(), audio_net(), **kwargs)
+
+
+def test_logits_are_the_fusion_mlp_of_the_concatenated_features():
+    model = build(hidden=8)
+    inputs, _ = next(iter(toy_pairs()))
+    logits = model(inputs)
+    fused = tf.concat(
+        [model.encoder(inputs["images"]), model.audio_encoder(inputs["audio"])], axis=-1
+    )
+    np.testing.assert_allclose(logits, model.head(fused), atol=1e-6)
+    assert logits.shape == (32, 2)
+    # Extra keys of the op's dict (keep_indices) are ignored.
+    np.testing.assert_allclose(model({**inputs, "image_index": tf.range(32)}), logits)
+
+
+def test_cross_modal_scores_are_the_pair_logit_differences():
+    model = build(hidden=8)
+    ex = toy_examples(10)
+    image_emb = model.embed_images(tf.constant(ex["image"], tf.float32) / 255)
+    audio_emb = model.embed_audio(tf.constant(ex["audio"]))
+    scores = model.cross_modal_scores(image_emb, audio_emb, max_pairs=25)  # several chunks
+    assert scores.shape == (10, 10)
+    for i, j in [(0, 0), (3, 7), (9, 2)]:
+        logits = model.pair_logits(image_emb[i : i + 1], audio_emb[j : j + 1]).numpy()
+        assert scores[i, j] == pytest.approx(logits[0, 1] - logits[0, 0], abs=1e-5)
+    # The protocol's generic fallback (pair by pair) agrees.
+    without_scores = type("NoScores", (), {"pair_logits": model.pair_logits})()
+    np.testing.assert_allclose(
+        cross_modal_scores(without_scores, image_emb, audio_emb), scores, atol=1e-5
+    )
+
+
+def test_evaluation_encoder_picks_the_network_of_the_input():
+    model = build()
+    assert model.evaluation_encoder((SAMPLES,)) is model.audio_encoder
+    assert model.evaluation_encoder((8, 8, 1)) is model.encoder
+    with pytest.raises(ValueError, match="match neither the audio network"):
+        model.evaluation_encoder((16_000,))
+    with pytest.raises(ValueError, match="takes no options"):
+        model.evaluation_encoder((SAMPLES,), features="embedding")
+    # The baselines clone it (random init) - a plain functional model.
+    clone = clone_architecture(model.evaluation_encoder((SAMPLES,)))
+    assert clone.output_shape == model.audio_encoder.output_shape
+
+
+def test_serving_outputs():
+    model = build()
+    ex = toy_examples(6)
+    out = model.serving_outputs(
+        tf.constant(ex["image"], tf.float32) / 255, tf.constant(ex["audio"])
+    )
+    assert set(out) == {"image_embedding", "audio_embedding", "logits"}
+    assert out["logits"].shape == (6, 2) and out["audio_embedding"].shape == (6, 16)
+    assert set(model.serving_input_specs()) == {"images", "audio"}
+    assert model.serving_input_specs()["audio"].shape.as_list() == [None, SAMPLES]
+
+
+def test_refuses_a_loss_and_bad_constructor_arguments():
+    with pytest.raises(ValueError, match="hidden must be >= 0"):
+        build(hidden=-1)
+    with pytest.raises(TypeError, match="audio_encoder must be a keras.Model"):
+        tfxlearn.paradigms.get("l3_net")(image_net(), "audio")
+
+
+def test_learns_the_correspondence_of_a_toy_problem(monkeypatch):
+    """Trained on matched / mismatched pairs only, it tells held-out matched pairs
+    from different-class pairs (chance 0.5)."""
+    model = build(hidden=32)
+    model.compile(optimizer=keras.optimizers.Adam(3e-3))
+    model.fit(toy_pairs(n=64, batch=16, repeat=40), epochs=1, verbose=0)
+    result = correspondence(model, toy_eval_data(monkeypatch))
+    assert result["accuracy"] > 0.85, result
+    assert result["pairs"] == 128 and result["chance"] == 0.5
+
+
+def test_protocols_are_registered_and_negatives_are_deterministic():
+    from tfxlearn.evaluation import audio_visual
+
+    assert tfxlearn.evaluation.model_protocol("correspondence") is audio_visual.correspondence
+    assert tfxlearn.evaluation.model_protocol("retrieval") is audio_visual.retrieval
+    labels = np.arange(40) % 4
+    semantic = audio_visual.negative_partners(labels, seed=0, semantic=True)
+    assert (labels[semantic] != labels).all()
+    anyone = audio_visual.negative_partners(labels, seed=0, semantic=False)
+    assert (anyone != np.arange(40)).all()
+    assert (labels[anyone] == labels).any()  # false negatives occur with random negatives
+    np.testing.assert_array_equal(semantic, audio_visual.negative_partners(labels, 0, True))
+    with pytest.raises(ValueError, match="two distinct labels"):
+        audio_visual.negative_partners(np.zeros(4), 0, True)
+    with pytest.raises(ValueError, match="needs an audio-visual paradigm"):
+        audio_visual.correspondence(keras.Sequential([keras.layers.Dense(1)]), None)
