@@ -134,7 +134,8 @@ def _compared(key, task):
     """Trainable weights (t*) and losses are the same on every worker; non-trainable
     ones (n*: batch-norm moving statistics) are kept per replica, as on one machine,
     so only the chief's (replica 0, what is saved and exported) must match."""
-    return task == 0 or "/n" not in key and not key.startswith("n")
+    leaf = key.split("/", 1)[1]  # "<paradigm>/t3", "<paradigm>/n0", "<paradigm>/loss"
+    return task == 0 or not leaf.startswith("n")
 
 
 @pytest.fixture
