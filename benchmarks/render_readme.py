@@ -508,10 +508,16 @@ def _video_probe_table(runs: dict) -> list[str]:
                 )
             )
         lines.append(
-            f"| {method} | {_pretext_cell(r)} | {_epochs(r)} ep, {_minutes(r)} | {cells[0]} "
-            f"| {cells[1]} | {knn} | {_row_stamp(r)} |"
+            f"| {method}{_variant(r)} | {_pretext_cell(r)} | {_epochs(r)} ep, {_minutes(r)} "
+            f"| {cells[0]} | {cells[1]} | {knn} | {_row_stamp(r)} |"
         )
     return lines
+
+
+def _variant(r: dict) -> str:
+    """ " (on `small_friction`)" when a row's dataset is not the table's `small`."""
+    variant = r["dataset"].partition("/")[2]
+    return "" if variant == "small" else f" (on `{variant}`)"
 
 
 def _epochs(r: dict) -> int:
@@ -641,7 +647,8 @@ def video_section() -> str:
     if not any(runs.values()):
         return "_No results yet: run `python benchmarks/quality_video.py`._"
     lines = [
-        f"Frozen-feature linear probes on `moving_digits/small` (target: +{VIDEO_TARGET:.0f} "
+        "Frozen-feature linear probes on `moving_digits/small` unless the row names another "
+        f"variant (target: +{VIDEO_TARGET:.0f} "
         "points over random-init for each; ✓ met, ✗ missed). Each row has its own baselines: "
         "the random-init and all-labels encoders have the method's own architecture and input "
         "(frame differences for arrow_of_time, stacked context frames for "

@@ -1,5 +1,7 @@
 """moving_digits: real TFDS preparation of tiny configs into the session's TFDS dir."""
 
+import hashlib
+
 import numpy as np
 import pytest
 import tensorflow_datasets as tfds
@@ -12,6 +14,8 @@ from tfxlearn.data.moving_digits import (
     MovingDigits,
     MovingDigitsConfig,
     direction_class,
+    generate_split,
+    simulate,
     tone_hz,
     upscale_digits,
 )
@@ -185,3 +189,147 @@ def test_bad_configs_raise_early():
         MovingDigitsConfig.make(frame_count=4)
     with pytest.raises(ValueError, match="tone_seconds"):
         MovingDigitsConfig.make(tone_seconds=0.5)
+
+
+def _generated(config):
+    """{split: {key: stacked array}} straight from the generator (no TFDS preparation)."""
+    out = {}
+    for split in ("train", "test"):
+        examples = [example for _, example in generate_split(config, split)]
+        out[split] = {key: np.stack([np.asarray(e[key]) for e in examples]) for key in examples[0]}
+    return out
+
+
+def _digest(config) -> str:
+    digest = hashlib.sha256()
+    for split in ("train", "test"):
+        for key, example in generate_split(config, split):
+            digest.update(str(key).encode())
+            for name in sorted(example):
+                array = np.asarray(example[name])
+                digest.update(name.encode() + str(array.dtype).encode() + array.tobytes())
+    return digest.hexdigest()
+
+
+def test_default_friction_leaves_existing_variants_unchanged():
+    builder_configs = MovingDigits.builder_configs
+    tiny, small = builder_configs["tiny"], builder_configs["small"]
+    assert tiny.friction == 0.0 and small.friction == 0.0
+    # Hash of the named `tiny` variant's examples computed before `friction` existed.
+    assert _digest(tiny) == "6844db76f9753273acd053cdf64747330b0204ac047c8193cec285fb0b445139"
+    # Passing the default explicitly (as int or float) is the same config and the same data.
+    implicit = MovingDigitsConfig.make(**TINY)
+    assert implicit.name == "custom_5ffdeb5214d1"  # the name it had before `friction` existed
+    for friction in (0, 0.0):
+        explicit = MovingDigitsConfig.make(**TINY, friction=friction)
+        assert explicit.name == implicit.name and explicit.friction == 0.0
+    first, second = _generated(implicit), _generated(MovingDigitsConfig.make(**TINY, friction=0.0))
+    for split in first:
+        for key in first[split]:
+            np.testing.assert_array_equal(first[split][key], second[split][key], err_msg=key)
+    # Older variants keep their version, description and metadata (no `friction` key).
+    for name in ("one_digit", "two_digits", "small", "tiny"):
+        builder = tfds.builder(f"moving_digits/{name}")
+        assert str(builder.version) == "1.0.0"
+        assert (
+            "friction" not in builder.info.metadata and "friction" not in builder.info.description
+        )
+
+
+def test_friction_configs_are_registered_beside_small_and_tiny():
+    for name, base in (("small_friction", "small"), ("tiny_friction", "tiny")):
+        config, reference = MovingDigits.builder_configs[name], MovingDigits.builder_configs[base]
+        builder = tfds.builder(f"moving_digits/{name}")
+        assert str(builder.version) == "1.1.0" and "1.1.0" in builder.release_notes
+        assert 0 < config.friction < 1 and builder.info.metadata["friction"] == config.friction
+        for field in ("train_clips", "test_clips", "frames", "frame_size", "sprite_size", "seed"):
+            assert getattr(config, field) == getattr(reference, field), field
+        # The sprite still moves in the last frames: a frozen last step (no rounded
+        # pixel moves) is as rare as in the constant-speed variant.
+        room = config.frame_size - config.sprite_size
+        frozen = {}
+        for variant in (config, reference):
+            positions, _, _ = simulate(
+                np.random.default_rng(0),
+                2000,
+                1,
+                variant.frames,
+                room,
+                variant.speed_range,
+                variant.friction,
+            )
+            steps = np.abs(np.diff(np.rint(positions[:, -2:, 0]), axis=1)).sum(-1)
+            frozen[variant.name] = (steps == 0).mean()
+        assert frozen[name] < 0.05, frozen
+
+
+@pytest.fixture(scope="module")
+def friction_clips():
+    return _generated(MovingDigitsConfig.make(**TINY, friction=0.1))
+
+
+def test_friction_slows_the_sprite_down_and_keeps_bounces_and_labels_consistent(friction_clips):
+    train = friction_clips["train"]
+    room = 32 - 14
+    positions = train["positions"][:, :, 0].astype(np.float64)  # [clips, frames, (row, col)]
+    assert positions.min() >= 0.0 and positions.max() <= room
+    steps = np.linalg.norm(np.diff(positions, axis=1), axis=-1)  # [clips, 7]
+    clean = ~train["bounces"][:, 1:]  # a step without a wall hit measures the speed exactly
+    # Each clean step is 0.9x the one before it: speed * 0.9 ** (t - 1).
+    pairs = clean[:, 1:] & clean[:, :-1]
+    assert pairs.sum() >= 50
+    np.testing.assert_allclose(steps[:, 1:][pairs] / steps[:, :-1][pairs], 0.9, atol=2e-3)
+    # The displacement magnitude decreases over time in every clip (when measured cleanly)
+    # and on average over clips, frame by frame.
+    speed = np.where(clean, steps / 0.9 ** np.arange(7), np.nan)  # the initial speed
+    np.testing.assert_allclose(np.nanmax(speed, 1), np.nanmin(speed, 1), atol=2e-3)
+    assert np.all((np.nanmin(speed, 1) >= 3.0 - 1e-3) & (np.nanmax(speed, 1) <= 6.0 + 1e-3))
+    mean_step = np.nanmean(np.where(clean, steps, np.nan), axis=0)
+    assert np.all(np.diff(mean_step) < 0), mean_step
+    # Reflections and bounce flags follow the same rule as without friction.
+    for clip in np.flatnonzero(~train["bounces"][:, 1]):
+        position, velocity = positions[clip, 0], positions[clip, 1] - positions[clip, 0]
+        for t in range(1, 8):
+            position = position + velocity
+            hit = (position < 0) | (position > room)
+            position = np.where(position < 0, -position, position)
+            position = np.where(position > room, 2 * room - position, position)
+            velocity = np.where(hit, -velocity, velocity) * 0.9
+            np.testing.assert_allclose(positions[clip, t], position, atol=1e-3)
+            assert train["bounces"][clip, t] == hit.any()
+    # The tones sit exactly at the bounce frames.
+    energy = (train["audio"].reshape(24, 8, -1).astype(np.float64) ** 2).sum(-1)
+    assert train["bounces"].sum() >= 5
+    assert energy[train["bounces"]].min() > 10.0 and energy[~train["bounces"]].max() == 0.0
+    # `direction` is the sector of the initial velocity (the first step's direction).
+    first = positions[:, 1] - positions[:, 0]
+    theta = np.arctan2(-first[:, 0], first[:, 1])
+    unbounced = ~train["bounces"][:, 1]
+    np.testing.assert_array_equal(direction_class(theta)[unbounced], train["direction"][unbounced])
+
+
+def test_friction_clips_are_deterministic_from_the_seed(friction_clips):
+    again = _generated(MovingDigitsConfig.make(**TINY, friction=0.1))
+    other = _generated(MovingDigitsConfig.make(**TINY, friction=0.1, seed=1))
+    still = _generated(MovingDigitsConfig.make(**TINY))
+    for split in ("train", "test"):
+        for key in friction_clips[split]:
+            np.testing.assert_array_equal(
+                friction_clips[split][key], again[split][key], err_msg=key
+            )
+        assert not np.array_equal(friction_clips[split]["positions"], other[split]["positions"])
+        # Same seed: same starts, directions and digits; only the motion slows down.
+        np.testing.assert_array_equal(
+            friction_clips[split]["positions"][:, :2], still[split]["positions"][:, :2]
+        )
+        for key in ("label", "direction", "sprite_index"):
+            np.testing.assert_array_equal(friction_clips[split][key], still[split][key])
+        assert not np.array_equal(friction_clips[split]["positions"], still[split]["positions"])
+
+
+@pytest.mark.parametrize("friction", [-0.1, 1.0, 1.5, float("nan"), True, "0.1", None])
+def test_bad_friction_raises(friction):
+    with pytest.raises(ValueError, match=r"friction must be a number in \[0, 1\)"):
+        MovingDigitsConfig.make(friction=friction)
+    with pytest.raises(ValueError, match="friction"):
+        MovingDigitsConfig(name="bad", friction=friction)

@@ -1,7 +1,8 @@
 """Moving digits: Moving-MNIST-style clips with a synchronized sound track, as a TFDS builder.
 
 Each clip shows one or two handwritten digit sprites moving with constant
-velocity inside a square frame and bouncing off its walls, as in Moving MNIST
+velocity (optionally slowed by friction) inside a square frame and bouncing off
+its walls, as in Moving MNIST
 (Srivastava, Mansimov & Salakhutdinov, "Unsupervised Learning of Video
 Representations using LSTMs", ICML 2015). Sprites are scikit-learn's bundled
 8x8 digits (`sklearn.datasets.load_digits`), upscaled bilinearly to
@@ -22,10 +23,20 @@ back into it and that velocity component flips sign (a wall bounce). Frames
 are rendered at the rounded positions, composited with `max`, so a sprite is
 always entirely inside the frame.
 
+Friction. With the default `friction=0` the speed is constant and bounces are
+elastic: the motion is time-reversible (a clip played backwards is an equally
+likely clip), so it has no arrow of time. With `0 < friction < 1` the velocity
+is multiplied by `1 - friction` after every step (bounces still only flip the
+component): the step into frame t has length `speed * (1 - friction) ** (t - 1)`,
+so forward clips decelerate and reversed ones accelerate. The direction of
+motion is unchanged by friction, only its magnitude.
+
 Labels for evaluation: `label` is the identity (0-9) of the first digit;
 `direction` is the compass sector of the first digit's INITIAL velocity,
 8 classes of 45 degrees centred on E, NE, N, NW, W, SW, S, SE
 (`round(theta / 45 deg) mod 8`, so class 0 "E" covers theta in [-22.5, 22.5)).
+With friction it is the same: the direction of the first step (friction scales
+the velocity, it never turns it), i.e. of the clip played forward.
 
 Sound. A mono track at `sample_rate` (16 kHz) lasting exactly `frames / fps`
 seconds (`fps` = 10 by default, stored in the description and in
@@ -49,7 +60,11 @@ scikit-learn image index), `positions` float32 [frames, digits_per_clip, 2]
 Configs: `one_digit` (default: 4,000 / 1,000 clips of 16 frames 64x64, one digit),
 `two_digits` (same with two digits), `small` (4,000 / 1,000 clips of 16 frames
 32x32, 14 px sprites at half the speed: the size the video benchmarks train on
-with a CPU), `tiny` (smoke runs). Any other size:
+with a CPU), `tiny` (smoke runs), and `small_friction` / `tiny_friction`
+(version 1.1.0; the others stay 1.0.0): the sizes of `small` / `tiny` with
+`friction=0.08` and speeds 3-6 px per frame, so the sprite still moves about
+1.4 px per frame at the end of a 16-frame clip (x0.92 ** 14 = 0.31); the
+variants for the arrow of time. Any other size:
 `MovingDigitsConfig.make(train_clips=..., seed=...)` builds a config whose name
 encodes every field, so different settings never share a prepared directory:
 `tfds.builder("moving_digits", config=MovingDigitsConfig.make(seed=1))`.
@@ -87,6 +102,7 @@ class MovingDigitsConfig(tfds.core.BuilderConfig):
     sample_rate: int = 16_000
     tone_seconds: float = 0.05
     seed: int = 0
+    friction: float = 0.0
 
     def __post_init__(self):
         for field in ("train_clips", "test_clips", "frames", "frame_size", "sprite_size", "fps"):
@@ -117,6 +133,17 @@ class MovingDigitsConfig(tfds.core.BuilderConfig):
                 f"tone_seconds must be > 0 and at most one frame (1 / fps = {1 / self.fps} s), "
                 f"got {self.tone_seconds}"
             )
+        friction = self.friction
+        if (
+            isinstance(friction, bool)
+            or not isinstance(friction, (int, float, np.integer, np.floating))
+            or not 0.0 <= friction < 1.0
+        ):
+            raise ValueError(
+                "friction must be a number in [0, 1) (the fraction of its speed a sprite "
+                f"loses per frame; 0 = constant speed), got {friction!r}"
+            )
+        self.friction = float(friction)  # ints and NumPy scalars: one JSON-able type
         if tone_hz(9) >= self.sample_rate / 2:
             raise ValueError(
                 f"sample_rate must exceed twice the {tone_hz(9)} Hz tone of digit 9, "
@@ -133,10 +160,18 @@ class MovingDigitsConfig(tfds.core.BuilderConfig):
         return num_audio_samples(self.frames, self.fps, self.sample_rate)
 
     def fields(self) -> dict:
-        """The generation parameters (everything but TFDS's name/version bookkeeping)."""
+        """The generation parameters (everything but TFDS's name/version bookkeeping).
+
+        `friction` (added after 1.0.0) is left out at its default 0, so the
+        variants that existed before it keep their custom-config names (a hash
+        of these fields) and their metadata.
+        """
         names = [f.name for f in dataclasses.fields(MovingDigitsConfig)]
         base = {f.name for f in dataclasses.fields(tfds.core.BuilderConfig)}
-        return {name: getattr(self, name) for name in names if name not in base}
+        fields = {name: getattr(self, name) for name in names if name not in base}
+        if fields["friction"] == 0:
+            del fields["friction"]
+        return fields
 
     @classmethod
     def make(cls, **overrides) -> MovingDigitsConfig:
@@ -149,6 +184,9 @@ class MovingDigitsConfig(tfds.core.BuilderConfig):
             raise ValueError(f"unknown MovingDigitsConfig fields {unknown}; known: {sorted(known)}")
         if "speed_range" in overrides:
             overrides["speed_range"] = tuple(float(v) for v in overrides["speed_range"])
+        friction = overrides.get("friction")
+        if isinstance(friction, (int, np.integer, np.floating)) and not isinstance(friction, bool):
+            overrides["friction"] = float(friction)  # 0 and 0.0 name the same config
         probe = cls(name="probe", **overrides)  # validates
         digest = hashlib.sha1(
             json.dumps(probe.fields(), sort_keys=True).encode(), usedforsecurity=False
@@ -211,8 +249,13 @@ def simulate(
     frames: int,
     room: int,
     speed_range: tuple[float, float],
+    friction: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Bouncing trajectories, vectorized over clips.
+
+    After every step the velocity is multiplied by `1 - friction` (so the step
+    into frame t has length `speed * (1 - friction) ** (t - 1)`); `friction=0`
+    is constant-speed motion, exactly as before the field existed.
 
     Returns `positions` float [N, T, D, 2] (row, col in [0, room]), `bounces` bool
     [N, T, D] (a wall hit on the step into frame t) and `theta` [N, D], the initial
@@ -230,6 +273,8 @@ def simulate(
         low, high = position < 0, position > room
         position = np.where(low, -position, np.where(high, 2 * room - position, position))
         velocity = np.where(low | high, -velocity, velocity)
+        if friction:  # skipped at 0: the default's trajectories stay bit-identical
+            velocity = velocity * (1.0 - friction)
         bounces[:, t] = (low | high).any(-1)
         positions[:, t] = position
     return positions, bounces, theta
@@ -281,6 +326,7 @@ def generate_split(config: MovingDigitsConfig, split: str):
         config.frames,
         config.frame_size - config.sprite_size,
         config.speed_range,
+        config.friction,
     )
     directions = direction_class(theta[:, 0])
     for i in range(count):
@@ -301,12 +347,14 @@ def generate_split(config: MovingDigitsConfig, split: str):
 
 
 def _describe(config: MovingDigitsConfig) -> str:
+    # Friction is only mentioned when present: the older variants' descriptions are unchanged.
+    friction = f", friction {config.friction} per frame" if config.friction else ""
     return (
         f"{config.train_clips}/{config.test_clips} train/test clips, {config.frames} frames "
         f"{config.frame_size}x{config.frame_size}x1, {config.digits_per_clip} digit(s) of "
-        f"{config.sprite_size}px, speed {config.speed_range[0]}-{config.speed_range[1]} px/frame, "
-        f"fps={config.fps}, audio {config.sample_rate} Hz mono ({config.num_samples} samples), "
-        f"seed={config.seed}"
+        f"{config.sprite_size}px, speed {config.speed_range[0]}-{config.speed_range[1]} px/frame"
+        f"{friction}, fps={config.fps}, audio {config.sample_rate} Hz mono "
+        f"({config.num_samples} samples), seed={config.seed}"
     )
 
 
@@ -329,7 +377,41 @@ _TINY = MovingDigitsConfig(
     sprite_size=14,
     speed_range=(1.5, 3.5),
 )
-for _config in (_ONE, _TWO, _SMALL, _TINY):
+# The same sizes with friction: an arrow of time (forward clips decelerate,
+# reversed ones accelerate) for `arrow_of_time`. Faster starts than `small`, so
+# that after 15 steps at x0.92 (x0.61 over an 8-frame window) the sprite still
+# moves ~1.4 px per frame on average: the last step is frozen (no rounded pixel
+# moves) in 1.5% of the clips, about as often as in `small` (~1.2%).
+_FRICTION_VERSION = "1.1.0"
+_FRICTION_NOTES = {
+    "1.1.0": (
+        "Adds the `friction` field and the `small_friction` / `tiny_friction` configs; "
+        "the other configs are unchanged (still version 1.0.0, same data)."
+    ),
+    "1.0.0": "Initial release.",
+}
+_SMALL_FRICTION = MovingDigitsConfig(
+    name="small_friction",
+    version=_FRICTION_VERSION,
+    release_notes=_FRICTION_NOTES,
+    frame_size=32,
+    sprite_size=14,
+    speed_range=(3.0, 6.0),
+    friction=0.08,
+)
+_TINY_FRICTION = MovingDigitsConfig(
+    name="tiny_friction",
+    version=_FRICTION_VERSION,
+    release_notes=_FRICTION_NOTES,
+    train_clips=32,
+    test_clips=16,
+    frames=8,
+    frame_size=32,
+    sprite_size=14,
+    speed_range=(3.0, 6.0),
+    friction=0.08,
+)
+for _config in (_ONE, _TWO, _SMALL, _TINY, _SMALL_FRICTION, _TINY_FRICTION):
     _config.description = _describe(_config)
 
 
@@ -340,7 +422,9 @@ class MovingDigits(tfds.core.GeneratorBasedBuilder):
     name = "moving_digits"
     VERSION = tfds.core.Version("1.0.0")
     RELEASE_NOTES = {"1.0.0": "Initial release."}
-    BUILDER_CONFIGS = [_ONE, _TWO, _SMALL, _TINY]
+    # Configs added later carry their own `version` (TFDS's per-config version), so
+    # adding them moved none of the earlier variants' prepared directories.
+    BUILDER_CONFIGS = [_ONE, _TWO, _SMALL, _TINY, _SMALL_FRICTION, _TINY_FRICTION]
     DEFAULT_CONFIG_NAME = "one_digit"
 
     @staticmethod

@@ -26,7 +26,8 @@ without understanding the motion):
 
 Note that a time-symmetric world has no arrow: moving_digits' constant-speed,
 elastic bounces are exactly reversible, so there a reversed window is a valid
-forward one and this task stays at chance (see the pipeline's docstring).
+forward one and this task stays at chance; its `*_friction` variants (sprites
+slowing down) have one, and the pipeline uses them (see its docstring).
 """
 
 from __future__ import annotations
