@@ -652,7 +652,8 @@ def video_section() -> str:
         "points over random-init for each; ✓ met, ✗ missed). Each row has its own baselines: "
         "the random-init and all-labels encoders have the method's own architecture and input "
         "(frame differences for arrow_of_time, stacked context frames for "
-        "next_frame_prediction, flatten pooling for composite_lstm, the video tower for "
+        "next_frame_prediction, flatten pooling for composite_lstm, shuffle_and_learn and "
+        "sequence_sorting, the video tower for "
         "av_sync).",
         "",
         *_video_probe_table(runs),

@@ -10,14 +10,24 @@ Tuples come from windows of 10 of the 16 frames (the five sampled frames are
 then 1-2.5 px/frame x a few frames apart), one positive and one negative per
 clip. `tfxlearn run shuffle_and_learn_moving_digits --smoke` runs the tiny version.
 
-Measured (2026-12-01, this config, 2 shared cores, 6 min): the pretext task is
-NOT learned (accuracy stays at 50%: with global average pooling the 32x32
-frame encoder hardly encodes where the sprite is, which is all the task asks),
-so the features are no better than random-init: linear probe digit 89.6
-(random-init 93.8, all labels 99.2), direction 43.7 (43.9, 58.7). With
-`pooling: "flatten"` (the paper's fc layers over the conv map) the task starts
-to be learned (54% after 2 epochs) but the pipeline's linear probe on 4 x 2,048
-features takes ~17 min. Open: a position-aware encoder the probe can afford.
+Why this encoder: with one digit on a black frame, frame order is mostly where
+the digit is, and the label is learnable from that alone (a gradient-boosted
+classifier on the true sprite positions of the three frames: 90% test
+accuracy; an MLP on them: 91%). The usual globally average-pooled encoder
+(widths 32-64-128) keeps too little position and stays at chance (50.1% after
+4 epochs; with CoordConv coordinate input channels too: 50.0% after 3 epochs
+in a sanity run). Flattening the last 4x4 map keeps it: with widths 32-64-32
+(512 features per frame, so the probe's 4 frames give 2,048 features and
+L-BFGS stays fast) and batches of 16 clips (more updates per epoch) the task
+is learned.
+
+Measured (2026-12-02, this config, 2 shared cores, 17 min of which the
+evaluator 10): pretext training accuracy 67 -> 86 -> 89 -> 90% over the 4
+epochs (chance 50%). Linear probe of the direction 64.5 (random-init 54.7, all
+labels 62.0: +9.8 points), kNN 74.5 (74.5, 74.8); of the digit 70.5
+(random-init 81.2, all labels 94.4: the order-trained features keep where the
+digit is, not what it is). The average-pooled encoder gave direction 43.7
+(43.9, 58.7).
 """
 
 
@@ -34,7 +44,13 @@ def get_config(smoke: bool = False, full: bool = False) -> dict:
         },
         "encoder": {
             "factory": "conv_encoder",
-            "args": {"input_shape": [32, 32, 1], "widths": [32, 64, 128], "norm": "batch"},
+            "args": {
+                "input_shape": [32, 32, 1],
+                "widths": [32, 64, 32],
+                "norm": "batch",
+                # Keeps where the digit is (see the docstring); 4 x 4 x 32 = 512 features.
+                "pooling": "flatten",
+            },
         },
         "paradigm": {"name": "shuffle_and_learn", "args": {"hidden": 256}},
         "pretext": {
@@ -43,7 +59,7 @@ def get_config(smoke: bool = False, full: bool = False) -> dict:
         },
         "train": {
             "epochs": 1 if smoke else (8 if full else 4),
-            "batch_size": 32,
+            "batch_size": 16,
             "learning_rate": 1e-3,
             "shuffle_buffer": 4000,
         },
