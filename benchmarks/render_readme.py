@@ -347,8 +347,9 @@ def step_overhead_section() -> str:
         )
     lines += [
         "",
-        "Batches of 64 Fashion-MNIST-sized images, each paradigm with the networks of its "
-        "full pipeline config, one device; best of "
+        "Fashion-MNIST-sized images in batches of each pipeline's size ("
+        + ", ".join(f"{name} {o['batch_size']}" for name, o in r["results"].items())
+        + "), each paradigm with the networks of its full pipeline config, one device; best of "
         f"{r.get('repeats', 3)} alternating runs. Measured {_stamp(r)} by "
         "`python benchmarks/step_overhead.py`.",
     ]
