@@ -134,7 +134,7 @@ def _compared(key, task):
     """Trainable weights (t*) and losses are the same on every worker; non-trainable
     ones (n*: batch-norm moving statistics) are kept per replica, as on one machine,
     so only the chief's (replica 0, what is saved and exported) must match."""
-    leaf = key.split("/", 1)[1]  # "<paradigm>/t3", "<paradigm>/n0", "<paradigm>/loss"
+    leaf = key.rsplit("/", 1)[-1]  # "t3", "n0", "loss", or those under "<paradigm>/"
     return task == 0 or not leaf.startswith("n")
 
 
