@@ -420,26 +420,6 @@ VIDEO_PIPELINES = (
 VIDEO_TARGET = 10.0  # points over random-init, every linear probe
 
 
-def _probe_label(protocol: str, dataset: str) -> str:
-    base, _, key = protocol.partition("@")
-    what = key or ("spoken digit" if dataset.startswith("spoken") else "digit")
-    return f"{base.replace('_', ' ')} ({what})"
-
-
-def _scalars(metrics: dict, prefix: str = "") -> list[str]:
-    out = []
-    for key, value in metrics.items():
-        if key == "seconds":
-            continue
-        if isinstance(value, dict):
-            out += _scalars(value, f"{prefix}{key}.")
-        elif isinstance(value, bool):
-            out.append(f"{prefix}{key} {value}")
-        elif isinstance(value, int | float):
-            out.append(f"{prefix}{key} {value:.4g}")
-    return out
-
-
 AV_TARGET = 90.0  # L3-Net: correspondence accuracy and spoken-digit probe, absolute %
 PRETEXT_CHANCE = {  # chance accuracy of the classification pretext tasks, for the table
     "shuffle_and_learn": 50.0,

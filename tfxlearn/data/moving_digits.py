@@ -390,8 +390,7 @@ _FRICTION_NOTES = {
     ),
     "1.0.0": "Initial release.",
 }
-_SMALL_FRICTION = MovingDigitsConfig(
-    name="small_friction",
+_FRICTION = dict(  # what both friction configs share
     version=_FRICTION_VERSION,
     release_notes=_FRICTION_NOTES,
     frame_size=32,
@@ -399,17 +398,9 @@ _SMALL_FRICTION = MovingDigitsConfig(
     speed_range=(3.0, 6.0),
     friction=0.08,
 )
+_SMALL_FRICTION = MovingDigitsConfig(name="small_friction", **_FRICTION)
 _TINY_FRICTION = MovingDigitsConfig(
-    name="tiny_friction",
-    version=_FRICTION_VERSION,
-    release_notes=_FRICTION_NOTES,
-    train_clips=32,
-    test_clips=16,
-    frames=8,
-    frame_size=32,
-    sprite_size=14,
-    speed_range=(3.0, 6.0),
-    friction=0.08,
+    name="tiny_friction", train_clips=32, test_clips=16, frames=8, **_FRICTION
 )
 for _config in (_ONE, _TWO, _SMALL, _TINY, _SMALL_FRICTION, _TINY_FRICTION):
     _config.description = _describe(_config)

@@ -114,13 +114,13 @@ class AudioVisualPairClassifier(GeneratedLabelClassifier):
     # ------------------------------------------------------------------ model
 
     def embed_images(self, images, training=False) -> tf.Tensor:
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define embed_images")
 
     def embed_audio(self, audio, training=False) -> tf.Tensor:
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define embed_audio")
 
     def pair_logits(self, image_embeddings, audio_embeddings, training=False) -> tf.Tensor:
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define pair_logits")
 
     def call(self, inputs, training=False):
         images, audio = self.unpack(inputs)
