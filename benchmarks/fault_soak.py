@@ -525,13 +525,19 @@ def differences(got: dict, want: dict) -> dict:
             return 0.0 if np.isnan(x) and np.isnan(y) else float("inf")
         return abs(x - y)
 
-    metric_diff = max((gap(a[k], b[k]) for k in b if k in a), default=0.0)
-    output_diff = max(
-        float(np.abs(got["outputs"][k] - want["outputs"][k]).max()) for k in want["outputs"]
-    )
+    gaps = {k: gap(a[k], b[k]) for k in b if k in a}
+    worst = max(gaps, key=gaps.get, default=None)
+    relative = {k: g / max(1.0, abs(b[k])) for k, g in gaps.items()}
+    output_gaps = [np.abs(got["outputs"][k] - want["outputs"][k]) for k in want["outputs"]]
     return {
-        "metrics": metric_diff,
-        "outputs": output_diff,
+        "metrics": gaps[worst] if worst is not None else 0.0,
+        "worst_metric": worst,
+        "metrics_relative": max(relative.values(), default=0.0),
+        "outputs": max(float(g.max()) for g in output_gaps),
+        "outputs_relative": max(
+            float((g / np.maximum(1.0, np.abs(want["outputs"][k]))).max())
+            for g, k in zip(output_gaps, want["outputs"])
+        ),
         "key_mismatch": sorted(set(a) ^ set(b))
         + sorted(set(got["outputs"]) ^ set(want["outputs"])),
     }
@@ -565,6 +571,9 @@ def trial(
     diff = differences(got, want)
     record.update(
         max_metric_difference=diff["metrics"],
+        worst_metric=diff["worst_metric"],
+        max_relative_metric_difference=diff["metrics_relative"],
+        max_relative_output_difference=diff["outputs_relative"],
         max_output_difference=diff["outputs"],
         key_mismatch=diff["key_mismatch"],
         versions=got["versions"],

@@ -19,6 +19,8 @@ from tfxlearn.training import AtomicBackupAndRestore, NonFiniteLossError, train
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(__file__)), "benchmarks"))
 import fault_soak  # noqa: E402
 
+_ROUND_OFF = 8 * float(np.finfo(np.float32).eps)  # relative to max(1, |value|)
+
 
 @pytest.fixture(scope="module")
 def references(tmp_path_factory):
@@ -60,8 +62,11 @@ def test_kill_and_restart_ends_like_an_uninterrupted_run(
     assert record["versions"] == ["1"]  # exported once, never a second copy
     assert record["leftovers"] == []  # killed writers' temp dirs cleaned up, backup removed
     assert record["key_mismatch"] == []
-    assert record["max_metric_difference"] == 0.0  # bit for bit, with op determinism
-    assert record["max_output_difference"] == 0.0
+    # The same numbers up to float32 round-off: op determinism makes a run repeatable
+    # here (0.0), but one CI machine ended one metric a float32 ulp apart (1.9e-6);
+    # a resume that goes wrong differs by far more (restarting the dropout stream: 9.8).
+    assert record["max_relative_metric_difference"] <= _ROUND_OFF, record
+    assert record["max_relative_output_difference"] <= _ROUND_OFF, record
     assert record["passed"]
 
 
@@ -70,7 +75,7 @@ def test_kill_after_keeping_the_trained_state_leaves_no_backup(references, tmp_p
     ref = references("sgan")
     record = fault_soak.trial(str(tmp_path), "sgan", "trained:rename", ref["outcome"])
     assert record["killed"] and record["visible_state_problems"] == []
-    assert record["max_metric_difference"] == 0.0
+    assert record["max_relative_metric_difference"] <= _ROUND_OFF, record
     assert record["leftovers"] == []
 
 
