@@ -110,3 +110,12 @@ def test_bad_inputs_are_refused():
         recall_at_k(np.zeros((6, 6)), labels, labels, ks=(0,))
     with pytest.raises(ValueError, match="draws must be >= 1"):
         chance_metrics(labels, labels, draws=0)
+
+
+def test_metrics_are_part_of_the_public_evaluation_api():
+    import tfxlearn.evaluation as evaluation
+    from tfxlearn.evaluation import retrieval
+
+    for name in ("ndcg", "recall_at_k", "retrieval_metrics", "chance_metrics"):
+        assert name in evaluation.__all__
+        assert getattr(evaluation, name) is getattr(retrieval, name)

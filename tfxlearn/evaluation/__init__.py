@@ -62,6 +62,7 @@ from tfxlearn.evaluation.model_protocols import (
     model_protocol,
 )
 from tfxlearn.evaluation.nearest_neighbors import knn, knn_predict
+from tfxlearn.evaluation.retrieval import chance_metrics, ndcg, recall_at_k, retrieval_metrics
 
 __all__ = [
     "EvalData",
@@ -107,4 +108,8 @@ __all__ = [
     "held_out_class_split",
     "reconstruction_errors",
     "held_out_class_anomaly_auc",
+    "ndcg",
+    "recall_at_k",
+    "retrieval_metrics",
+    "chance_metrics",
 ]
