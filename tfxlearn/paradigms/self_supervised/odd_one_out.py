@@ -33,16 +33,15 @@ import copy
 import keras
 import tensorflow as tf
 
-from tfxlearn import nets
 from tfxlearn.paradigms.base import GeneratedLabelClassifier, check_images
-from tfxlearn.paradigms.self_supervised.sequence_sorting import encode_frames
+from tfxlearn.paradigms.self_supervised.sequence_sorting import FrameEncoderClips, encode_frames
 from tfxlearn.pretext.odd_one_out import check_sizes
 from tfxlearn.registry import PARADIGMS
 
 
 @PARADIGMS.register("odd_one_out")
 @keras.saving.register_keras_serializable(package="tfxlearn")
-class OddOneOut(GeneratedLabelClassifier):
+class OddOneOut(FrameEncoderClips, GeneratedLabelClassifier):
     """Finds the shuffled subsequence among N.
 
     Args:
@@ -116,15 +115,6 @@ class OddOneOut(GeneratedLabelClassifier):
         branches = self.branch(stacked, training=training)  # [B, N, hidden]
         fused = tf.reshape(branches, [-1, self.num_subsequences * branches.shape[-1]])
         return self.head(fused, training=training)
-
-    def serving_outputs(self, images):
-        check_images(images, self.image_shape)
-        return {"embedding": self.encoder(images, training=False)}
-
-    def evaluation_encoder(self, input_shape: tuple, **options) -> keras.Model:
-        """The frame encoder applied to evenly spaced frames of a clip
-        [frames, H, W, C], features concatenated in time order."""
-        return nets.clip_encoder(self.encoder, frames=input_shape[0], **options)
 
     def get_config(self):
         config = super().get_config()

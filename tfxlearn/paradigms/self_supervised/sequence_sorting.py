@@ -57,9 +57,25 @@ def encode_frames(encoder: keras.Model, frames: tf.Tensor, training=False) -> tf
     return tf.reshape(features, tf.concat([shape[: 1 + slots], [features.shape[-1]]], 0))
 
 
+class FrameEncoderClips:
+    """For a model with a shared frame encoder `self.encoder` and `self.image_shape`:
+    serving gives the features of single frames, and frozen-feature evaluation
+    sees whole clips."""
+
+    def serving_outputs(self, images):
+        check_images(images, self.image_shape)
+        return {"embedding": self.encoder(images, training=False)}
+
+    def evaluation_encoder(self, input_shape: tuple, **options) -> keras.Model:
+        """The frame encoder applied to evenly spaced frames of a clip
+        [frames, H, W, C], features concatenated in time order (options: those of
+        `tfxlearn.nets.clip_encoder`, e.g. `sample_frames`)."""
+        return nets.clip_encoder(self.encoder, frames=input_shape[0], **options)
+
+
 @PARADIGMS.register("sequence_sorting")
 @keras.saving.register_keras_serializable(package="tfxlearn")
-class SequenceSorting(GeneratedLabelClassifier):
+class SequenceSorting(FrameEncoderClips, GeneratedLabelClassifier):
     """Predicts the shuffle class (12) of four frames with pairwise feature fusion.
 
     Args:
@@ -106,15 +122,6 @@ class SequenceSorting(GeneratedLabelClassifier):
         fused = self.pair(pairs, training=training)  # [B, 6, hidden]
         flat = tf.reshape(fused, [-1, len(PAIRS) * fused.shape[-1]])
         return self.head(flat, training=training)
-
-    def serving_outputs(self, images):
-        check_images(images, self.image_shape)
-        return {"embedding": self.encoder(images, training=False)}
-
-    def evaluation_encoder(self, input_shape: tuple, **options) -> keras.Model:
-        """The frame encoder applied to evenly spaced frames of a clip
-        [frames, H, W, C], features concatenated in time order."""
-        return nets.clip_encoder(self.encoder, frames=input_shape[0], **options)
 
     def get_config(self):
         config = super().get_config()

@@ -21,15 +21,15 @@ from __future__ import annotations
 
 import keras
 
-from tfxlearn import nets
 from tfxlearn.paradigms.base import PatchSetClassifier
+from tfxlearn.paradigms.self_supervised.sequence_sorting import FrameEncoderClips
 from tfxlearn.pretext.shuffle_and_learn import TUPLE_FRAMES
 from tfxlearn.registry import PARADIGMS
 
 
 @PARADIGMS.register("shuffle_and_learn")
 @keras.saving.register_keras_serializable(package="tfxlearn")
-class ShuffleAndLearn(PatchSetClassifier):
+class ShuffleAndLearn(FrameEncoderClips, PatchSetClassifier):
     """Binary temporal-order verification of 3-frame tuples.
 
     Args:
@@ -62,12 +62,6 @@ class ShuffleAndLearn(PatchSetClassifier):
             head=head,
             **kwargs,
         )
-
-    def evaluation_encoder(self, input_shape: tuple, **options) -> keras.Model:
-        """The frame encoder applied to evenly spaced frames of a clip
-        [frames, H, W, C], features concatenated in time order (options: those of
-        `tfxlearn.nets.clip_encoder`, e.g. `sample_frames`)."""
-        return nets.clip_encoder(self.encoder, frames=input_shape[0], **options)
 
     def get_config(self):
         config = super().get_config()
