@@ -1,12 +1,13 @@
 """Quality benchmark of the video and audio-visual paradigms (issue 5).
 
-Each pipeline (`pipelines/<method>_<dataset>.py`, default config) pretrains on
-its dataset and is evaluated by the pipeline's own Evaluator: the frozen
-encoder protocols (linear probe of the digit, and on moving_digits of the
-motion direction) beside a random-initialised encoder of the same architecture
-and the same architecture trained with all labels, computed by the same code
-in the same run; and the method's model protocols (frame prediction vs
-copy-last-frame, correspondence, retrieval, synchronization).
+Each pipeline (`pipelines/<method>_<dataset>.py`, `get_config(full=True)`: the
+benchmark budget, as in `quality.py`; the default config trains about half as
+long) pretrains on its dataset and is evaluated by the pipeline's own Evaluator:
+the frozen encoder protocols (linear probe of the digit, and on moving_digits
+of the motion direction) beside a random-initialised encoder of the same
+architecture and the same architecture trained with all labels, computed by
+the same code in the same run; and the method's model protocols (frame
+prediction vs copy-last-frame, correspondence, retrieval, synchronization).
 
     python benchmarks/quality_video.py                 # every pipeline below
     python benchmarks/quality_video.py av_sync_moving_digits ...
@@ -43,7 +44,7 @@ PIPELINES = (
 
 
 def run_pipeline(name: str) -> dict:
-    config = pipeline.load_config(name)
+    config = pipeline.load_config(name, full=True)
     with tempfile.TemporaryDirectory() as export_root:
         result = pipeline.run(config, runs_root="runs/bench", export_root=export_root, verbose=2)
     m = result.metrics
