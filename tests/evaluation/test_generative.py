@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import os
-import warnings
 
 import keras
 import numpy as np
@@ -82,7 +81,7 @@ def test_frechet_distance_translation_adds_squared_shift():
     assert ev.frechet_distance(a + shift, a) == pytest.approx(shift @ shift, rel=1e-8)
 
 
-def test_frechet_distance_singular_covariances_retry_with_offset():
+def test_frechet_distance_singular_covariances_retry_with_offset(monkeypatch):
     # 5 samples in 20 dimensions: rank-4 covariances, a singular product.
     rng = np.random.default_rng(5)
     a = rng.normal(size=(5, 20))
@@ -92,18 +91,28 @@ def test_frechet_distance_singular_covariances_retry_with_offset():
     trace = np.trace(np.cov(a, rowvar=False))
     assert math.isfinite(same) and abs(same) < 1e-3 * trace
     assert shifted == pytest.approx(shift @ shift, abs=1e-3 * trace)
-    # 2 and 3 samples in 4 dimensions: sqrtm of this rank-1 product returns NaNs, so the
-    # eps * I retry runs; it agrees with the eigendecomposition reference to ~sqrt(eps).
+    # 2 and 3 samples in 4 dimensions: a rank-1 product. Whether sqrtm of it returns NaNs
+    # depends on the CPU (it did on one machine, not on another), so the first root is
+    # made to fail here: the eps * I retry runs and agrees with the eigendecomposition
+    # reference to ~sqrt(eps); without the forced failure the answer is the same.
     rng = np.random.default_rng(95)
     a, b = rng.normal(size=(2, 4)), rng.normal(size=(3, 4))
     (mean_a, cov_a), (mean_b, cov_b) = ev.gaussian_statistics(a), ev.gaussian_statistics(b)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        first_try = scipy.linalg.sqrtm(cov_a @ cov_b)
-    assert not generative._sqrtm_is_usable(first_try, cov_a @ cov_b)
     diff = mean_a - mean_b
     want = diff @ diff + np.trace(cov_a + cov_b) - 2 * reference_trace_sqrt(cov_a, cov_b)
     assert ev.frechet_distance(a, b) == pytest.approx(want, rel=1e-3)
+    real_sqrtm, calls = scipy.linalg.sqrtm, []
+
+    def failing_first(product):
+        calls.append(product)
+        return np.full_like(product, np.nan) if len(calls) == 1 else real_sqrtm(product)
+
+    monkeypatch.setattr(generative.scipy.linalg, "sqrtm", failing_first)
+    assert not generative._sqrtm_is_usable(np.full((4, 4), np.nan), cov_a @ cov_b)
+    assert ev.frechet_distance(a, b) == pytest.approx(want, rel=1e-3)
+    assert len(calls) == 2  # the retry ran, on the offset covariances
+    assert not np.array_equal(calls[1], calls[0])
+    monkeypatch.undo()
     # Constant features (zero covariance) are singular too and still give ||d||^2.
     constant = np.zeros((10, 3))
     assert ev.frechet_distance(constant + 1.0, constant) == pytest.approx(3.0, abs=1e-9)
