@@ -145,7 +145,17 @@ class GeneratedLabelClassifier(Paradigm):
         return cls(**config)
 
 
-class PatchSetClassifier(GeneratedLabelClassifier):
+class EncoderFeaturesServing:
+    """Serving for a classifier whose head does not take single images (it takes
+    patch sets, frame tuples, ...): `serving_outputs(images)` gives the shared
+    encoder's `embedding` of each image only."""
+
+    def serving_outputs(self, images):
+        check_images(images, self.image_shape)
+        return {"embedding": self.encoder(images, training=False)}
+
+
+class PatchSetClassifier(EncoderFeaturesServing, GeneratedLabelClassifier):
     """N patches of an image -> one shared encoder each -> fused head -> label.
 
     The common shape of the patch-based pretext tasks (relative patch location,
@@ -220,10 +230,6 @@ class PatchSetClassifier(GeneratedLabelClassifier):
     def call(self, patches, training=False):
         self.check_patches(patches)
         return self.head(self.encode_patches(patches, training=training), training=training)
-
-    def serving_outputs(self, images):
-        check_images(images, self.image_shape)
-        return {"embedding": self.encoder(images, training=False)}
 
     def get_config(self):
         return {**super().get_config(), "num_patches": self.num_patches, "hidden": self.hidden}

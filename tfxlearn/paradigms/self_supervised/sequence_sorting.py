@@ -24,7 +24,7 @@ import keras
 import tensorflow as tf
 
 from tfxlearn import nets
-from tfxlearn.paradigms.base import GeneratedLabelClassifier, check_images
+from tfxlearn.paradigms.base import EncoderFeaturesServing, GeneratedLabelClassifier, check_images
 from tfxlearn.pretext.sequence_sorting import NUM_CLASSES, SORT_FRAMES
 from tfxlearn.registry import PARADIGMS
 
@@ -57,14 +57,10 @@ def encode_frames(encoder: keras.Model, frames: tf.Tensor, training=False) -> tf
     return tf.reshape(features, tf.concat([shape[: 1 + slots], [features.shape[-1]]], 0))
 
 
-class FrameEncoderClips:
+class FrameEncoderClips(EncoderFeaturesServing):
     """For a model with a shared frame encoder `self.encoder` and `self.image_shape`:
     serving gives the features of single frames, and frozen-feature evaluation
     sees whole clips."""
-
-    def serving_outputs(self, images):
-        check_images(images, self.image_shape)
-        return {"embedding": self.encoder(images, training=False)}
 
     def evaluation_encoder(self, input_shape: tuple, **options) -> keras.Model:
         """The frame encoder applied to evenly spaced frames of a clip
