@@ -21,11 +21,12 @@ deceleration the net has to see. The same sprites, sizes and splits (speeds
 3-6 px per frame at the start, so the sprite still moves at the end); the
 `direction` label is still the initial velocity's compass sector, and the
 baselines are computed on the same friction clips. Measured on `small_friction`
-(4 epochs): pretext accuracy 98.3% (training, last epoch); yet linear probe
+(the default 4 epochs): pretext accuracy 98.3% (training, last epoch); yet linear probe
 digit 30.1 / direction 70.1 against random-init 35.1 / 72.1 (all labels 75.1 /
 83.6): the arrow is read from how the motion's
 magnitude changes across the window, which needs neither the digit's identity
-nor the direction of motion, so those features do not improve.
+nor the direction of motion, so those features do not improve (the
+benchmark's 8-epoch run, get_config(full=True), in the README: the same).
 `tfxlearn run arrow_of_time_moving_digits --smoke` runs the tiny version.
 """
 

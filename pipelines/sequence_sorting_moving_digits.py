@@ -17,13 +17,14 @@ Flattening the last 4x4 map keeps it: with widths 32-64-32 (512 features per
 frame, so the probe's 4 frames give 2,048 features and L-BFGS stays fast) and
 batches of 16 clips (more updates per epoch) the task is learned.
 
-Measured (2026-12-02, this config, 2 shared cores, 16 min of which the
+Measured (2026-12-02, the default 6-epoch config, 2 shared cores, 16 min of which the
 evaluator 8): pretext training accuracy 17 -> 47 -> 58 -> 60 -> 60 -> 63% over
 the 6 epochs (chance 8.3%). Linear probe of the direction 67.3 (random-init
 54.7, all labels 62.0: +12.6 points), kNN 74.9 (74.5, 74.8); of the digit 71.3
 (random-init 81.2, all labels 94.4: the order-trained features keep where the
 digit is, not what it is). The average-pooled encoder gave direction 42.1
-(43.9, 58.7).
+(43.9, 58.7). The benchmark row (README, `benchmarks/quality_video.py`) runs
+get_config(full=True), 12 epochs; see it for the current numbers.
 """
 
 

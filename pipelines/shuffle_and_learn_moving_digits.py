@@ -21,13 +21,14 @@ in a sanity run). Flattening the last 4x4 map keeps it: with widths 32-64-32
 L-BFGS stays fast) and batches of 16 clips (more updates per epoch) the task
 is learned.
 
-Measured (2026-12-02, this config, 2 shared cores, 17 min of which the
+Measured (2026-12-02, the default 4-epoch config, 2 shared cores, 17 min of which the
 evaluator 10): pretext training accuracy 67 -> 86 -> 89 -> 90% over the 4
 epochs (chance 50%). Linear probe of the direction 64.5 (random-init 54.7, all
 labels 62.0: +9.8 points), kNN 74.5 (74.5, 74.8); of the digit 70.5
 (random-init 81.2, all labels 94.4: the order-trained features keep where the
 digit is, not what it is). The average-pooled encoder gave direction 43.7
-(43.9, 58.7).
+(43.9, 58.7). The benchmark row (README, `benchmarks/quality_video.py`) runs
+get_config(full=True), 8 epochs; see it for the current numbers.
 """
 
 
