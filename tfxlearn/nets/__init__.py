@@ -3,7 +3,13 @@
 from tfxlearn.nets.audio import LogMel, audio_encoder
 from tfxlearn.nets.conv import classifier_head, conv_encoder
 from tfxlearn.nets.decoders import conv_decoder, feature_map
-from tfxlearn.nets.generative import dcgan_discriminator, dcgan_generator, dense_decoder
+from tfxlearn.nets.generative import (
+    dcgan_discriminator,
+    dcgan_generator,
+    dense_decoder,
+    mlp_discriminator,
+    mlp_generator,
+)
 from tfxlearn.nets.video import TakeFrames, clip_encoder, sampled_frame_indices
 
 __all__ = [
@@ -14,6 +20,8 @@ __all__ = [
     "dcgan_generator",
     "dcgan_discriminator",
     "dense_decoder",
+    "mlp_generator",
+    "mlp_discriminator",
     "audio_encoder",
     "LogMel",
     "clip_encoder",
