@@ -95,10 +95,29 @@ def child_config(model: str = "rotation") -> dict:
         )
     else:
         config = pipeline.load_config("sgan_fashion_mnist", smoke=True)
-        config["nets"]["generator"]["args"].update(
-            latent_dim=16, output_shape=[8, 8, 1], widths=[16, 8]
-        )
-        config["nets"]["discriminator"]["args"].update(input_shape=[8, 8, 1], widths=[8, 16])
+        # Tiny DCGAN nets, the discriminator with dropout (a random stream the
+        # backup must carry), whatever networks the pipeline itself uses.
+        config["nets"] = {
+            "generator": {
+                "factory": "dcgan_generator",
+                "args": {"latent_dim": 16, "output_shape": [8, 8, 1], "widths": [16, 8]},
+            },
+            "discriminator": {
+                "factory": "dcgan_discriminator",
+                "args": {
+                    "input_shape": [8, 8, 1],
+                    "widths": [8, 16],
+                    "norm": "layer",
+                    "dropout": 0.3,
+                },
+            },
+        }
+        # Constant rates: a schedule decayed over the smoke run's few steps would
+        # leave the later epochs nothing to update, hiding resume differences.
+        config["train"]["optimizers"] = {
+            key: {"class_name": "Adam", "config": {"learning_rate": 1e-3, "beta_1": 0.5}}
+            for key in ("generator_optimizer", "discriminator_optimizer")
+        }
         config["evaluation"].update(
             protocols={"linear_probe": {}}, model_protocols={"classification": {}}
         )

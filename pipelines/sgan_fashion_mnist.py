@@ -2,33 +2,69 @@
 2016; see `tfxlearn.paradigms.SGAN`): 10 labelled images per class (the
 class-balanced subset the low-shot protocol uses with the same seed) and the
 whole training split unlabelled, mixed in every batch by the `semi_supervised`
-pretext op (-1 = unlabelled).
+pretext op (-1 = unlabelled; 32 labelled + 96 unlabelled per batch of 128, so
+an epoch is 625 steps).
 
-The discriminator is a DCGAN body with layer normalization (per example: no
-batch statistics mixing real and generated images into the classifier's
-test-time behaviour) and dropout (the paper's discriminators use dropout or
-Gaussian noise: 100 labels are memorised quickly); the generator is trained
-with feature matching. Evaluation: the SGAN's own classifier on the test split
-(`model_protocols.classification`) against the same discriminator architecture
-trained on the 100 labels alone (the `low_shot` column of the random-init row:
-fine-tuning the randomly initialised discriminator body + a linear head on the
-same 100 examples), plus the linear probe and kNN of the discriminator features.
+The networks are the paper's MNIST ones (`tfxlearn.nets.mlp_discriminator`,
+`mlp_generator`): a 1000-500-250-250-250 ReLU discriminator with Gaussian noise
+on its input (std 0.3) and after every layer (std 0.5), and a 500-500 softplus
+generator with batch norm, trained with feature matching; w = 1 (the paper's
+equation), Adam at 3e-4 (beta_1 0.5) with cosine decay to 0 over the run.
+Evaluation: the SGAN's own classifier on the test split
+(`model_protocols.classification`) against the same discriminator
+architecture trained on the 100 labels alone (the `low_shot` column of the
+random-init row: the randomly initialised body + a linear head fine-tuned on
+the same 100 examples, noise included).
 
-Measured (helper tuning run, seed 0, this config, test accuracy of `classify`
-after each epoch): 73.1 / 73.3 / 72.4% after epochs 1-3, against 71.7% for the
-low-shot baseline (the random-init discriminator body + linear head fine-tuned
-on the same 100 labels, 300 steps): +0.7 points, far from the issue's target
-of 10 points less error. The discriminator fits the 100 labels within the first
-epoch (labelled accuracy 98%, then 100%) and wins the real/fake game (D(G(z))
-about 0.02); the paper's MNIST and CIFAR results train for hundreds of epochs
-with Gaussian-noise / weight-normalized discriminators. An epoch costs about
-130 CPU-seconds (625 steps), so 3 epochs fit the 6-minute budget on 2 cores.
+`benchmarks/quality_generative.py sgan` runs get_config(full=True): 30 epochs
+(2026-12-02, 37 min of training on 2 cores): test error 22.3% against 29.1%
+for the same discriminator trained on the 100 labels alone, 6.8 points less
+(the issue's target is 10); the discriminator still fits the 100 labels in
+the first epochs (99% training accuracy by epoch 3).
+The default (for `tfxlearn run`) trains 3 epochs, with the same schedule shape.
 `tfxlearn run sgan_fashion_mnist --smoke` runs the tiny version.
+
+History (seed 0, test accuracy of `classify` after each epoch, scratch runs of
+2026-12-02 with a constant learning rate): the earlier DCGAN-body
+discriminator (layer norm, dropout 0.3) reached 73.1 / 73.3 / 72.4% after
+epochs 1-3 against 71.7% for its own 100-label baseline (+1.7 in the 3-epoch
+benchmark); it fits the 100 labels within the first epoch and wins the
+real/fake game (D(G(z)) about 0.02). The same body with the paper's Gaussian
+noise: 73.4% after 3 epochs. The MLP discriminator (own baseline 69.7%): at
+1e-3 it peaked at 75.2% (epoch 4) and then the feature-matching loss blew up
+(test accuracy 66.7% at epoch 5); at 3e-4 it climbed slowly and unevenly,
+70.7 / 74.0 / 75.9 / 77.3 / 74.0% at epochs 1 / 6 / 8 / 11 / 13, so this config
+decays the rate to settle the end of the run. The paper trains its MNIST model
+for 300 epochs.
 """
+
+EPOCHS = 3
+FULL_EPOCHS = 30
+BATCH_SIZE = 128
+LABELLED_FRACTION = 0.25
+TRAIN_IMAGES = 60_000
+
+
+def _adam(steps: int) -> dict:
+    return {
+        "class_name": "Adam",
+        "config": {
+            "learning_rate": {
+                "module": "keras.optimizers.schedules",
+                "class_name": "CosineDecay",
+                "config": {"initial_learning_rate": 3e-4, "decay_steps": steps},
+                "registered_name": None,
+            },
+            "beta_1": 0.5,
+        },
+    }
 
 
 def get_config(smoke: bool = False, full: bool = False) -> dict:
-    del full  # the default config is the full one (the budget is in the training)
+    epochs = 1 if smoke else (FULL_EPOCHS if full else EPOCHS)
+    images = 1024 if smoke else TRAIN_IMAGES
+    unlabelled_per_batch = BATCH_SIZE - round(LABELLED_FRACTION * BATCH_SIZE)
+    steps = epochs * (images // unlabelled_per_batch)
     return {
         "name": "sgan_fashion_mnist",
         "seed": 0,
@@ -42,21 +78,16 @@ def get_config(smoke: bool = False, full: bool = False) -> dict:
         },
         "nets": {
             "generator": {
-                "factory": "dcgan_generator",
-                "args": {
-                    "latent_dim": 64,
-                    "output_shape": [28, 28, 1],
-                    "widths": [64, 32],
-                    "norm": "batch",
-                },
+                "factory": "mlp_generator",
+                "args": {"latent_dim": 100, "output_shape": [28, 28, 1], "hidden": [500, 500]},
             },
             "discriminator": {
-                "factory": "dcgan_discriminator",
+                "factory": "mlp_discriminator",
                 "args": {
                     "input_shape": [28, 28, 1],
-                    "widths": [32, 64],
-                    "norm": "layer",
-                    "dropout": 0.3,
+                    "hidden": [1000, 500, 250, 250, 250],
+                    "input_noise": 0.3,
+                    "noise": 0.5,
                 },
             },
         },
@@ -65,7 +96,7 @@ def get_config(smoke: bool = False, full: bool = False) -> dict:
             "args": {
                 "num_classes": 10,
                 "generator_loss": "feature_matching",
-                "unsupervised_weight": 0.5,
+                "unsupervised_weight": 1.0,
             },
         },
         "pretext": {
@@ -73,22 +104,16 @@ def get_config(smoke: bool = False, full: bool = False) -> dict:
             "args": {
                 "num_classes": 10,
                 "labelled_per_class": 1 if smoke else 10,
-                "labelled_fraction": 0.25,
+                "labelled_fraction": LABELLED_FRACTION,
             },
         },
         "train": {
-            "epochs": 1 if smoke else 3,
-            "batch_size": 128,
+            "epochs": epochs,
+            "batch_size": BATCH_SIZE,
             "shuffle_buffer": 60_000,
             "optimizers": {
-                "generator_optimizer": {
-                    "class_name": "Adam",
-                    "config": {"learning_rate": 1e-3, "beta_1": 0.5},
-                },
-                "discriminator_optimizer": {
-                    "class_name": "Adam",
-                    "config": {"learning_rate": 1e-3, "beta_1": 0.5},
-                },
+                "generator_optimizer": _adam(steps),
+                "discriminator_optimizer": _adam(steps),
             },
         },
         "evaluation": {
