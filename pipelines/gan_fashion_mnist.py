@@ -12,17 +12,21 @@ discriminator body and the same body trained with all labels). The model is
 blessed (exported) when its distance is at most 3x the real floor, the issue's
 target.
 
-Budget: <= 6 minutes of training on 2 CPU cores alone (measured numbers in
-`get_config`). `make demo` runs get_config(); `benchmarks/quality.py` runs
-get_config(full=True), whose all-labels baseline trains 2 epochs instead of 1;
+Budget: `get_config()` trains 2 epochs (about 3 minutes on 2 CPU cores);
+`benchmarks/quality_generative.py gan` runs get_config(full=True): 20 epochs
+(about 25 minutes), whose all-labels baseline trains 2 epochs instead of 1;
 `tfxlearn run gan_fashion_mnist --smoke` runs the tiny version.
+
+The distance keeps falling with training: the same seed and config, measured
+every 2 epochs with a scratch loop (2026-12-03, 10,000 samples): 9.16 / 5.13 /
+3.80 / 2.72 / 2.60 / 2.33 after 2 / 4 / 6 / 8 / 10 / 12 epochs (floor 0.046),
+65-85 s per epoch; hence 20 epochs for the benchmark (the README has its row).
 """
 
-# Measured on this 2-core CPU (see get_config): GENERATOR/DISCRIMINATOR widths and
-# EPOCHS are chosen so that training stays within the 6-minute budget.
 GENERATOR_WIDTHS = [128, 64]
 DISCRIMINATOR_WIDTHS = [64, 128]
 EPOCHS = 2
+FULL_EPOCHS = 20
 BATCH_SIZE = 64
 
 
@@ -64,7 +68,7 @@ def get_config(smoke: bool = False, full: bool = False) -> dict:
         "paradigm": {"name": "gan", "args": {"generator_loss": "non_saturating"}},
         "pretext": {"name": "images", "args": {}},
         "train": {
-            "epochs": 1 if smoke else EPOCHS,
+            "epochs": 1 if smoke else (FULL_EPOCHS if full else EPOCHS),
             "batch_size": 64 if smoke else BATCH_SIZE,
             "shuffle_buffer": 60_000,
             "optimizers": {
