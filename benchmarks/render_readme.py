@@ -259,6 +259,7 @@ def generative_section() -> str:
             f"accuracy {100 * classifier:.1f}%); "
             "the floor is 10,000 real training images against the test images.",
         ]
+        out += gan_curve_lines(_load("gan_fd_curve"))
 
     facts = []
     r = runs.get("vae")
@@ -313,6 +314,30 @@ def generative_section() -> str:
         "times were measured while other jobs shared the two cores (alone is faster).",
     ]
     return "\n".join(out)
+
+
+def gan_curve_lines(r) -> list[str]:
+    """The DCGAN's distance measured during training (`benchmarks/gan_fd_curve.py`)."""
+    if not r or not r.get("points"):
+        return []
+    points = r["points"]
+    floor = r["real_floor"]
+    return [
+        "",
+        "The DCGAN's distance during training (`python benchmarks/gan_fd_curve.py`: "
+        "the benchmark's config and seed, measured every "
+        f"{points[1]['epoch'] - points[0]['epoch'] if len(points) > 1 else 1} epochs; "
+        f"{_row_stamp(r)}). A ratio of 3 would be a distance of {3 * floor:.3f}:",
+        "",
+        "| epochs | " + " | ".join(str(p["epoch"]) for p in points) + " |",
+        "|---" * (len(points) + 1) + "|",
+        "| Fréchet distance | " + " | ".join(f"{p['frechet_distance']:.2f}" for p in points) + " |",
+        "| ratio to the floor | "
+        + " | ".join(f"{p['fd_ratio_to_floor']:.0f}x" for p in points)
+        + " |",
+        "",
+        f"![DCGAN Fréchet distance against epochs]({r['plot']})",
+    ]
 
 
 FASHION_MNIST_CLASSES = (

@@ -1,0 +1,127 @@
+"""Sample quality of the DCGAN pipeline as training goes on (issue 4).
+
+Trains `pipelines/gan_fashion_mnist.py`'s full config (the benchmark's networks,
+optimizers, seed and data order; only the number of epochs differs) and, every
+`--every` epochs, measures `model_protocols.sample_quality` exactly as the
+pipeline's evaluator does: Fréchet distance of 10,000 samples against the
+10,000 test images in the features of tfxlearn's own Fashion-MNIST classifier,
+with the train-vs-test floor.
+
+    python benchmarks/gan_fd_curve.py                      # 12 epochs, every 2
+    python benchmarks/gan_fd_curve.py --epochs=20 --every=4
+
+Results: benchmarks/results/gan_fd_curve.json and gan_fd_curve.png, rendered into
+README.md by render_readme.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from common import RESULTS, write_result  # noqa: E402
+
+from tfxlearn import paradigms, pipeline  # noqa: E402
+from tfxlearn.evaluation import model_protocols  # noqa: E402
+from tfxlearn.training.callbacks import EpochOrder  # noqa: E402
+
+TARGET_RATIO = 3.0
+
+
+def parse(argv) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--epochs", type=int, default=12, help="epochs to train (default 12)")
+    parser.add_argument("--every", type=int, default=2, help="measure every N epochs (default 2)")
+    parser.add_argument("--samples", type=int, default=10_000, help="samples per measurement")
+    args = parser.parse_args(argv)
+    for name in ("epochs", "every", "samples"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name} must be >= 1, got {getattr(args, name)}")
+    if args.every > args.epochs:
+        parser.error(f"--every ({args.every}) must be <= --epochs ({args.epochs})")
+    return args
+
+
+def plot(points: list[dict], floor: float, path: str) -> str:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5.5, 3.4))
+    ax.plot([p["epoch"] for p in points], [p["frechet_distance"] for p in points], "o-")
+    ax.axhline(TARGET_RATIO * floor, color="tab:green", ls="--", label="target: 3x floor")
+    ax.axhline(floor, color="gray", ls=":", label="real train vs test (floor)")
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("Fréchet distance (log scale)")
+    ax.set_title("DCGAN on Fashion-MNIST: sample quality during training", fontsize=10)
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=8)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
+def main(argv) -> None:
+    args = parse(argv)
+    config = pipeline.load_config("gan_fashion_mnist", full=True)
+    config["train"]["epochs"] = args.epochs
+    order = EpochOrder(seed=int(config["seed"]))
+    ds = pipeline.transform(config, pipeline.example_gen(config), order)
+    # The trainer's model, built as `pipeline.trainer` builds it (same seed, nets,
+    # optimizers), trained one epoch per `fit` call so it can be measured between.
+    import keras
+
+    keras.utils.set_random_seed(int(config["seed"]))
+    nets = {key: pipeline.build_net(config, key) for key in pipeline.net_configs(config)}
+    model = paradigms.get(config["paradigm"]["name"])(**nets, **config["paradigm"]["args"])
+    model.compile(**pipeline.compile_args(config["train"]))
+    data = pipeline.eval_data(config)
+    points, seconds = [], 0.0
+    for epoch in range(args.epochs):
+        start = time.perf_counter()
+        model.fit(ds, epochs=epoch + 1, initial_epoch=epoch, callbacks=[order], verbose=2)
+        seconds += time.perf_counter() - start
+        if (epoch + 1) % args.every and epoch + 1 != args.epochs:
+            continue
+        q = model_protocols.sample_quality(
+            model, data, seed=int(config["seed"]), samples=args.samples
+        )
+        points.append(
+            {
+                "epoch": epoch + 1,
+                "frechet_distance": q["frechet_distance"],
+                "fd_ratio_to_floor": q["fd_ratio_to_floor"],
+                "class_entropy": q["class_entropy"],
+                "training_seconds": seconds,
+            }
+        )
+        print(
+            f"epoch {epoch + 1}: Fréchet distance {q['frechet_distance']:.3f} "
+            f"({q['fd_ratio_to_floor']:.1f}x the floor {q['real_floor']:.4f})",
+            flush=True,
+        )
+    os.makedirs(RESULTS, exist_ok=True)
+    png = plot(points, q["real_floor"], os.path.join(RESULTS, "gan_fd_curve.png"))
+    write_result(
+        "gan_fd_curve",
+        {
+            "pipeline": config["name"],
+            "config": config,
+            "samples": args.samples,
+            "real_floor": q["real_floor"],
+            "classifier_test_accuracy": q["classifier_test_accuracy"],
+            "points": points,
+            "plot": os.path.relpath(png, os.path.dirname(RESULTS)),
+        },
+    )
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
