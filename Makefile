@@ -21,7 +21,7 @@ test: setup
 
 # Pretext-op and training speed, the image self-supervision quality table (every
 # method at its full budget, about an hour on 2 cores), colorization, the
-# unsupervised / semi-supervised table and step overhead, the video and
+# unsupervised / semi-supervised table, the DCGAN distance curve and step overhead, the video and
 # audio-visual table, the tf.data service throughput and the kill -9 fault soak;
 # several hours on 2 cores in all. Results go to benchmarks/results and are
 # rendered into README.md. Not part of CI.
@@ -31,6 +31,7 @@ bench: setup
 	$(PY) benchmarks/quality.py
 	$(PY) benchmarks/quality_colorization.py
 	$(PY) benchmarks/quality_generative.py
+	$(PY) benchmarks/gan_fd_curve.py
 	$(PY) benchmarks/step_overhead.py
 	$(PY) benchmarks/quality_video.py
 	$(PY) benchmarks/data_service_throughput.py
