@@ -7,8 +7,8 @@ pipeline's evaluator does: Fréchet distance of 10,000 samples against the
 10,000 test images in the features of tfxlearn's own Fashion-MNIST classifier,
 with the train-vs-test floor.
 
-    python benchmarks/gan_fd_curve.py                      # 12 epochs, every 2
-    python benchmarks/gan_fd_curve.py --epochs=20 --every=4
+    python benchmarks/gan_fd_curve.py                      # 20 epochs, every 2
+    python benchmarks/gan_fd_curve.py --epochs=8 --every=4
 
 Results: benchmarks/results/gan_fd_curve.json and gan_fd_curve.png, rendered into
 README.md by render_readme.py.
@@ -35,7 +35,7 @@ TARGET_RATIO = 3.0
 
 def parse(argv) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--epochs", type=int, default=12, help="epochs to train (default 12)")
+    parser.add_argument("--epochs", type=int, default=20, help="epochs to train (default 20)")
     parser.add_argument("--every", type=int, default=2, help="measure every N epochs (default 2)")
     parser.add_argument("--samples", type=int, default=10_000, help="samples per measurement")
     args = parser.parse_args(argv)
