@@ -118,7 +118,7 @@ def main(argv) -> None:
             "real_floor": q["real_floor"],
             "classifier_test_accuracy": q["classifier_test_accuracy"],
             "points": points,
-            "plot": os.path.relpath(png, os.path.dirname(RESULTS)),
+            "plot": os.path.relpath(png, os.path.dirname(os.path.dirname(RESULTS))),
         },
     )
 

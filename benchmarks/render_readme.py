@@ -336,7 +336,7 @@ def gan_curve_lines(r) -> list[str]:
         + " | ".join(f"{p['fd_ratio_to_floor']:.0f}x" for p in points)
         + " |",
         "",
-        f"![DCGAN Fréchet distance against epochs]({r['plot']})",
+        "![DCGAN Fréchet distance against epochs](benchmarks/results/gan_fd_curve.png)",
     ]
 
 

@@ -17,10 +17,10 @@ Budget: `get_config()` trains 2 epochs (about 3 minutes on 2 CPU cores);
 (about 25 minutes), whose all-labels baseline trains 2 epochs instead of 1;
 `tfxlearn run gan_fashion_mnist --smoke` runs the tiny version.
 
-The distance keeps falling with training: the same seed and config, measured
-every 2 epochs with a scratch loop (2026-12-03, 10,000 samples): 9.16 / 5.13 /
-3.80 / 2.72 / 2.60 / 2.33 after 2 / 4 / 6 / 8 / 10 / 12 epochs (floor 0.046),
-65-85 s per epoch; hence 20 epochs for the benchmark (the README has its row).
+The distance keeps falling with training (`benchmarks/gan_fd_curve.py`, the
+same seed and config, 10,000 samples; 2026-12-03): 9.16 after 2 epochs, 2.33
+after 12, 1.50 after 20 (floor 0.046, so 32x the floor; the target 3x would be
+0.14); 65-85 s per epoch. The README has the whole curve.
 """
 
 GENERATOR_WIDTHS = [128, 64]
