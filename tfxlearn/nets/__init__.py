@@ -10,6 +10,7 @@ from tfxlearn.nets.generative import (
     mlp_discriminator,
     mlp_generator,
 )
+from tfxlearn.nets.layers import WeightNormDense
 from tfxlearn.nets.video import TakeFrames, clip_encoder, sampled_frame_indices
 
 __all__ = [
@@ -27,4 +28,5 @@ __all__ = [
     "clip_encoder",
     "sampled_frame_indices",
     "TakeFrames",
+    "WeightNormDense",
 ]

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 
 import keras
 
+from tfxlearn.nets.layers import WeightNormDense
+
 _NORMS = ("batch", "sync_batch", "group", "none")
 _POOLINGS = ("avg", "flatten")
 
@@ -91,11 +93,22 @@ def conv_encoder(
     return keras.Model(inputs, x, name=name)
 
 
-def classifier_head(num_classes: int, hidden: int = 0, name: str = "head") -> keras.Model:
-    """A linear (or one-hidden-layer MLP) head producing `num_classes` logits."""
+def classifier_head(
+    num_classes: int, hidden: int = 0, weight_norm: bool = False, name: str = "head"
+) -> keras.Model:
+    """A linear (or one-hidden-layer MLP) head producing `num_classes` logits.
+
+    With `weight_norm`, its layers are `WeightNormDense` (data-dependent
+    initialization on the first training batch; the logits start with standard
+    deviation 0.1, so the first softmax is close to uniform)."""
     if num_classes < 2:
         raise ValueError(f"num_classes must be >= 2, got {num_classes}")
     layers = []
+    if weight_norm:
+        if hidden:
+            layers += [WeightNormDense(hidden, activation="relu", name=f"{name}_hidden")]
+        layers += [WeightNormDense(num_classes, init_scale=0.1, name=f"{name}_logits")]
+        return keras.Sequential(layers, name=name)
     if hidden:
         layers += [keras.layers.Dense(hidden, activation="relu", name=f"{name}_hidden")]
     layers += [keras.layers.Dense(num_classes, name=f"{name}_logits")]

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 import keras
 
 from tfxlearn.nets.conv import _norm_layer
+from tfxlearn.nets.layers import WeightNormDense
 
 _GENERATOR_NORMS = ("batch", "sync_batch", "none")
 _DISCRIMINATOR_NORMS = ("batch", "sync_batch", "layer", "none")
@@ -209,11 +210,18 @@ def _check_noise(value: float, argument: str) -> float:
     return float(value)
 
 
+def _dense(units: int, activation: str | None, weight_norm: bool, name: str):
+    if weight_norm:
+        return WeightNormDense(units, activation=activation, name=name)
+    return keras.layers.Dense(units, activation=activation, name=name)
+
+
 def mlp_discriminator(
     input_shape: Sequence[int] = (28, 28, 1),
     hidden: Sequence[int] = (1000, 500, 250, 250, 250),
     input_noise: float = 0.3,
     noise: float = 0.5,
+    weight_norm: bool = False,
     name: str = "discriminator",
 ) -> keras.Model:
     """The fully connected discriminator body of the semi-supervised GAN on MNIST
@@ -222,13 +230,16 @@ def mlp_discriminator(
     units, each followed by additive Gaussian noise. The noise (training only)
     is the network's regularizer: with 100 labelled images an unregularized
     classifier memorises them within an epoch. The paper also weight-normalizes
-    every layer; this body does not.
+    every layer (`weight_norm=True`).
 
     Args:
         input_shape: (height, width, channels) of the images.
         hidden: units of each hidden layer (the paper's 1000-500-250-250-250).
         input_noise: standard deviation of the noise added to the pixels (0.3).
         noise: standard deviation of the noise after each hidden layer (0.5).
+        weight_norm: `WeightNormDense` layers (weight normalization with the
+            data-dependent initialization on the first training batch) instead
+            of plain `Dense` ones.
         name: the Keras model name.
 
     Returns:
@@ -244,7 +255,7 @@ def mlp_discriminator(
     if input_noise:
         x = keras.layers.GaussianNoise(input_noise, name="input_noise")(x)
     for i, units in enumerate(hidden):
-        x = keras.layers.Dense(units, activation="relu", name=f"hidden{i}")(x)
+        x = _dense(units, "relu", weight_norm, f"hidden{i}")(x)
         if noise:
             x = keras.layers.GaussianNoise(noise, name=f"hidden{i}_noise")(x)
     features = keras.layers.Identity(name="features")(x)
