@@ -14,6 +14,8 @@ samples per class with the same noise in each column.
 Budget: `get_config()` trains 2 epochs; `benchmarks/quality_generative.py
 conditional_gan` runs get_config(full=True): 20 epochs, as `gan_fashion_mnist`
 (`benchmarks/gan_fd_curve.py` measures how the DCGAN's distance changes with epochs).
+2026-12-03: Fréchet distance 0.357, 7.7x the real floor (0.0464), against 1.50
+(32x) for the unconditional DCGAN at the same budget; 3.60 (75x) after 2 epochs.
 `tfxlearn run conditional_gan_fashion_mnist --smoke` runs the tiny version.
 """
 
