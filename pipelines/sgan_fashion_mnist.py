@@ -43,6 +43,7 @@ FULL_EPOCHS = 30
 BATCH_SIZE = 128
 LABELLED_FRACTION = 0.25
 TRAIN_IMAGES = 60_000
+LEARNING_RATE = 1e-3
 
 
 def _adam(steps: int) -> dict:
@@ -52,7 +53,7 @@ def _adam(steps: int) -> dict:
             "learning_rate": {
                 "module": "keras.optimizers.schedules",
                 "class_name": "CosineDecay",
-                "config": {"initial_learning_rate": 3e-4, "decay_steps": steps},
+                "config": {"initial_learning_rate": LEARNING_RATE, "decay_steps": steps},
                 "registered_name": None,
             },
             "beta_1": 0.5,
@@ -88,7 +89,12 @@ def get_config(smoke: bool = False, full: bool = False) -> dict:
                     "hidden": [1000, 500, 250, 250, 250],
                     "input_noise": 0.3,
                     "noise": 0.5,
+                    "weight_norm": True,
                 },
+            },
+            "head": {
+                "factory": "classifier_head",
+                "args": {"num_classes": 10, "weight_norm": True},
             },
         },
         "paradigm": {
