@@ -5,7 +5,9 @@ optimizers, seed and data order; only the number of epochs differs) and, every
 `--every` epochs, measures `model_protocols.sample_quality` exactly as the
 pipeline's evaluator does: Fréchet distance of 10,000 samples against the
 10,000 test images in the features of tfxlearn's own Fashion-MNIST classifier,
-with the train-vs-test floor.
+with the train-vs-test floor. When the config keeps a weight average of the
+generator (`generator_ema`), the trained generator is measured too, on the same
+latent vectors: one training run shows what the average adds.
 
     python benchmarks/gan_fd_curve.py                      # 20 epochs, every 2
     python benchmarks/gan_fd_curve.py --epochs=8 --every=4
@@ -17,9 +19,11 @@ README.md by render_readme.py.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 import time
+from types import SimpleNamespace
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -54,7 +58,13 @@ def plot(points: list[dict], floor: float, path: str) -> str:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(5.5, 3.4))
-    ax.plot([p["epoch"] for p in points], [p["frechet_distance"] for p in points], "o-")
+    epochs = [p["epoch"] for p in points]
+    averaged = "live_frechet_distance" in points[0]
+    label = "generator weight average (served)" if averaged else "generator"
+    ax.plot(epochs, [p["frechet_distance"] for p in points], "o-", label=label)
+    if averaged:
+        live = [p["live_frechet_distance"] for p in points]
+        ax.plot(epochs, live, "s--", color="tab:orange", label="trained generator")
     ax.axhline(TARGET_RATIO * floor, color="tab:green", ls="--", label="target: 3x floor")
     ax.axhline(floor, color="gray", ls=":", label="real train vs test (floor)")
     ax.set_yscale("log")
@@ -93,20 +103,28 @@ def main(argv) -> None:
         q = model_protocols.sample_quality(
             model, data, seed=int(config["seed"]), samples=args.samples
         )
-        points.append(
-            {
-                "epoch": epoch + 1,
-                "frechet_distance": q["frechet_distance"],
-                "fd_ratio_to_floor": q["fd_ratio_to_floor"],
-                "class_entropy": q["class_entropy"],
-                "training_seconds": seconds,
-            }
-        )
-        print(
+        point = {
+            "epoch": epoch + 1,
+            "frechet_distance": q["frechet_distance"],
+            "fd_ratio_to_floor": q["fd_ratio_to_floor"],
+            "class_entropy": q["class_entropy"],
+            "training_seconds": seconds,
+        }
+        message = (
             f"epoch {epoch + 1}: Fréchet distance {q['frechet_distance']:.3f} "
-            f"({q['fd_ratio_to_floor']:.1f}x the floor {q['real_floor']:.4f})",
-            flush=True,
+            f"({q['fd_ratio_to_floor']:.1f}x the floor {q['real_floor']:.4f})"
         )
+        if getattr(model, "generator_average", None) is not None:
+            trained = SimpleNamespace(sample=functools.partial(model.sample, average=False))
+            live = model_protocols.sample_quality(
+                trained, data, seed=int(config["seed"]), samples=args.samples
+            )
+            point["live_frechet_distance"] = live["frechet_distance"]
+            point["live_fd_ratio_to_floor"] = live["fd_ratio_to_floor"]
+            point["live_class_entropy"] = live["class_entropy"]
+            message += f"; trained generator {live['frechet_distance']:.3f}"
+        points.append(point)
+        print(message, flush=True)
     os.makedirs(RESULTS, exist_ok=True)
     png = plot(points, q["real_floor"], os.path.join(RESULTS, "gan_fd_curve.png"))
     write_result(

@@ -335,6 +335,18 @@ def gan_curve_lines(r) -> list[str]:
         "| ratio to the floor | "
         + " | ".join(f"{p['fd_ratio_to_floor']:.0f}x" for p in points)
         + " |",
+        *(
+            [
+                "| trained generator (not averaged): distance | "
+                + " | ".join(f"{p['live_frechet_distance']:.2f}" for p in points)
+                + " |",
+                "| trained generator: ratio | "
+                + " | ".join(f"{p['live_fd_ratio_to_floor']:.0f}x" for p in points)
+                + " |",
+            ]
+            if "live_frechet_distance" in points[0]
+            else []
+        ),
         "",
         "![DCGAN Fréchet distance against epochs](benchmarks/results/gan_fd_curve.png)",
     ]

@@ -291,15 +291,75 @@ class AdversarialParadigm(Paradigm):
     `self.generator` and `self.latent_dim` (see `latent_dim_of`) and inherit
     `generate(latent)` and `sample(count, seed)`.
 
+    With `generator_ema`, the images the model hands out (`generate`, `sample`,
+    the per-epoch grids, the SavedModel) come from an exponential moving average
+    of the generator's weights (Yazici et al., "The unusual effectiveness of
+    averaging in GAN training", ICLR 2019), updated after every generator step;
+    the training steps use the generator itself. Subclasses install the
+    generator with `set_generator`.
+
     Args:
         seed: seed of the latent noise drawn in the steps.
+        generator_ema: decay of the weight average in (0, 1), e.g. 0.999, or None
+            (default) for no average. The decay is min(generator_ema,
+            (1 + t) / (10 + t)) at generator step t, so short runs are not
+            dominated by the initial weights. Batch-norm statistics are copied,
+            not averaged.
     """
 
     roles = ("generator", "discriminator")
 
-    def __init__(self, seed: int = 0, **kwargs):
+    def __init__(self, seed: int = 0, generator_ema: float | None = None, **kwargs):
         super().__init__(**kwargs)
         self.seed = int(seed)
+        if generator_ema is not None:
+            if isinstance(generator_ema, bool) or not 0.0 < float(generator_ema) < 1.0:
+                raise ValueError(
+                    f"generator_ema must be a decay in (0, 1) (e.g. 0.999) or None, "
+                    f"got {generator_ema!r}"
+                )
+            generator_ema = float(generator_ema)
+        self.generator_ema = generator_ema
+        self.generator_average = None
+
+    def set_generator(self, generator: keras.Model) -> None:
+        """Installs the trained generator and, with `generator_ema`, its weight average
+        (a copy of the same architecture starting from the same weights)."""
+        self.generator = generator
+        if self.generator_ema is None:
+            return
+        try:
+            average = keras.models.clone_model(generator)
+        except Exception as error:  # noqa: BLE001 - re-raised with the argument named
+            raise ValueError(
+                "generator_ema needs a generator that keras.models.clone_model can copy "
+                f"(a Functional or Sequential model, or one with get_config): {error}"
+            ) from error
+        if not average.built:
+            average.build(generator.input_shape)
+        if [w.shape for w in average.weights] != [w.shape for w in generator.weights]:
+            raise ValueError("generator_ema: the copied generator's weights do not match")
+        average.set_weights(generator.get_weights())
+        average.trainable = False
+        self.generator_average = average
+
+    def sampling_generator(self, training: bool = False, average: bool = True) -> keras.Model:
+        """The network that makes images: the generator while training (or with
+        `average=False`), its weight average (if `generator_ema` is set) otherwise."""
+        if training or not average or self.generator_average is None:
+            return self.generator
+        return self.generator_average
+
+    def _update_generator_average(self) -> None:
+        step = tf.cast(tf.convert_to_tensor(self.generator_optimizer.iterations), tf.float32)
+        decay = tf.minimum(self.generator_ema, (1.0 + step) / (10.0 + step))
+        average, live = self.generator_average, self.generator
+        trainable = {id(w) for w in live.trainable_weights}
+        for mean, weight in zip(average.weights, live.weights):
+            if id(weight) in trainable:
+                mean.assign(decay * mean + (1.0 - decay) * tf.cast(weight, mean.dtype))
+            else:
+                mean.assign(weight)
 
     def compile(
         self,
@@ -377,6 +437,8 @@ class AdversarialParadigm(Paradigm):
         optimizer = getattr(self, f"{role}_optimizer")
         gradients = tape.gradient(optimizer.scale_loss(loss), variables)
         optimizer.apply_gradients(zip(gradients, variables))
+        if role == "generator" and self.generator_average is not None:
+            self._update_generator_average()
 
     def next_seed(self, stream: int = 0) -> tf.Tensor:
         """A stateless seed for this step's noise: (seed, step * 16 + stream); the step
@@ -384,8 +446,11 @@ class AdversarialParadigm(Paradigm):
         step = tf.cast(tf.convert_to_tensor(self.generator_optimizer.iterations), tf.int64)
         return tf.stack([tf.constant(self.seed, tf.int64), step * 16 + int(stream)])
 
-    def generate(self, latent: tf.Tensor, training: bool = False) -> tf.Tensor:
-        """Images for latent vectors [batch, latent_dim]."""
+    def generate(
+        self, latent: tf.Tensor, training: bool = False, average: bool = True
+    ) -> tf.Tensor:
+        """Images for latent vectors [batch, latent_dim]; `average=False` uses the
+        trained generator even when a weight average is kept (`generator_ema`)."""
         latent = tf.convert_to_tensor(latent, tf.float32)
         if latent.shape.rank != 2 or (
             latent.shape[-1] is not None and latent.shape[-1] != self.latent_dim
@@ -393,10 +458,13 @@ class AdversarialParadigm(Paradigm):
             raise ValueError(
                 f"latent must be [batch, {self.latent_dim}] (latent_dim), got shape {latent.shape}"
             )
-        return self.generator(latent, training=training)
+        return self.sampling_generator(training, average)(latent, training=training)
 
-    def sample(self, count: int, seed: int = 0, batch_size: int = 500) -> np.ndarray:
-        """`count` generated images (NumPy, float32 in the generator's range), z ~ N(0, I)."""
+    def sample(
+        self, count: int, seed: int = 0, batch_size: int = 500, average: bool = True
+    ) -> np.ndarray:
+        """`count` generated images (NumPy, float32 in the generator's range), z ~ N(0, I);
+        `average` as in `generate`."""
         if int(count) < 1:
             raise ValueError(f"count must be >= 1, got {count}")
         if int(batch_size) < 1:
@@ -405,10 +473,10 @@ class AdversarialParadigm(Paradigm):
         latent = tf.random.stateless_normal([int(count), self.latent_dim], [int(seed), 7])
         return np.concatenate(
             [
-                self.generate(latent[i : i + batch_size]).numpy()
+                self.generate(latent[i : i + batch_size], average=average).numpy()
                 for i in range(0, int(count), batch_size)
             ]
         )
 
     def get_config(self):
-        return {**super().get_config(), "seed": self.seed}
+        return {**super().get_config(), "seed": self.seed, "generator_ema": self.generator_ema}

@@ -296,7 +296,7 @@ class SGAN(AdversarialParadigm):
                 "discriminator must map images to feature vectors [batch, d] (the class "
                 f"head goes on top), got output shape {feature_shape}"
             )
-        self.generator = generator
+        self.set_generator(generator)
         self.discriminator = discriminator
         self.generator_loss = generator_loss
         self.unsupervised_weight = float(unsupervised_weight)

@@ -173,8 +173,11 @@ class ConditionalGAN(GAN):
         images, labels = self._pair(inputs)
         return self.discriminate(images, labels, training=training)
 
-    def generate(self, latent, labels=None, training: bool = False) -> tf.Tensor:
-        """Images for noise [batch, latent_dim] and class ids [batch]."""
+    def generate(
+        self, latent, labels=None, training: bool = False, average: bool = True
+    ) -> tf.Tensor:
+        """Images for noise [batch, latent_dim] and class ids [batch]; `average=False`
+        uses the trained generator even when a weight average is kept."""
         latent = tf.convert_to_tensor(latent, tf.float32)
         if latent.shape.rank != 2 or latent.shape[-1] not in (None, self.latent_dim):
             raise ValueError(
@@ -185,11 +188,20 @@ class ConditionalGAN(GAN):
         labels = check_class_ids(labels, self.num_classes)
         _same_batch(latent, labels, "latent", "labels")
         onehot = tf.one_hot(labels, self.num_classes, dtype=tf.float32)
-        return self.generator(tf.concat([latent, onehot], axis=-1), training=training)
+        return self.sampling_generator(training, average)(
+            tf.concat([latent, onehot], axis=-1), training=training
+        )
 
-    def sample(self, count: int, seed: int = 0, labels=None, batch_size: int = 500) -> np.ndarray:
+    def sample(
+        self,
+        count: int,
+        seed: int = 0,
+        labels=None,
+        batch_size: int = 500,
+        average: bool = True,
+    ) -> np.ndarray:
         """`count` generated images, z ~ N(0, I); `labels` [count] class ids (default:
-        balanced, 0, 1, ..., K-1, 0, 1, ...)."""
+        balanced, 0, 1, ..., K-1, 0, 1, ...); `average` as in `generate`."""
         count = int(count)
         if count < 1:
             raise ValueError(f"count must be >= 1, got {count}")
@@ -201,7 +213,9 @@ class ConditionalGAN(GAN):
         latent = tf.random.stateless_normal([count, self.latent_dim], [int(seed), 7])
         return np.concatenate(
             [
-                self.generate(latent[i : i + batch_size], labels[i : i + batch_size]).numpy()
+                self.generate(
+                    latent[i : i + batch_size], labels[i : i + batch_size], average=average
+                ).numpy()
                 for i in range(0, count, batch_size)
             ]
         )

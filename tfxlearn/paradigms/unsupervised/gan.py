@@ -95,7 +95,7 @@ class GAN(AdversarialParadigm):
                 f"generator output shape {generator.output_shape[1:]} must equal the "
                 f"discriminator input shape {discriminator.input_shape[1:]}"
             )
-        self.generator = generator
+        self.set_generator(generator)
         self.discriminator = discriminator
         self.generator_loss = generator_loss
         self.head = (
@@ -167,7 +167,7 @@ class GAN(AdversarialParadigm):
     def test_step(self, data):
         images = data[0] if isinstance(data, (tuple, list)) else data
         check_images(images, self.image_shape)
-        fake = self.generator(self._noise(images, 2), training=False)
+        fake = self.generate(self._noise(images, 2))
         real_logits = self.discriminate(images)
         fake_logits = self.discriminate(fake)
         d_values = discriminator_loss_values(real_logits, fake_logits)

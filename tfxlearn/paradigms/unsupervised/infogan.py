@@ -264,11 +264,14 @@ class InfoGAN(GAN):
         return tf.concat(parts, axis=-1)
 
     def generate_from_codes(
-        self, noise, categorical, continuous=None, training: bool = False
+        self, noise, categorical, continuous=None, training: bool = False, average: bool = True
     ) -> tf.Tensor:
         """Images for given noise [batch, noise_dim], category ids [batch] and
-        continuous codes [batch, num_continuous]."""
-        return self.generator(self.latent_vector(noise, categorical, continuous), training=training)
+        continuous codes [batch, num_continuous]; `average=False` uses the trained
+        generator even when a weight average is kept."""
+        return self.sampling_generator(training, average)(
+            self.latent_vector(noise, categorical, continuous), training=training
+        )
 
     def q_outputs(self, features: tf.Tensor, training: bool = False) -> tuple:
         """Q's (categorical logits [batch, K], continuous means [batch, n]) from D's features."""
@@ -295,19 +298,25 @@ class InfoGAN(GAN):
             }
         return {"categorical": np.concatenate(probs), "continuous": np.concatenate(means)}
 
-    def sample(self, count: int, seed: int = 0, batch_size: int = 500) -> np.ndarray:
-        """`count` generated images with noise and codes drawn from their priors."""
+    def sample(
+        self, count: int, seed: int = 0, batch_size: int = 500, average: bool = True
+    ) -> np.ndarray:
+        """`count` generated images with noise and codes drawn from their priors;
+        `average` as in `generate_from_codes`."""
         if int(count) < 1:
             raise ValueError(f"count must be >= 1, got {count}")
         codes = self.draw_codes(int(count), tf.constant([int(seed), 7], tf.int64))
-        return self._generate_batched(codes, batch_size)
+        return self._generate_batched(codes, batch_size, average)
 
-    def _generate_batched(self, codes: dict, batch_size: int = 500) -> np.ndarray:
+    def _generate_batched(
+        self, codes: dict, batch_size: int = 500, average: bool = True
+    ) -> np.ndarray:
         count = int(codes["noise"].shape[0])
         return np.concatenate(
             [
                 self.generate_from_codes(
-                    *(codes[k][i : i + batch_size] for k in ("noise", "categorical", "continuous"))
+                    *(codes[k][i : i + batch_size] for k in ("noise", "categorical", "continuous")),
+                    average=average,
                 ).numpy()
                 for i in range(0, count, batch_size)
             ]
