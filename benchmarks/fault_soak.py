@@ -406,22 +406,12 @@ def _fresh_model(config: dict):
     config), to load visible backups into exactly as a resumed run would."""
     key = json.dumps(config, sort_keys=True)
     if key not in _MODELS:
-        import keras
-
-        from tfxlearn import paradigms, pipeline
+        from tfxlearn import pipeline
         from tfxlearn.training import EpochOrder
         from tfxlearn.training.driver import _built, first_batch
 
         def build():
-            keras.utils.set_random_seed(int(config.get("seed", 0)))
-            networks = {
-                key: pipeline.build_net(config, key) for key in pipeline.net_configs(config)
-            }
-            net = paradigms.get(config["paradigm"]["name"])(
-                **networks, **config["paradigm"].get("args", {})
-            )
-            net.compile(**pipeline.compile_args(config["train"]))
-            return net
+            return pipeline.build_model(config, pipeline.steps_per_epoch(ds))
 
         ds = pipeline.transform(config, pipeline.example_gen(config), EpochOrder())
         _MODELS[key] = _built(build, first_batch(ds))

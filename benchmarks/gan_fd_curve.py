@@ -30,7 +30,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from common import RESULTS, write_result  # noqa: E402
 
-from tfxlearn import paradigms, pipeline  # noqa: E402
+from tfxlearn import pipeline  # noqa: E402
 from tfxlearn.evaluation import model_protocols  # noqa: E402
 from tfxlearn.training.callbacks import EpochOrder  # noqa: E402
 
@@ -86,12 +86,7 @@ def main(argv) -> None:
     ds = pipeline.transform(config, pipeline.example_gen(config), order)
     # The trainer's model, built as `pipeline.trainer` builds it (same seed, nets,
     # optimizers), trained one epoch per `fit` call so it can be measured between.
-    import keras
-
-    keras.utils.set_random_seed(int(config["seed"]))
-    nets = {key: pipeline.build_net(config, key) for key in pipeline.net_configs(config)}
-    model = paradigms.get(config["paradigm"]["name"])(**nets, **config["paradigm"]["args"])
-    model.compile(**pipeline.compile_args(config["train"]))
+    model = pipeline.build_model(config, pipeline.steps_per_epoch(ds))
     data = pipeline.eval_data(config)
     points, seconds = [], 0.0
     for epoch in range(args.epochs):

@@ -30,12 +30,11 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from common import write_result  # noqa: E402
 
-from tfxlearn import paradigms, pipeline  # noqa: E402
+from tfxlearn import pipeline  # noqa: E402
 
 STEPS = 40
 WARMUP = 5
@@ -44,13 +43,8 @@ REPEATS = 3
 
 def _build(method: str):
     config = pipeline.load_config(f"{method}_fashion_mnist", full=True)
-    keras.utils.set_random_seed(0)
-    networks = {key: pipeline.build_net(config, key) for key in pipeline.net_configs(config)}
-    model = paradigms.get(config["paradigm"]["name"])(
-        **networks, **config["paradigm"].get("args", {})
-    )
-    model.compile(**pipeline.compile_args(config["train"]))
-    return model, config
+    config["seed"] = 0
+    return pipeline.build_model(config, steps_per_epoch=STEPS), config
 
 
 def _batches(config: dict, labelled: bool) -> tf.data.Dataset:

@@ -77,6 +77,39 @@ def test_bad_configs_are_refused_early():
         pipeline.load_config("nope")
 
 
+def test_cosine_schedule_decays_to_zero_over_the_run():
+    config = _tiny_config()
+    config["train"].update(learning_rate=0.01, learning_rate_schedule="cosine")
+    pipeline.validate_config(config)
+    order = pipeline.EpochOrder(seed=0)
+    ds = pipeline.transform(config, pipeline.example_gen(config), order)
+    steps = pipeline.steps_per_epoch(ds)
+    assert steps == 256 // 32
+    model = pipeline.build_model(config, steps)
+    schedule = model.optimizer._learning_rate
+    assert schedule.decay_steps == 2 * steps
+    assert float(model.optimizer.learning_rate) == pytest.approx(0.01)
+    model.fit(ds, epochs=2, callbacks=[order], verbose=0)
+    assert int(model.optimizer.iterations) == 2 * steps
+    assert float(model.optimizer.learning_rate) == pytest.approx(0.0, abs=1e-9)
+    # Constant (the default) stays at the configured rate.
+    del config["train"]["learning_rate_schedule"]
+    assert float(pipeline.build_model(config).optimizer.learning_rate) == pytest.approx(0.01)
+
+
+def test_bad_schedules_are_refused():
+    config = _tiny_config()
+    config["train"]["learning_rate_schedule"] = "cosin"
+    with pytest.raises(ValueError, match="learning_rate_schedule must be one of"):
+        pipeline.validate_config(config)
+    config["train"].update(learning_rate_schedule="cosine", optimizer={"class_name": "SGD"})
+    with pytest.raises(ValueError, match="put the schedule in the optimizer config"):
+        pipeline.validate_config(config)
+    del config["train"]["optimizer"]
+    with pytest.raises(ValueError, match="needs the number of steps per epoch"):
+        pipeline.compile_args(config["train"])
+
+
 def test_cli_lists_the_registries(subprocess_env):
     proc = subprocess.run(
         [sys.executable, "-m", "tfxlearn.cli", "list"],

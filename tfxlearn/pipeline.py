@@ -95,6 +95,16 @@ def validate_config(config: dict) -> None:
     train_cfg = config["train"]
     if "optimizers" in train_cfg and not isinstance(train_cfg["optimizers"], dict):
         raise ValueError("config train.optimizers must map compile() argument names to configs")
+    schedule = train_cfg.get("learning_rate_schedule", "constant")
+    if schedule not in SCHEDULES:
+        raise ValueError(
+            f"config train.learning_rate_schedule must be one of {SCHEDULES}, got {schedule!r}"
+        )
+    if schedule != "constant" and ("optimizer" in train_cfg or "optimizers" in train_cfg):
+        raise ValueError(
+            "config train.learning_rate_schedule applies to train.learning_rate; with "
+            "train.optimizer / train.optimizers put the schedule in the optimizer config"
+        )
     for key in ("epochs", "batch_size"):
         if int(train_cfg.get(key, 0)) < 1:
             raise ValueError(f"config train.{key} must be >= 1, got {train_cfg.get(key)!r}")
@@ -332,25 +342,62 @@ def build_encoder(config: dict) -> keras.Model:
     return build_net(config, config["evaluation"].get("encoder_net", "encoder"))
 
 
-def compile_args(train_cfg: dict) -> dict:
+SCHEDULES = ("constant", "cosine")
+
+
+def compile_args(train_cfg: dict, steps_per_epoch: int | None = None) -> dict:
     """Keyword arguments of the paradigm's `compile`: `train.optimizers` (two-player
     paradigms, e.g. {"generator_optimizer": {...}, "discriminator_optimizer": {...}}),
-    else `optimizer=build_optimizer(train_cfg)`."""
+    else `optimizer=build_optimizer(train_cfg, steps_per_epoch)`."""
     if "optimizers" in train_cfg:
         return {
             key: keras.optimizers.get(copy.deepcopy(value))
             for key, value in train_cfg["optimizers"].items()
         }
-    return {"optimizer": build_optimizer(train_cfg)}
+    return {"optimizer": build_optimizer(train_cfg, steps_per_epoch)}
 
 
-def build_optimizer(train_cfg: dict) -> keras.optimizers.Optimizer:
+def build_optimizer(
+    train_cfg: dict, steps_per_epoch: int | None = None
+) -> keras.optimizers.Optimizer:
     """`train.optimizer` (a Keras optimizer config such as {"class_name": "SGD",
     "config": {"learning_rate": 0.03, "momentum": 0.9}}), else Adam at
-    `train.learning_rate` (default 1e-3)."""
+    `train.learning_rate` (default 1e-3), held constant or, with
+    `train.learning_rate_schedule: "cosine"`, decayed to 0 over the run's
+    `train.epochs` x `steps_per_epoch` steps (Loshchilov & Hutter's cosine
+    without restarts; `steps_per_epoch` is then required)."""
     if "optimizer" in train_cfg:
         return keras.optimizers.get(copy.deepcopy(train_cfg["optimizer"]))
-    return keras.optimizers.Adam(float(train_cfg.get("learning_rate", 1e-3)))
+    rate = float(train_cfg.get("learning_rate", 1e-3))
+    if train_cfg.get("learning_rate_schedule", "constant") == "cosine":
+        if steps_per_epoch is None or int(steps_per_epoch) < 1:
+            raise ValueError(
+                "train.learning_rate_schedule 'cosine' needs the number of steps per "
+                f"epoch (a dataset of known length), got {steps_per_epoch!r}"
+            )
+        rate = keras.optimizers.schedules.CosineDecay(
+            rate, decay_steps=int(train_cfg["epochs"]) * int(steps_per_epoch)
+        )
+    return keras.optimizers.Adam(rate)
+
+
+def steps_per_epoch(ds: tf.data.Dataset) -> int | None:
+    """Batches per epoch of a training dataset, None when tf.data cannot tell."""
+    count = int(ds.cardinality())
+    return count if count >= 0 else None
+
+
+def build_model(config: dict, steps_per_epoch: int | None = None) -> keras.Model:
+    """The config's paradigm with its networks, compiled as the trainer does
+    (seeded by `config["seed"]`); `steps_per_epoch` is needed by a cosine
+    `train.learning_rate_schedule`."""
+    keras.utils.set_random_seed(int(config.get("seed", 0)))
+    networks = {key: build_net(config, key) for key in net_configs(config)}
+    model = paradigms.get(config["paradigm"]["name"])(
+        **networks, **config["paradigm"].get("args", {})
+    )
+    model.compile(**compile_args(config["train"], steps_per_epoch))
+    return model
 
 
 def trainer(
@@ -363,15 +410,10 @@ def trainer(
 ):
     """Trainer: builds the paradigm under the strategy and fits it (resumable)."""
     train_cfg = config["train"]
+    steps = steps_per_epoch(ds)
 
     def build():
-        keras.utils.set_random_seed(int(config.get("seed", 0)))
-        networks = {key: build_net(config, key) for key in net_configs(config)}
-        model = paradigms.get(config["paradigm"]["name"])(
-            **networks, **config["paradigm"].get("args", {})
-        )
-        model.compile(**compile_args(train_cfg))
-        return model
+        return build_model(config, steps)
 
     images = ProgressImages(
         os.path.join(run_dir, "plots"), os.path.join(run_dir, "tensorboard"), prefix="samples"
