@@ -62,6 +62,7 @@ def get_config(smoke: bool = False, full: bool = False) -> dict:
             "epochs": epochs,
             "batch_size": 8 if smoke else 32,
             "learning_rate": 1e-3,
+            "learning_rate_schedule": "cosine",
             "shuffle_buffer": 2_000,
         },
         "evaluation": {
