@@ -26,6 +26,9 @@ negatives, 8.5% of which are false negatives), audio linear probe 93.0 / kNN
 92.2 (random-init 87.6 / 70.6, all labels 99.1 / 97.2), retrieval nDCG@30
 im-im 0.94, im-aud 0.83, aud-im 0.78, aud-aud 0.94 (chance 0.10). 25 epochs
 reached 82.2% correspondence and a 91.1 probe: the fusion MLP learns slowly.
+The rate stays constant: with `learning_rate_schedule: "cosine"` over the 80
+epochs of the full config (2026-12-03) correspondence fell to 87.5% (matched
+pairs 79.4%, mismatched 95.6%; 89.6% with the constant rate), audio probe 95.6.
 `tfxlearn run l3_net_spoken_digits_av --smoke` runs the tiny version.
 """
 
@@ -62,7 +65,6 @@ def get_config(smoke: bool = False, full: bool = False) -> dict:
             "epochs": epochs,
             "batch_size": 8 if smoke else 32,
             "learning_rate": 1e-3,
-            "learning_rate_schedule": "cosine",
             "shuffle_buffer": 2_000,
         },
         "evaluation": {
