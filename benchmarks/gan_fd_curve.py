@@ -5,15 +5,18 @@ optimizers, seed and data order; only the number of epochs differs) and, every
 `--every` epochs, measures `model_protocols.sample_quality` exactly as the
 pipeline's evaluator does: Fréchet distance of 10,000 samples against the
 10,000 test images in the features of tfxlearn's own Fashion-MNIST classifier,
-with the train-vs-test floor. When the config keeps a weight average of the
-generator (`generator_ema`), the trained generator is measured too, on the same
-latent vectors: one training run shows what the average adds.
+with the train-vs-test floor. With `--generator_ema=DECAY` the paradigm keeps
+a weight average of the generator (`generator_ema`) and both the average and the
+trained generator are measured, on the same latent vectors: one training run
+shows what the average adds.
 
     python benchmarks/gan_fd_curve.py                      # 20 epochs, every 2
     python benchmarks/gan_fd_curve.py --epochs=8 --every=4
+    python benchmarks/gan_fd_curve.py --generator_ema=0.999
 
-Results: benchmarks/results/gan_fd_curve.json and gan_fd_curve.png, rendered into
-README.md by render_readme.py.
+Results: benchmarks/results/gan_fd_curve.json and gan_fd_curve.png
+(gan_fd_curve_ema.* with --generator_ema), rendered into README.md by
+render_readme.py.
 """
 
 from __future__ import annotations
@@ -42,7 +45,16 @@ def parse(argv) -> argparse.Namespace:
     parser.add_argument("--epochs", type=int, default=20, help="epochs to train (default 20)")
     parser.add_argument("--every", type=int, default=2, help="measure every N epochs (default 2)")
     parser.add_argument("--samples", type=int, default=10_000, help="samples per measurement")
+    parser.add_argument(
+        "--generator_ema",
+        type=float,
+        default=None,
+        help="keep a moving average of the generator with this decay in [0, 1) and "
+        "measure it next to the trained generator (writes gan_fd_curve_ema.*)",
+    )
     args = parser.parse_args(argv)
+    if args.generator_ema is not None and not 0.0 <= args.generator_ema < 1.0:
+        parser.error(f"--generator_ema must be in [0, 1), got {args.generator_ema}")
     for name in ("epochs", "every", "samples"):
         if getattr(args, name) < 1:
             parser.error(f"--{name} must be >= 1, got {getattr(args, name)}")
@@ -60,7 +72,7 @@ def plot(points: list[dict], floor: float, path: str) -> str:
     fig, ax = plt.subplots(figsize=(5.5, 3.4))
     epochs = [p["epoch"] for p in points]
     averaged = "live_frechet_distance" in points[0]
-    label = "generator weight average (served)" if averaged else "generator"
+    label = "generator weight average" if averaged else "generator"
     ax.plot(epochs, [p["frechet_distance"] for p in points], "o-", label=label)
     if averaged:
         live = [p["live_frechet_distance"] for p in points]
@@ -82,6 +94,10 @@ def main(argv) -> None:
     args = parse(argv)
     config = pipeline.load_config("gan_fashion_mnist", full=True)
     config["train"]["epochs"] = args.epochs
+    name = "gan_fd_curve"
+    if args.generator_ema is not None:
+        config["paradigm"]["args"]["generator_ema"] = args.generator_ema
+        name = "gan_fd_curve_ema"
     order = EpochOrder(seed=int(config["seed"]))
     ds = pipeline.transform(config, pipeline.example_gen(config), order)
     # The trainer's model, built as `pipeline.trainer` builds it (same seed, nets,
@@ -121,9 +137,9 @@ def main(argv) -> None:
         points.append(point)
         print(message, flush=True)
     os.makedirs(RESULTS, exist_ok=True)
-    png = plot(points, q["real_floor"], os.path.join(RESULTS, "gan_fd_curve.png"))
+    png = plot(points, q["real_floor"], os.path.join(RESULTS, f"{name}.png"))
     write_result(
-        "gan_fd_curve",
+        name,
         {
             "pipeline": config["name"],
             "config": config,
