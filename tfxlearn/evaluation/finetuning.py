@@ -240,6 +240,17 @@ def low_shot(
     `ceil(min_steps / epochs)` steps. Larger subsets whose epochs are already
     long enough are trained for exactly `epochs` passes.
 
+    Measured alternatives (2026-12-05, Fashion-MNIST, 100 labels, mean of subset
+    seeds 0-2, encoders from the full pipeline configs): this protocol gives
+    random-init 71.8%, MoCo 73.9% (+2.1) and the denoising autoencoder 71.9%.
+    Training the linear head on frozen features first (300 steps, Adam 1e-2)
+    and then everything (LP-FT, Kumar et al., ICLR 2022) gives MoCo 75.4% at
+    1e-3 (+3.6 over the protocol's random-init) and the denoising autoencoder
+    73.4% at 3e-4, but random-init only 65.6%; plain fine-tuning at 1e-4
+    instead of 1e-3 lowered both encoders tried (random-init 70.6%, denoising
+    autoencoder 69.8%). No variant reached the issue's +5, so the protocol stays.
+    One subset seed moves a result by up to 2 points (MoCo: 74.5, 74.7, 72.5).
+
     Args:
         encoder: the pretrained encoder (copied; the argument is not modified).
         data: the labelled dataset.
