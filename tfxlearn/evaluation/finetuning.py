@@ -52,12 +52,17 @@ def train_classifier(
     learning_rate: float,
     seed: int,
     min_steps: int = 0,
+    head_steps: int = 0,
+    head_learning_rate: float = 1e-2,
 ) -> tuple[keras.Model, int]:
     """Trains `encoder` + a fresh linear head end to end, in place.
 
     Cross-entropy, Adam; the examples are reshuffled (with `seed`) every pass
     and repeated as needed, each epoch has `max(ceil(n / batch_size),
-    ceil(min_steps / epochs))` steps.
+    ceil(min_steps / epochs))` steps. With `head_steps > 0` the head is first
+    trained alone for that many steps on the frozen encoder (batch norm in
+    inference mode) at `head_learning_rate`, then everything is trained as
+    above ("LP-FT", Kumar et al., ICLR 2022).
 
     Returns:
         `(classifier, total optimizer steps)`; the classifier contains `encoder`.
@@ -70,11 +75,14 @@ def train_classifier(
         features = keras.layers.Flatten(name="flatten_features")(features)
     logits = classifier_head(num_classes)(features)
     model = keras.Model(inputs, logits, name=f"{encoder.name}_classifier")
-    model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate),
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-        metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
-    )
+
+    def compile_at(rate: float) -> None:
+        model.compile(
+            optimizer=keras.optimizers.Adam(rate),
+            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+            metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+        )
+
     n = len(labels)
     steps_per_epoch = max(math.ceil(n / batch_size), math.ceil(min_steps / epochs))
     steps = epochs * steps_per_epoch
@@ -89,6 +97,17 @@ def train_classifier(
         )
         .prefetch(tf.data.AUTOTUNE)
     )
+    if head_steps:
+        # Freeze, then restore every layer's own flag (a layer frozen on purpose stays so).
+        flags = [(layer, layer.trainable) for layer in [encoder, *_all_layers(encoder)]]
+        encoder.trainable = False
+        try:
+            compile_at(head_learning_rate)
+            model.fit(ds, epochs=1, steps_per_epoch=int(head_steps), shuffle=False, verbose=0)
+        finally:
+            for layer, flag in flags:
+                layer.trainable = flag
+    compile_at(learning_rate)
     # Keras's BatchNormalization momentum (0.99) needs ~500 steps to forget its
     # initial moving variance of 1; after a short run (low-shot: 300 steps) the
     # test-time statistics would still be mostly that initial value (measured on
@@ -104,7 +123,7 @@ def train_classifier(
     finally:
         for layer, momentum in zip(batch_norms, momenta, strict=True):
             layer.momentum = momentum
-    return model, steps
+    return model, int(head_steps) + steps
 
 
 def _all_layers(model: keras.layers.Layer) -> list[keras.layers.Layer]:
@@ -130,14 +149,21 @@ def _test_accuracy(model: keras.Model, data: EvalData, batch_size: int) -> float
     return float(np.mean(np.argmax(logits, axis=1) == labels))
 
 
-def check_training_args(epochs, batch_size, learning_rate, min_steps=0) -> None:
+def check_training_args(
+    epochs, batch_size, learning_rate, min_steps=0, head_steps=0, head_learning_rate=1e-2
+) -> None:
     """Raises a `ValueError` naming the first training argument out of range."""
     _check_positive_int(epochs, "epochs")
     _check_positive_int(batch_size, "batch_size")
-    if not learning_rate > 0:
-        raise ValueError(f"learning_rate must be > 0, got {learning_rate!r}")
-    if isinstance(min_steps, bool) or int(min_steps) != min_steps or min_steps < 0:
-        raise ValueError(f"min_steps must be an int >= 0, got {min_steps!r}")
+    for name, rate in (
+        ("learning_rate", learning_rate),
+        ("head_learning_rate", head_learning_rate),
+    ):
+        if not rate > 0:
+            raise ValueError(f"{name} must be > 0, got {rate!r}")
+    for name, count in (("min_steps", min_steps), ("head_steps", head_steps)):
+        if isinstance(count, bool) or int(count) != count or count < 0:
+            raise ValueError(f"{name} must be an int >= 0, got {count!r}")
 
 
 def fine_tune(
@@ -149,6 +175,8 @@ def fine_tune(
     batch_size: int = 64,
     learning_rate: float = 1e-3,
     min_steps: int = 0,
+    head_steps: int = 0,
+    head_learning_rate: float = 1e-2,
     seed: int = 0,
 ) -> dict:
     """Test accuracy after fine-tuning a copy of `encoder` + a linear head end to end.
@@ -173,6 +201,9 @@ def fine_tune(
         min_steps: at least this many optimizer steps in total: when an epoch
             is shorter than `min_steps / epochs` steps, the shuffled examples
             are repeated within it (for tiny labelled subsets).
+        head_steps: if > 0, first train the head alone on the frozen copy for
+            this many steps (LP-FT; not counted in `min_steps`).
+        head_learning_rate: Adam learning rate of those head-only steps.
         seed: seed of the initialisation, shuffling and subset. Runs
             `keras.utils.set_random_seed(seed)`, which also reseeds the global
             Python, NumPy and TensorFlow generators.
@@ -182,11 +213,14 @@ def fine_tune(
         seed gives the same result on the same machine.
 
     Raises:
-        ValueError: non-positive `epochs`, `batch_size`, `learning_rate` or
-            `labels_per_class`, or a class with fewer than `labels_per_class`
-            training examples.
+        ValueError: non-positive `epochs`, `batch_size`, `learning_rate`,
+            `head_learning_rate` or `labels_per_class`, negative `min_steps` or
+            `head_steps`, or a class with fewer than `labels_per_class` training
+            examples.
     """
-    check_training_args(epochs, batch_size, learning_rate, min_steps)
+    check_training_args(
+        epochs, batch_size, learning_rate, min_steps, head_steps, head_learning_rate
+    )
     if labels_per_class is not None:
         _check_positive_int(labels_per_class, "labels_per_class")
     check_encoder(encoder)
@@ -207,6 +241,8 @@ def fine_tune(
         learning_rate=float(learning_rate),
         seed=int(seed),
         min_steps=int(min_steps),
+        head_steps=int(head_steps),
+        head_learning_rate=float(head_learning_rate),
     )
     return {
         "accuracy": _test_accuracy(model, data, int(batch_size)),
@@ -224,6 +260,8 @@ def low_shot(
     min_steps: int = 300,
     batch_size: int = 64,
     learning_rate: float = 1e-3,
+    head_steps: int = 0,
+    head_learning_rate: float = 1e-2,
     seed: int = 0,
 ) -> dict:
     """Test accuracy after fine-tuning on only `labels_per_class` labels per class.
@@ -259,6 +297,9 @@ def low_shot(
         min_steps: minimum number of optimizer steps in total.
         batch_size: examples per step.
         learning_rate: Adam learning rate.
+        head_steps: head-only steps on the frozen encoder before fine-tuning
+            (LP-FT; 0, the default, fine-tunes from a fresh head).
+        head_learning_rate: Adam learning rate of the head-only steps.
         seed: seed of the subset, initialisation and shuffling.
 
     Returns:
@@ -276,6 +317,8 @@ def low_shot(
         batch_size=batch_size,
         learning_rate=learning_rate,
         min_steps=min_steps,
+        head_steps=head_steps,
+        head_learning_rate=head_learning_rate,
         seed=seed,
     )
     return {**result, "labels_per_class": int(labels_per_class)}
