@@ -20,7 +20,8 @@ test: setup
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 # Pretext-op and training speed, the image self-supervision quality table (every
-# method at its full budget, about an hour on 2 cores), colorization, the
+# method at its full budget, about an hour on 2 cores), the low-shot settings
+# (about 35 minutes), colorization, the
 # unsupervised / semi-supervised table, the DCGAN distance curve and step overhead, the video and
 # audio-visual table, the tf.data service throughput and the kill -9 fault soak;
 # several hours on 2 cores in all. Results go to benchmarks/results and are
@@ -29,9 +30,11 @@ bench: setup
 	$(PY) benchmarks/op_speed.py
 	$(PY) benchmarks/speed.py
 	$(PY) benchmarks/quality.py
+	$(PY) benchmarks/low_shot_protocols.py
 	$(PY) benchmarks/quality_colorization.py
 	$(PY) benchmarks/quality_generative.py
 	$(PY) benchmarks/gan_fd_curve.py
+	$(PY) benchmarks/gan_fd_curve.py --generator_ema=0.999
 	$(PY) benchmarks/step_overhead.py
 	$(PY) benchmarks/quality_video.py
 	$(PY) benchmarks/data_service_throughput.py

@@ -107,7 +107,37 @@ def quality_section() -> str:
         f"{base['tensorflow']}, {base['cpu_count']} CPU cores. Pretraining wall times "
         "include tf.data and were measured on the shared 2-core machine.",
     ]
+    lines += low_shot_lines(_load("low_shot_protocols"))
     return "\n".join(lines)
+
+
+def low_shot_lines(r) -> list[str]:
+    """The 10-labels-per-class fine-tune under other settings (`low_shot_protocols.py`)."""
+    if not r or not r.get("results"):
+        return []
+    variants = list(r["variants"])
+    baseline = r["results"]["random-init"][variants[0]]["mean"]
+    rows = []
+    for encoder, by_variant in r["results"].items():
+        cells = []
+        for v in variants:
+            mean = by_variant[v]["mean"]
+            gain = "" if encoder == "random-init" else f" ({100 * (mean - baseline):+.1f})"
+            cells.append(f"{100 * mean:.1f}{gain}")
+        rows.append(f"| {encoder} | " + " | ".join(cells) + " |")
+    return [
+        "",
+        f"The 10-labels-per-class column under other fine-tuning settings, mean of "
+        f"{len(r['seeds'])} labelled subsets (seeds {r['seeds'][0]}-{r['seeds'][-1]}; "
+        "the table above uses seed 0 only), in parentheses the gain over random-init "
+        "under the table's own protocol (`python benchmarks/low_shot_protocols.py`; "
+        f"{_row_stamp(r)}). LP-FT trains the linear head on the frozen encoder for "
+        "300 steps first (`low_shot(..., head_steps=300)`):",
+        "",
+        "| encoder | " + " | ".join(variants) + " |",
+        "|---" * (len(variants) + 1) + "|",
+        *rows,
+    ]
 
 
 def colorization_section() -> str:
