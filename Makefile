@@ -3,6 +3,9 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.tfxlearn-setup
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist): a test mostly keeps one core busy, so 2 processes
+# on a 2-core machine take ~half the wall time. TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 2
 
 .PHONY: setup demo test bench lint format clean
 
@@ -17,7 +20,7 @@ demo: setup
 	$(PY) -m tfxlearn.cli run rotation_fashion_mnist
 
 test: setup
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # Pretext-op and training speed, the image self-supervision quality table (every
 # method at its full budget, about an hour on 2 cores), the low-shot settings

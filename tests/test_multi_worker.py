@@ -21,6 +21,11 @@ from tfxlearn.training import multi_worker
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
+# Under `make test` (pytest-xdist, --dist loadgroup) these tests share one test
+# process: free ports are picked, then bound by the workers, and two processes
+# picking at once could pick the same port.
+pytestmark = pytest.mark.xdist_group("localhost_ports")
+
 
 # ----------------------------------------------------------------------------- units
 
