@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.tfxlearn-setup
 PYTEST_ARGS ?=
 # Test processes (pytest-xdist): a test mostly keeps one core busy, so 2 processes
-# on a 2-core machine take ~half the wall time. TEST_WORKERS=0 runs in one process.
+# on a 2-core machine finish sooner (README "Tests"). TEST_WORKERS=0 runs in one process.
 TEST_WORKERS ?= 2
 
 .PHONY: setup demo test bench lint format clean
