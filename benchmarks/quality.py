@@ -50,31 +50,37 @@ ALL_LABELS_PROTOCOLS = ("linear_probe", "knn")
 BASELINES = "quality_baselines_fashion_mnist"
 
 
-def bench_config(method: str) -> dict:
+def bench_config(method: str, protocols: dict = PROTOCOLS) -> dict:
     config = pipeline.load_config(f"{method}_fashion_mnist", full=True)
-    config["evaluation"]["protocols"] = copy.deepcopy(PROTOCOLS)
+    config["evaluation"]["protocols"] = copy.deepcopy(protocols)
     return config
 
 
-def baselines(recompute: bool = False) -> dict:
-    """The shared baseline rows, from the results file unless missing or stale."""
-    path = os.path.join(RESULTS, f"{BASELINES}.json")
-    config = bench_config("rotation")  # any method: the dataset and encoder are the same
+def baselines(
+    recompute: bool = False,
+    protocols: dict = PROTOCOLS,
+    name: str = BASELINES,
+    all_labels_protocols: tuple = ALL_LABELS_PROTOCOLS,
+) -> dict:
+    """The shared baseline rows, from the results file `name` unless missing or stale."""
+    path = os.path.join(RESULTS, f"{name}.json")
+    # Any method: the dataset and encoder are the same.
+    config = bench_config("rotation", protocols)
     if not recompute and os.path.isfile(path):
         with open(path) as f:
             stored = json.load(f)
-        if stored["protocols"] == PROTOCOLS and stored["encoder"] == config["encoder"]:
+        if stored["protocols"] == protocols and stored["encoder"] == config["encoder"]:
             return stored["results"]
     start = time.perf_counter()
     data = pipeline.eval_data(config)
     encoders = pipeline.baseline_encoders(config, pipeline.build_encoder(config), data)
-    results = evaluation.compare({"random-init": encoders["random-init"]}, data, PROTOCOLS)
-    labelled = {p: PROTOCOLS[p] for p in ALL_LABELS_PROTOCOLS}
+    results = evaluation.compare({"random-init": encoders["random-init"]}, data, protocols)
+    labelled = {p: protocols[p] for p in all_labels_protocols}
     results.update(evaluation.compare({"all labels": encoders["all labels"]}, data, labelled))
     write_result(
-        BASELINES,
+        name,
         {
-            "protocols": PROTOCOLS,
+            "protocols": protocols,
             "encoder": config["encoder"],
             "supervised_epochs": config["evaluation"]["supervised_epochs"],
             "results": results,
@@ -85,8 +91,10 @@ def baselines(recompute: bool = False) -> dict:
     return results
 
 
-def run_method(method: str, base: dict) -> None:
-    config = bench_config(method)
+def run_method(method: str, base: dict, protocols: dict = PROTOCOLS, prefix="quality") -> None:
+    """Pretrains `method` at its full budget, evaluates it with `protocols` next to
+    the random-init row of `base`, and writes `{prefix}_{method}_fashion_mnist.json`."""
+    config = bench_config(method, protocols)
     with tempfile.TemporaryDirectory() as export_root:
         result = pipeline.run(
             config,
@@ -99,7 +107,7 @@ def run_method(method: str, base: dict) -> None:
     print(m["table"])
     name = config["paradigm"]["name"]
     write_result(
-        f"quality_{method}_fashion_mnist",
+        f"{prefix}_{method}_fashion_mnist",
         {
             "pipeline": config["name"],
             "method": name,

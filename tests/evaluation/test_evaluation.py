@@ -325,4 +325,4 @@ def test_compare_rejects_unknown_protocols_before_running(digits):
         ev.compare({"pixels": pixel_encoder()}, digits, {"knn": {}, "linear": {}})
     with pytest.raises(ValueError, match="encoders must name at least one"):
         ev.compare({}, digits)
-    assert set(ev.PROTOCOLS) == {"linear_probe", "knn", "fine_tune", "low_shot"}
+    assert set(ev.PROTOCOLS) == {"linear_probe", "layerwise_probe", "knn", "fine_tune", "low_shot"}

@@ -50,6 +50,12 @@ from tfxlearn.evaluation.generative import (
     sample_quality,
     train_sample_quality_classifier,
 )
+from tfxlearn.evaluation.layerwise import (
+    GridAveragePooling,
+    default_probe_layers,
+    layer_encoder,
+    layerwise_probe,
+)
 from tfxlearn.evaluation.linear import (
     DEFAULT_L2_GRID,
     fit_logistic_regression,
@@ -69,6 +75,10 @@ __all__ = [
     "extract_features",
     "feature_cache",
     "linear_probe",
+    "layerwise_probe",
+    "layer_encoder",
+    "default_probe_layers",
+    "GridAveragePooling",
     "fit_logistic_regression",
     "standardize",
     "DEFAULT_L2_GRID",

@@ -11,12 +11,14 @@ from absl import logging
 from tfxlearn.evaluation.eval_data import EvalData
 from tfxlearn.evaluation.features import feature_cache
 from tfxlearn.evaluation.finetuning import fine_tune, low_shot
+from tfxlearn.evaluation.layerwise import layerwise_probe
 from tfxlearn.evaluation.linear import linear_probe
 from tfxlearn.evaluation.nearest_neighbors import knn
 
 #: Protocol name -> function(encoder, data, **kwargs) -> metrics dict.
 PROTOCOLS: dict[str, Callable[..., dict]] = {
     "linear_probe": linear_probe,
+    "layerwise_probe": layerwise_probe,
     "knn": knn,
     "fine_tune": fine_tune,
     "low_shot": low_shot,
