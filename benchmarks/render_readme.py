@@ -143,6 +143,69 @@ def low_shot_lines(r) -> list[str]:
     ]
 
 
+def _layer_label(name: str) -> str:
+    match = re.match(r"block(\d+)_relu\d+$", name)
+    return f"block {int(match.group(1)) + 1}" if match else name
+
+
+def layerwise_section() -> str:
+    """Linear probe per block (`layerwise_probe.py`), beside the encoder output's probe."""
+    base = _load("layerwise_baselines_fashion_mnist")
+    if base is None:
+        return "_No layer-wise results yet: run `python benchmarks/layerwise_probe.py`._"
+    columns = [("layerwise_probe", "global average"), ("layerwise_probe/2x2", "2x2 grid")]
+    layers = list(base["results"]["random-init"]["layerwise_probe"]["layers"])
+    blocks = " / ".join(_layer_label(n).replace("block ", "") for n in layers)
+    header = ["encoder", "encoder output (%)"]
+    for _, label in columns:
+        header += [f"{label}: block {blocks} (%)", f"{label}: chosen on validation (%)"]
+    header.append("gain of the chosen layer over random-init (global / 2x2)")
+    lines = ["| " + " | ".join(header) + " |", "|---" * len(header) + "|"]
+    random_row = base["results"]["random-init"]
+    rows = [("random-init", random_row, base)]
+    for method in METHODS:
+        r = _load(f"layerwise_{method}_fashion_mnist")
+        if r is not None:
+            rows.append((method, r["results"][r["method"]], r))
+    rows.append(("all labels", base["results"]["all labels"], base))
+    for name, row, _ in rows:
+        cells = [name, _cell(_acc(row, "linear_probe"))]
+        gains = []
+        for protocol, _ in columns:
+            m = row[protocol]
+            per = " / ".join(f"{100 * m['layers'][n]['accuracy']:.1f}" for n in layers)
+            cells += [per, f"{100 * m['accuracy']:.1f} ({_layer_label(m['layer'])})"]
+            gain = 100 * (m["accuracy"] - random_row[protocol]["accuracy"])
+            gains.append(f"{gain:+.1f} {'✓' if gain >= TARGETS['linear_probe'] else '✗'}")
+        cells.append("—" if name in ("random-init", "all labels") else " / ".join(gains))
+        lines.append("| " + " | ".join(cells) + " |")
+    stamps = sorted({f"{r['date']}, `{r['commit']}`" for _, _, r in rows})
+    labelled = base["results"]["all labels"]
+    windows = [
+        100 * (labelled[p]["accuracy"] - random_row[p]["accuracy"])
+        for p in ("linear_probe", *(c for c, _ in columns))
+    ]
+    lines += [
+        "",
+        "All labels lead random-init by {:.1f} points on the encoder output, {:.1f} on "
+        "the chosen globally averaged block and {:.1f} on the chosen 2x2 grid: the "
+        "room a pretext task has to gain in, on this dataset and encoder.".format(*windows),
+    ]
+    lines += [
+        "",
+        "The linear probe of each block's last activation (before its max-pool), "
+        "globally average pooled (32 / 64 / 128 features) or average pooled to a 2x2 "
+        "grid (128 / 256 / 512), as Goyal et al. (ICCV 2019) probe each layer; "
+        "`evaluation.layerwise_probe` picks the layer with the best accuracy on the "
+        "probe's validation split (10% of the training split), never on the test split. "
+        '"Encoder output" is the quality table\'s protocol (last block, max-pooled, '
+        "globally averaged). Each method is pretrained again at the table's budget by "
+        "`python benchmarks/layerwise_probe.py METHOD`, so its encoder-output column "
+        "can differ from the table's by run-to-run noise. Measured " + "; ".join(stamps) + ".",
+    ]
+    return "\n".join(lines)
+
+
 def colorization_section() -> str:
     r = _load("quality_colorization_skimage_photos")
     if r is None:
@@ -791,6 +854,7 @@ def main():
     with open(README) as f:
         text = f.read()
     text = render(text, "quality", quality_section())
+    text = render(text, "layerwise", layerwise_section())
     text = render(text, "colorization", colorization_section())
     text = render(text, "op_speed", op_speed_section())
     text = render(text, "speed", speed_section())
