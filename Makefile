@@ -24,7 +24,7 @@ test: setup
 
 # Pretext-op and training speed, the image self-supervision quality table (every
 # method at its full budget, about an hour on 2 cores), the low-shot settings
-# (about 35 minutes), colorization, the
+# (about 35 minutes), the layer-wise probe (111 minutes on cores shared with other runs), colorization, the
 # unsupervised / semi-supervised table, the DCGAN distance curve and step overhead, the video and
 # audio-visual table, the tf.data service throughput and the kill -9 fault soak;
 # several hours on 2 cores in all. Results go to benchmarks/results and are
@@ -34,6 +34,7 @@ bench: setup
 	$(PY) benchmarks/speed.py
 	$(PY) benchmarks/quality.py
 	$(PY) benchmarks/low_shot_protocols.py
+	$(PY) benchmarks/layerwise_probe.py
 	$(PY) benchmarks/quality_colorization.py
 	$(PY) benchmarks/quality_generative.py
 	$(PY) benchmarks/gan_fd_curve.py
