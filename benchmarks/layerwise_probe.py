@@ -35,14 +35,7 @@ BASELINES = "layerwise_baselines_fashion_mnist"
 
 
 def main(argv):
-    recompute = "--baselines" in argv
-    methods = [a for a in argv if not a.startswith("--")] or list(quality.METHODS)
-    unknown = sorted(set(methods) - set(quality.METHODS))
-    if unknown:
-        raise SystemExit(f"unknown method(s) {unknown}; known: {', '.join(quality.METHODS)}")
-    base = quality.baselines(recompute, PROTOCOLS, BASELINES, tuple(PROTOCOLS))
-    for method in methods:
-        quality.run_method(method, base, PROTOCOLS, prefix="layerwise")
+    quality.main(argv, PROTOCOLS, BASELINES, tuple(PROTOCOLS), prefix="layerwise")
 
 
 if __name__ == "__main__":

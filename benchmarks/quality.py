@@ -120,15 +120,22 @@ def run_method(method: str, base: dict, protocols: dict = PROTOCOLS, prefix="qua
     )
 
 
-def main(argv):
+def main(
+    argv,
+    protocols: dict = PROTOCOLS,
+    baselines_name: str = BASELINES,
+    all_labels_protocols: tuple = ALL_LABELS_PROTOCOLS,
+    prefix: str = "quality",
+):
+    """`[--baselines] [METHOD ...]`: the baselines (if missing or asked for), then each method."""
     recompute = "--baselines" in argv
     methods = [a for a in argv if not a.startswith("--")] or list(METHODS)
     unknown = sorted(set(methods) - set(METHODS))
     if unknown:
         raise SystemExit(f"unknown method(s) {unknown}; known: {', '.join(METHODS)}")
-    base = baselines(recompute)
+    base = baselines(recompute, protocols, baselines_name, all_labels_protocols)
     for method in methods:
-        run_method(method, base)
+        run_method(method, base, protocols, prefix)
 
 
 if __name__ == "__main__":
