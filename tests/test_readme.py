@@ -2,10 +2,11 @@
 
 Each ```python block of README.md is executed in order (later blocks use names
 from earlier ones, as a reader pasting them would), in a temporary directory,
-after two size substitutions that keep the test fast: the training split becomes
-its first 256 images and the probe's EvalData gets `max_train` / `max_test`.
-A substitution that no longer matches fails the test, so an edit to the README
-cannot silently bypass it.
+after size substitutions that keep the test fast: the Fashion-MNIST training
+split becomes its first 256 images, the probe's EvalData gets `max_train` /
+`max_test`, and the video example uses the `tiny` moving_digits (32 clips of 8
+frames) for `small`. A substitution that no longer matches as often as expected
+fails the test, so an edit to the README cannot silently bypass it.
 """
 
 from __future__ import annotations
@@ -18,13 +19,15 @@ import re
 import tensorflow as tf
 from conftest import REPO
 
-# (text in the README, what the test runs instead)
+# (text in the README, what the test runs instead, how often the README has it)
 SMALLER = (
-    ('split="train")', 'split="train[:256]")'),
+    ('"fashion_mnist", split="train")', '"fashion_mnist", split="train[:256]")', 1),
     (
         'EvalData("fashion_mnist")',
         'EvalData("fashion_mnist", max_train=500, max_test=200)',
+        1,
     ),
+    ('"moving_digits/small"', '"moving_digits/tiny"', 2),
 )
 
 
@@ -35,10 +38,10 @@ def readme_python() -> list[str]:
 
 def test_readme_python_examples_run_and_export_servable_models(tmp_path, monkeypatch):
     blocks = readme_python()
-    assert len(blocks) >= 2, "README.md lost its Python examples"
+    assert len(blocks) >= 3, "README.md lost its Python examples"
     code = "\n".join(blocks)
-    for old, new in SMALLER:
-        assert code.count(old) == 1, f"README example no longer contains {old!r}"
+    for old, new, count in SMALLER:
+        assert code.count(old) == count, f"README examples should contain {old!r} {count}x"
         code = code.replace(old, new)
     monkeypatch.chdir(tmp_path)
     out = io.StringIO()
@@ -47,7 +50,7 @@ def test_readme_python_examples_run_and_export_servable_models(tmp_path, monkeyp
     # The probe's result was printed: a dict with a test accuracy in [0, 1].
     accuracy = re.search(r"'accuracy': ([0-9.]+)", out.getvalue())
     assert accuracy and 0.0 <= float(accuracy.group(1)) <= 1.0, out.getvalue()[-2000:]
-    # Both exports are where the comments say, and serve.
+    # The exports are where the comments say, and serve.
     rotation = tf.saved_model.load(str(tmp_path / "saved_models" / "my_rotation" / "1"))
     images = tf.zeros([2, 28, 28, 1], tf.float32)
     served = rotation.signatures["serving_default"](images=images)
@@ -56,3 +59,8 @@ def test_readme_python_examples_run_and_export_servable_models(tmp_path, monkeyp
     samples = gan.signatures["serving_default"](latent=tf.zeros([3, 64]))
     (images,) = samples.values()
     assert images.shape == (3, 28, 28, 1)
+    o3n = tf.saved_model.load(str(tmp_path / "saved_models" / "my_o3n" / "1"))
+    served = o3n.signatures["serving_default"](images=tf.zeros([2, 32, 32, 1], tf.float32))
+    assert served["embedding"].shape[0] == 2, {k: v.shape for k, v in served.items()}
+    # Both probes printed a test accuracy (Fashion-MNIST's, then the clip direction's).
+    assert len(re.findall(r"'accuracy': [0-9.]+", out.getvalue())) >= 2, out.getvalue()[-2000:]
