@@ -165,3 +165,76 @@ def test_model_built_inside_the_strategy_scope(tmp_path, two_replica_strategy):
     assert isinstance(model.trainable_variables[0].value, tf.distribute.DistributedValues) or (
         keras.backend.backend() == "tensorflow"
     )
+
+
+def _split_batch_norm_model():
+    """A batch-norm-only model (no moving-average smoothing) and one global batch of
+    4 whose first half (replica 0 of 2) is all 0 and second half all 10."""
+    inputs = keras.Input((1, 1, 1))
+    bn = keras.layers.BatchNormalization(momentum=0.0)
+    model = keras.Model(inputs, bn(inputs))
+    model.compile(optimizer="sgd", loss="mse")
+    x = np.array([0.0, 0.0, 10.0, 10.0], np.float32).reshape(4, 1, 1, 1)
+    return model, bn, tf.data.Dataset.from_tensors((x, np.zeros_like(x)))
+
+
+def _copies(variable):
+    return [float(np.squeeze(c.numpy())) for c in variable.value.values]
+
+
+def test_driver_averages_replica_batch_norm_statistics(tmp_path, two_replica_strategy):
+    # Keras 3 lets each replica update its own copy of the moving statistics and
+    # reads the first; the driver averages them before every checkpoint.
+    with two_replica_strategy.scope():
+        plain, plain_bn, ds = _split_batch_norm_model()
+    plain.fit(ds, epochs=1, verbose=0)
+    assert _copies(plain_bn.moving_mean) == [0.0, 10.0]  # the Keras behaviour worked around
+
+    def build():
+        return _split_batch_norm_model()[0]
+
+    model, _ = train(
+        build, ds, epochs=1, run_dir=str(tmp_path), strategy=two_replica_strategy, verbose=0
+    )
+    (bn,) = [layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)]
+    assert _copies(bn.moving_mean) == [5.0, 5.0]
+    assert float(np.squeeze(bn.moving_mean.numpy())) == 5.0
+    # The final checkpoint holds the averaged value too.
+    fresh = build()
+    fresh(np.zeros((1, 1, 1, 1), np.float32))
+    tfxlearn.training.callbacks.load_state(fresh, str(tmp_path / "trained"))
+    assert float(np.squeeze(fresh.layers[-1].moving_mean.numpy())) == 5.0
+
+
+def test_export_serves_the_mean_of_the_replica_statistics(tmp_path, two_replica_strategy):
+    with two_replica_strategy.scope():
+        model, bn, ds = _split_batch_norm_model()
+    model.fit(ds, epochs=1, verbose=0)  # a user's own fit under the strategy
+    assert _copies(bn.moving_mean) == [0.0, 10.0]
+    path = tfxlearn.export.export_saved_model(model, str(tmp_path), "bn")
+    assert _copies(bn.moving_mean) == [5.0, 5.0]
+    served = tf.saved_model.load(path).signatures["serving_default"]
+    x = np.array([5.0, 7.0], np.float32).reshape(2, 1, 1, 1)
+    (out,) = served(images=tf.constant(x)).values()
+    # Both halves were constant: moving variance 0, so y = (x - mean) / sqrt(eps).
+    np.testing.assert_allclose(out.numpy().ravel(), [0.0, 2.0 / np.sqrt(1e-3)], rtol=1e-4)
+
+
+def test_average_replica_statistics_bad_input_and_no_strategy():
+    from tfxlearn.nets.replicas import average_replica_statistics
+
+    with pytest.raises(TypeError, match="keras.Layer"):
+        average_replica_statistics("not a model")
+    model, _, _ = _split_batch_norm_model()
+    model(np.zeros((1, 1, 1, 1), np.float32))
+    assert average_replica_statistics(model) == 0  # one copy: nothing to average
+
+
+def test_average_replica_statistics_refuses_replica_context(two_replica_strategy):
+    from tfxlearn.nets.replicas import average_replica_statistics
+
+    with two_replica_strategy.scope():
+        model, _, _ = _split_batch_norm_model()
+        model(np.zeros((1, 1, 1, 1), np.float32))
+    with pytest.raises(RuntimeError, match="cross-replica context"):
+        two_replica_strategy.run(lambda: average_replica_statistics(model))

@@ -19,10 +19,11 @@ serving input is not an image batch (a generator takes `latent` vectors, a
 conditional one also `labels`) names its inputs in `serving_input_specs()`.
 The outputs are the ones the paradigm names in `serving_outputs(**inputs)`
 (e.g. `embedding`, `logits`, `images`), computed in inference mode
-(BatchNormalization uses its moving statistics, dropout is off). Only standard
-TensorFlow ops are used; `standard_ops_only` checks that. A description of the
-signature and the versions it was made with is written to
-`assets.extra/tfxlearn.json` (TF Serving ignores `assets.extra`).
+(BatchNormalization uses its moving statistics - for a model trained under
+MirroredStrategy the mean of the replicas' copies, see `nets/replicas.py` -
+and dropout is off). Only standard TensorFlow ops are used; `standard_ops_only`
+checks that. A description of the signature and the versions it was made with
+is written to `assets.extra/tfxlearn.json` (TF Serving ignores `assets.extra`).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ import tensorflow as tf
 
 import tfxlearn
 from tfxlearn.atomic import remove_stale_tmp, tmp_dir_name
+from tfxlearn.nets.replicas import average_replica_statistics
 
 SIGNATURE_KEY = "serving_default"
 """Name of the exported signature (TF Serving's default)."""
@@ -122,6 +124,9 @@ def export_saved_model(
         )
 
     _ensure_built(model, specs, outputs_fn)
+    # A model trained under MirroredStrategy: serve the mean of the replicas'
+    # batch-norm statistics, not the first replica's (see nets/replicas.py).
+    average_replica_statistics(model)
     remove_stale_tmp(model_dir)  # left by exports that were killed
     tmp_dir = os.path.join(model_dir, tmp_dir_name(str(version)))
     try:

@@ -2,6 +2,7 @@
 
 from tfxlearn.training.callbacks import (
     AtomicBackupAndRestore,
+    AverageReplicaStatistics,
     EpochOrder,
     NonFiniteLossError,
     ProgressImages,
@@ -23,6 +24,7 @@ __all__ = [
     "visible_devices",
     "check_global_batch",
     "AtomicBackupAndRestore",
+    "AverageReplicaStatistics",
     "EpochOrder",
     "NonFiniteLossError",
     "TerminateOnNonFinite",

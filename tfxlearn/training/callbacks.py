@@ -11,6 +11,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfxlearn.atomic import remove_stale_tmp, tmp_dir_name
+from tfxlearn.nets.replicas import average_replica_statistics
 from tfxlearn.training.multi_worker import is_chief, is_multi_worker
 
 
@@ -195,7 +196,7 @@ class TerminateOnNonFinite(keras.callbacks.Callback):
     next epoch's first loss - after the epoch-end backup had saved the broken
     weights as the "last good" state. The weights (trainable and not, e.g.
     BatchNormalization's moving statistics) are therefore also checked at each
-    epoch end, before the backup (this callback must come first in the list).
+    epoch end, before the backup (this callback must come before it in the list).
     Paradigms that log no `loss` are checked on their `*_loss` entries.
     """
 
@@ -233,6 +234,20 @@ class TerminateOnNonFinite(keras.callbacks.Callback):
     def _stop(self, batch: int, value: float) -> None:
         self.bad_step = (self.epoch, batch, value)
         self.model.stop_training = True
+
+
+class AverageReplicaStatistics(keras.callbacks.Callback):
+    """At each epoch end and at the end of training, sets every replica's copy of
+    the batch-norm moving statistics to their mean
+    (`tfxlearn.nets.replicas.average_replica_statistics`: Keras 3 lets each
+    replica update its own copy and reads the first). Put it before the
+    checkpoint callbacks so the checkpoints hold the averaged statistics."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        average_replica_statistics(self.model)
+
+    def on_train_end(self, logs=None):
+        average_replica_statistics(self.model)
 
 
 class EpochOrder(keras.callbacks.Callback):

@@ -12,6 +12,7 @@ import tensorflow as tf
 
 from tfxlearn.training.callbacks import (
     AtomicBackupAndRestore,
+    AverageReplicaStatistics,
     NonFiniteLossError,
     TerminateOnNonFinite,
     load_state,
@@ -144,7 +145,9 @@ def train(
     # The CSV row of an epoch is written before its backup, so a run killed in
     # between repeats that epoch (read_history keeps the last row of each epoch)
     # instead of missing it.
-    all_callbacks = [nan_stop]
+    # Replica copies of the batch-norm statistics are averaged before the NaN check
+    # and the backup read them (Keras 3 updates each copy separately).
+    all_callbacks = [AverageReplicaStatistics(), nan_stop]
     if chief:
         all_callbacks.append(keras.callbacks.CSVLogger(history_csv, append=True))
     all_callbacks += [backup, *callbacks]
