@@ -27,7 +27,11 @@ def provenance() -> dict:
     return {
         "date": datetime.date.today().isoformat(),
         "commit": git("rev-parse", "--short", "HEAD"),
-        "dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
+        # Result files the benchmarks themselves write do not make the code dirty
+        # (otherwise a second run after any write would be flagged).
+        "dirty": bool(
+            git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!benchmarks/results")
+        ),
         "tensorflow": tf.__version__,
         "cpu_count": os.cpu_count(),
         "machine": platform.machine(),
