@@ -629,15 +629,23 @@ def _pretext_cell(r: dict) -> str:
     return "—"
 
 
+def _gain_value(results: dict, method: str, protocol: str) -> float | None:
+    """Points of `method` over random-init under `protocol`; None if either is missing."""
+    have, base = (_acc(results.get(row, {}), protocol) for row in (method, "random-init"))
+    return None if have is None or base is None else have - base
+
+
 def _gain(results: dict, method: str, protocol: str) -> str:
-    have, base = (
-        _acc(results.get(method, {}), protocol),
-        _acc(results.get("random-init", {}), protocol),
-    )
-    if have is None or base is None:
+    gain = _gain_value(results, method, protocol)
+    if gain is None:
         return "—"
-    gain = have - base
     return f"{gain:+.1f} " + ("✓" if gain >= VIDEO_TARGET else "✗")
+
+
+def _correspondence(r: dict) -> float | None:
+    """Correspondence accuracy (%) of an audio-visual run, None if not measured."""
+    corr = (r.get("model_results") or {}).get("correspondence", {})
+    return 100 * corr["accuracy"] if "accuracy" in corr else None
 
 
 def _video_probe_table(runs: dict) -> list[str]:
@@ -731,8 +739,7 @@ def _av_tables(runs: dict) -> list[str]:
     ]
     for r in rows:
         method, results = r["method"], r["results"]
-        corr = (r.get("model_results") or {}).get("correspondence", {})
-        acc = 100 * corr["accuracy"] if "accuracy" in corr else None
+        acc = _correspondence(r)
         probe = _acc(results.get(method, {}), "linear_probe")
         mark = method == "l3_net"
         acc_cell = _cell(acc) + (
@@ -819,19 +826,20 @@ def _spread_measures(r: dict) -> list[tuple[str, float | None, float, bool]]:
     """(measure, value, target, value is a gain) of a run's targeted numbers."""
     method, results = r["method"], r["results"]
     if r["dataset"].startswith("spoken_digits_av"):
-        corr = (r.get("model_results") or {}).get("correspondence", {})
-        acc = 100 * corr["accuracy"] if "accuracy" in corr else None
         probe = _acc(results.get(method, {}), "linear_probe")
         return [
-            ("correspondence accuracy (%)", acc, AV_TARGET, False),
+            ("correspondence accuracy (%)", _correspondence(r), AV_TARGET, False),
             ("audio linear probe, spoken digit (%)", probe, AV_TARGET, False),
         ]
-    out = []
-    for protocol, label in (("linear_probe@direction", "direction"), ("linear_probe", "digit")):
-        have, base = (_acc(results.get(k, {}), protocol) for k in (method, "random-init"))
-        gain = None if have is None or base is None else have - base
-        out.append((f"linear probe gain, {label} (points)", gain, VIDEO_TARGET, True))
-    return out
+    return [
+        (
+            f"linear probe gain, {label} (points)",
+            _gain_value(results, method, protocol),
+            VIDEO_TARGET,
+            True,
+        )
+        for protocol, label in (("linear_probe@direction", "direction"), ("linear_probe", "digit"))
+    ]
 
 
 def _spread_table(runs: dict) -> list[str]:

@@ -57,15 +57,14 @@ def average_replica_statistics(model: keras.Layer) -> int:
             "average while the others are still updating"
         )
     averaged = 0
-    seen = set()
+    # _flatten_layers yields each layer once, also one shared by several models.
     for layer in model._flatten_layers(include_self=True, recursive=True):
         if not isinstance(layer, STATISTICS_LAYERS):
             continue
         for variable in layer.non_trainable_variables:
             copies = _replica_copies(variable)
-            if len(copies) < 2 or id(copies[0]) in seen:
+            if len(copies) < 2:
                 continue
-            seen.add(id(copies[0]))
             mean = tf.add_n([tf.identity(copy) for copy in copies]) / len(copies)
             for copy in copies:
                 copy.assign(mean)
