@@ -80,6 +80,28 @@ def load_config(name_or_path: str, smoke: bool = False, **options) -> dict:
     return config
 
 
+def selection_config(config: dict, fraction: float = tfx_data.splits.VALIDATION_FRACTION) -> dict:
+    """`config` for choosing a setting: pretraining, baselines and evaluation see
+    only the training split minus a validation carve, and "test" is the carve.
+
+    The validation split is the last `fraction` of the training split in stored
+    order (`tfxlearn.data.validation_splits`); the returned config records the
+    carve under `selection`. Run it inside `tfxlearn.data.forbid_splits(<test
+    split>)` (as `benchmarks/selection.py` does) and a read of the test split fails.
+    """
+    config = copy.deepcopy(config)
+    cfg = config["dataset"]
+    original = {
+        "train_split": cfg.get("train_split", "train"),
+        "test_split": cfg.get("test_split", "test"),
+    }
+    cfg["train_split"], cfg["test_split"] = tfx_data.validation_splits(
+        original["train_split"], fraction
+    )
+    config["selection"] = {"validation_fraction": fraction, **original}
+    return config
+
+
 def validate_config(config: dict) -> None:
     """Checks a pipeline config early, naming the bad entry."""
     missing = [key for key in _REQUIRED if key not in config]

@@ -22,6 +22,12 @@ from tfxlearn.data import (  # noqa: F401
     skimage_photos,
     spoken_digits_av,
 )
+from tfxlearn.data.splits import (
+    ForbiddenSplitError,
+    check_allowed,
+    forbid_splits,
+    validation_splits,
+)
 from tfxlearn.data.subsets import balanced_subset
 from tfxlearn.registry import DATASETS
 
@@ -37,8 +43,10 @@ def load(
 
     Any TFDS name works (with internet for the ones tfxlearn does not serve
     offline); an unknown name raises a `ValueError` listing tfxlearn's offline
-    datasets.
+    datasets. Inside `forbid_splits(...)` a forbidden split raises
+    `ForbiddenSplitError` before anything is read.
     """
+    check_allowed(name, split)
     try:
         builder = tfds.builder(name, data_dir=data_dir)
     except tfds.core.registered.DatasetNotFoundError:
@@ -110,4 +118,7 @@ __all__ = [
     "image_label_pairs",
     "as_arrays",
     "DATASETS",
+    "ForbiddenSplitError",
+    "forbid_splits",
+    "validation_splits",
 ]

@@ -8,6 +8,7 @@ import functools
 import numpy as np
 
 from tfxlearn import data as tfx_data
+from tfxlearn.data.splits import VALIDATION_FRACTION, validation_splits
 
 _ROLES = ("train", "test")
 
@@ -95,6 +96,18 @@ class EvalData:
                 raise ValueError(f"labels of {self.name!r} must be >= 0, got {labels.min()}")
             self._cache[role] = (images, labels.astype(np.int64))
         return self._cache[role]
+
+    def validation(self, fraction: float = VALIDATION_FRACTION) -> EvalData:
+        """This dataset for choosing settings: the test split replaced by validation.
+
+        The validation split is the last `fraction` of the training split (in
+        stored order) and the training split is the rest
+        (`tfxlearn.data.validation_splits`); `max_train` / `max_test` apply to
+        the two new splits. Selection code takes the result, never `self`, so
+        that its "test" accuracy is a validation accuracy.
+        """
+        train, validation = validation_splits(self.train_split, fraction)
+        return dataclasses.replace(self, train_split=train, test_split=validation)
 
     @property
     def train(self) -> tuple[np.ndarray, np.ndarray]:
