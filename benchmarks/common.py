@@ -1,4 +1,13 @@
-"""Shared bits of the benchmarks: provenance and atomic result files."""
+"""Shared bits of the benchmarks: provenance and atomic result files.
+
+Provenance identifies the code that ran: the commit and the dirty state are read
+when the benchmark **starts** (`begin`, or on import of this module), a
+benchmark refuses to start on a tree with uncommitted changes unless given
+`--allow-dirty` (its rows are then marked dirty in the rendered tables), and
+`write_result` fails if HEAD moved or the tree became dirty while it ran. The
+`tfxlearn` it imports must be this checkout's (a benchmark run from a second
+worktree with the editable install pointing elsewhere would measure other code).
+"""
 
 from __future__ import annotations
 
@@ -7,31 +16,88 @@ import json
 import os
 import platform
 import subprocess
+import sys
 
-RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+RESULTS = os.path.join(HERE, "results")
+ALLOW_DIRTY = "--allow-dirty"
+
+
+def _git(*args) -> str:
+    try:
+        return subprocess.run(
+            ["git", *args], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def code_state() -> dict:
+    """`{"commit", "dirty"}` of the checkout now. Result files the benchmarks write
+    do not count as changes (a second run after any write would be flagged)."""
+    return {
+        "commit": _git("rev-parse", "--short", "HEAD"),
+        "dirty": bool(
+            _git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!benchmarks/results")
+        ),
+    }
+
+
+START = code_state()  # at import: before the benchmark has run anything
+_allowed_dirty = False
+
+
+def begin(argv: list[str]) -> list[str]:
+    """Checks the checkout before a benchmark runs; returns `argv` without
+    `--allow-dirty`. Exits with a message on a dirty tree (unless allowed) or when
+    the imported tfxlearn is not this checkout's."""
+    global _allowed_dirty
+    argv = list(argv)
+    _allowed_dirty = ALLOW_DIRTY in argv
+    argv = [a for a in argv if a != ALLOW_DIRTY]
+    if START["dirty"] and not _allowed_dirty:
+        raise SystemExit(
+            f"the checkout at {START['commit']} has uncommitted changes (git status): "
+            f"commit them first, or pass {ALLOW_DIRTY} (the rows are then marked dirty)"
+        )
+    import tfxlearn
+
+    package = os.path.dirname(os.path.abspath(tfxlearn.__file__))
+    if os.path.dirname(package) != ROOT:
+        raise SystemExit(
+            f"tfxlearn is imported from {package}, not from this checkout ({ROOT}): "
+            f"run with PYTHONPATH={ROOT}"
+        )
+    return argv
 
 
 def provenance() -> dict:
+    """The stamp of a result: date, the commit and dirty state at start, versions.
+
+    Raises:
+        RuntimeError: HEAD moved, or the tree became dirty, since the start.
+    """
     import tensorflow as tf
 
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-    def git(*args):
-        try:
-            return subprocess.run(
-                ["git", *args], cwd=root, capture_output=True, text=True, check=True
-            ).stdout.strip()
-        except (OSError, subprocess.CalledProcessError):
-            return "unknown"
-
+    now = code_state()
+    if now["commit"] != START["commit"]:
+        raise RuntimeError(
+            f"HEAD moved from {START['commit']} to {now['commit']} while the benchmark ran: "
+            "its results would be stamped with code that did not run; rerun it"
+        )
+    if now["dirty"] and not START["dirty"]:
+        raise RuntimeError(
+            f"the checkout at {START['commit']} was changed while the benchmark ran; rerun it"
+        )
     return {
         "date": datetime.date.today().isoformat(),
-        "commit": git("rev-parse", "--short", "HEAD"),
-        # Result files the benchmarks themselves write do not make the code dirty
-        # (otherwise a second run after any write would be flagged).
-        "dirty": bool(
-            git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!benchmarks/results")
-        ),
+        "commit": START["commit"],
+        "dirty": START["dirty"],
+        "allowed_dirty": bool(START["dirty"] and _allowed_dirty),
+        "command": " ".join([os.path.relpath(sys.argv[0], ROOT), *sys.argv[1:]])
+        if sys.argv and sys.argv[0]
+        else "",
         "tensorflow": tf.__version__,
         "cpu_count": os.cpu_count(),
         "machine": platform.machine(),

@@ -34,7 +34,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import tensorflow as tf  # noqa: E402
-from common import write_result  # noqa: E402
+from common import begin, write_result  # noqa: E402
 
 from tfxlearn import pipeline  # noqa: E402
 from tfxlearn.data import service  # noqa: E402
@@ -154,4 +154,5 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
+    sys.argv[1:] = begin(sys.argv[1:])
     main()

@@ -31,7 +31,7 @@ from types import SimpleNamespace
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from common import RESULTS, write_result  # noqa: E402
+from common import RESULTS, begin, write_result  # noqa: E402
 
 from tfxlearn import pipeline  # noqa: E402
 from tfxlearn.evaluation import model_protocols  # noqa: E402
@@ -153,4 +153,5 @@ def main(argv) -> None:
 
 
 if __name__ == "__main__":
+    sys.argv[1:] = begin(sys.argv[1:])
     main(sys.argv[1:])

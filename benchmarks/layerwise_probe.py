@@ -25,6 +25,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import quality  # noqa: E402
+from common import begin  # noqa: E402
 
 PROTOCOLS = {
     "linear_probe": {},
@@ -39,4 +40,5 @@ def main(argv):
 
 
 if __name__ == "__main__":
+    sys.argv[1:] = begin(sys.argv[1:])
     main(sys.argv[1:])

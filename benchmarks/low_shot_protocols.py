@@ -28,7 +28,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from common import write_result  # noqa: E402
+from common import begin, write_result  # noqa: E402
 
 from tfxlearn import evaluation, pipeline  # noqa: E402
 from tfxlearn.training.callbacks import EpochOrder  # noqa: E402
@@ -108,4 +108,5 @@ def main(argv) -> None:
 
 
 if __name__ == "__main__":
+    sys.argv[1:] = begin(sys.argv[1:])
     main(sys.argv[1:])

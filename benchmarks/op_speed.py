@@ -20,7 +20,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
-from common import RESULTS, write_result  # noqa: E402
+from common import RESULTS, begin, write_result  # noqa: E402
 from ops import CASES  # noqa: E402
 
 import tfxlearn  # noqa: E402
@@ -97,4 +97,5 @@ def main(names):
 
 
 if __name__ == "__main__":
+    sys.argv[1:] = begin(sys.argv[1:])
     main(sys.argv[1:])

@@ -928,7 +928,23 @@ def render(text: str, marker: str, body: str) -> str:
     return pattern.sub(lambda m: m.group(1) + body + "\n" + m.group(2), text)
 
 
+def check() -> int:
+    """`--check`: lists result files that are dirty, stale or of an unknown commit
+    (`stale.py`); the exit status is the number of them (0: every row is clean)."""
+    import stale
+
+    found = stale.report()
+    for name, why in found.items():
+        print(f"{name}: {'; '.join(why)}")
+    print(f"{len(found)} result file(s) dirty, stale or of an unknown commit")
+    return min(len(found), 100)
+
+
 def main():
+    import sys
+
+    if "--check" in sys.argv[1:]:
+        raise SystemExit(check())
     with open(README) as f:
         text = f.read()
     text = render(text, "quality", quality_section())

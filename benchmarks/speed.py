@@ -16,7 +16,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
-from common import write_result  # noqa: E402
+from common import begin, write_result  # noqa: E402
 
 import tfxlearn  # noqa: E402
 
@@ -103,4 +103,5 @@ def main():
 
 
 if __name__ == "__main__":
+    sys.argv[1:] = begin(sys.argv[1:])
     main()

@@ -32,7 +32,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
-from common import write_result  # noqa: E402
+from common import begin, write_result  # noqa: E402
 
 from tfxlearn import pipeline  # noqa: E402
 
@@ -256,4 +256,5 @@ def main(argv):
 
 
 if __name__ == "__main__":
+    sys.argv[1:] = begin(sys.argv[1:])
     main(sys.argv[1:])

@@ -1,0 +1,134 @@
+"""Which result files no longer identify the code behind them (`render_readme.py --check`).
+
+A result file is listed when:
+
+- `dirty`: it was written from a checkout with uncommitted changes;
+- `unknown commit`: its stamp names no commit of this repository's history;
+- `stale`: code it measures changed after its stamp: the benchmark script that
+  writes it, the pipeline file whose config it ran, or a
+  library module named below for that benchmark. Docstrings and comments are
+  ignored (a pipeline's docstring quoting the result must not make it stale):
+  the files are compared as Python syntax trees without docstrings.
+
+Library code elsewhere in `tfxlearn/` is not tracked here: the tests guard it,
+and a refactor that keeps every test green is not a reason to rerun hours of
+benchmarks.
+"""
+
+from __future__ import annotations
+
+import ast
+import glob
+import json
+import os
+import subprocess
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+# result-file prefix -> benchmark script(s) and library modules behind it;
+# the longest matching prefix wins.
+SOURCES = {
+    "quality_video_": ["benchmarks/quality_video.py"],
+    "quality_colorization": ["benchmarks/quality_colorization.py"],
+    "quality_baselines_": ["benchmarks/quality.py"],
+    "quality_": ["benchmarks/quality_generative.py"],  # image methods: see measured_files
+    "layerwise_": ["benchmarks/layerwise_probe.py", "benchmarks/quality.py"],
+    "low_shot_protocols": ["benchmarks/low_shot_protocols.py", "tfxlearn/evaluation/finetuning.py"],
+    "gan_fd_curve": ["benchmarks/gan_fd_curve.py"],
+    "step_overhead": ["benchmarks/step_overhead.py"],
+    "speed": ["benchmarks/speed.py"],
+    "op_speed": ["benchmarks/op_speed.py"],
+    "data_service": ["benchmarks/data_service_throughput.py"],
+    "fault_soak": ["benchmarks/fault_soak.py"],
+    "select_": ["benchmarks/selection.py"],
+}
+IMAGE_METHODS = (
+    "rotation",
+    "relative_patch_location",
+    "jigsaw",
+    "exemplar",
+    "masked_autoencoder",
+    "moco",
+)
+
+
+def _git(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
+
+
+def _code(source: str) -> str:
+    """`source`'s syntax tree without docstrings (comments are not in the tree)."""
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (
+            isinstance(body, list)
+            and body
+            and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)
+        ):
+            node.body = body[1:] or [ast.Pass()]
+    return ast.dump(tree)
+
+
+def changed_since(commit: str, path: str) -> bool:
+    """Whether `path`'s code (docstrings aside) differs between `commit` and the work tree."""
+    old = _git("show", f"{commit}:{path}")
+    full = os.path.join(ROOT, path)
+    if old.returncode != 0:  # the file did not exist at that commit
+        return True
+    if not os.path.isfile(full):
+        return True
+    with open(full) as f:
+        new = f.read()
+    if not path.endswith(".py"):
+        return old.stdout != new
+    try:
+        return _code(old.stdout) != _code(new)
+    except SyntaxError:
+        return old.stdout != new
+
+
+def measured_files(name: str, result: dict) -> list[str]:
+    """The files whose code the result file `name` measured."""
+    prefix = max((p for p in SOURCES if name.startswith(p)), key=len, default=None)
+    files = list(SOURCES.get(prefix, []))
+    if name in {f"quality_{m}_fashion_mnist" for m in IMAGE_METHODS}:
+        files = ["benchmarks/quality.py"]
+    pipeline = result.get("pipeline") or (result.get("config") or {}).get("name")
+    if pipeline is None and name.startswith(("quality_baselines_", "layerwise_baselines_")):
+        pipeline = "rotation_fashion_mnist"  # the baselines' encoder and data come from it
+    if pipeline is None and name.startswith("layerwise_"):
+        pipeline = name[len("layerwise_") :]
+    if pipeline and os.path.isfile(os.path.join(ROOT, "pipelines", f"{pipeline}.py")):
+        files.append(f"pipelines/{pipeline}.py")
+    # step_overhead / fault_soak / gan_fd_curve name their pipelines inside the script
+    return sorted(set(files))
+
+
+def problems(name: str, result: dict) -> list[str]:
+    """Why result file `name` cannot be trusted as it stands ([] when it can)."""
+    found = []
+    if result.get("dirty"):
+        found.append("dirty")
+    commit = result.get("commit", "unknown")
+    if commit == "unknown" or _git("cat-file", "-e", f"{commit}^{{commit}}").returncode != 0:
+        return [*found, "unknown commit"]
+    changed = [f for f in measured_files(name, result) if changed_since(commit, f)]
+    if changed:
+        found.append(f"stale ({', '.join(changed)} changed since {commit})")
+    return found
+
+
+def report(results_dir: str = os.path.join(HERE, "results")) -> dict[str, list[str]]:
+    """`{result file name: problems}` for every result file with a problem."""
+    out = {}
+    for path in sorted(glob.glob(os.path.join(results_dir, "*.json"))):
+        name = os.path.splitext(os.path.basename(path))[0]
+        with open(path) as f:
+            found = problems(name, json.load(f))
+        if found:
+            out[name] = found
+    return out

@@ -1,0 +1,48 @@
+"""benchmarks/common.py: results identify the code that ran."""
+
+import os
+import sys
+
+import pytest
+
+sys.path.insert(
+    0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "benchmarks")
+)
+
+import common  # noqa: E402
+
+
+def test_a_dirty_checkout_is_refused_unless_allowed(monkeypatch):
+    monkeypatch.setattr(common, "START", {"commit": "abc1234", "dirty": True})
+    with pytest.raises(SystemExit, match="uncommitted changes.*--allow-dirty"):
+        common.begin(["moco"])
+    assert common.begin(["--allow-dirty", "moco"]) == ["moco"]
+    monkeypatch.setattr(common, "code_state", lambda: {"commit": "abc1234", "dirty": True})
+    stamp = common.provenance()
+    assert stamp["commit"] == "abc1234" and stamp["dirty"] and stamp["allowed_dirty"]
+
+
+def test_the_stamp_is_the_state_at_start_and_a_moved_head_fails(monkeypatch):
+    monkeypatch.setattr(common, "START", {"commit": "abc1234", "dirty": False})
+    monkeypatch.setattr(common, "code_state", lambda: {"commit": "abc1234", "dirty": False})
+    assert common.begin([]) == []
+    stamp = common.provenance()
+    assert (stamp["commit"], stamp["dirty"], stamp["allowed_dirty"]) == ("abc1234", False, False)
+    monkeypatch.setattr(common, "code_state", lambda: {"commit": "def5678", "dirty": False})
+    with pytest.raises(RuntimeError, match="HEAD moved from abc1234 to def5678"):
+        common.provenance()
+    monkeypatch.setattr(common, "code_state", lambda: {"commit": "abc1234", "dirty": True})
+    with pytest.raises(RuntimeError, match="changed while the benchmark ran"):
+        common.write_result("never_written", {})
+
+
+def test_tfxlearn_from_another_checkout_is_refused(monkeypatch, tmp_path):
+    monkeypatch.setattr(common, "START", {"commit": "abc1234", "dirty": False})
+    monkeypatch.setattr(common, "ROOT", str(tmp_path))
+    with pytest.raises(SystemExit, match="not from this checkout"):
+        common.begin([])
+
+
+def test_the_real_checkout_state_is_read():
+    state = common.code_state()
+    assert len(state["commit"]) >= 7 and isinstance(state["dirty"], bool)

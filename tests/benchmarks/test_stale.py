@@ -1,0 +1,63 @@
+"""benchmarks/stale.py: which result files no longer identify the code behind them."""
+
+import os
+import subprocess
+import sys
+
+sys.path.insert(
+    0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "benchmarks")
+)
+
+import stale  # noqa: E402
+
+HEAD = subprocess.run(
+    ["git", "rev-parse", "--short", "HEAD"], cwd=stale.ROOT, capture_output=True, text=True
+).stdout.strip()
+
+
+def test_docstrings_and_comments_do_not_count_as_code():
+    a = '"""Measured: 86.9."""\n\ndef f():\n    """Doc."""\n    return 1  # one\n'
+    b = '"""Measured: 87.4 (rerun)."""\n\ndef f():\n    return 1\n'
+    c = '"""Measured: 86.9."""\n\ndef f():\n    return 2\n'
+    assert stale._code(a) == stale._code(b)
+    assert stale._code(a) != stale._code(c)
+
+
+def test_measured_files_name_the_script_and_the_pipeline():
+    assert stale.measured_files(
+        "quality_moco_fashion_mnist", {"pipeline": "moco_fashion_mnist"}
+    ) == [
+        "benchmarks/quality.py",
+        "pipelines/moco_fashion_mnist.py",
+    ]
+    video = stale.measured_files(
+        "quality_video_l3_net_spoken_digits_av_seed1", {"pipeline": "l3_net_spoken_digits_av"}
+    )
+    assert video == ["benchmarks/quality_video.py", "pipelines/l3_net_spoken_digits_av.py"]
+    assert "tfxlearn/evaluation/finetuning.py" in stale.measured_files("low_shot_protocols", {})
+    assert "pipelines/rotation_fashion_mnist.py" in stale.measured_files(
+        "quality_baselines_fashion_mnist", {}
+    )
+
+
+def test_problems_of_dirty_unknown_and_stale_stamps(monkeypatch):
+    assert stale.problems("quality_moco_fashion_mnist", {"commit": "0000000", "dirty": False}) == [
+        "unknown commit"
+    ]
+    monkeypatch.setattr(stale, "changed_since", lambda commit, path: False)
+    assert stale.problems("speed", {"commit": HEAD, "dirty": False}) == []
+    assert stale.problems("speed", {"commit": HEAD, "dirty": True}) == ["dirty"]
+    monkeypatch.setattr(stale, "changed_since", lambda commit, path: path.endswith("speed.py"))
+    (why,) = stale.problems("speed", {"commit": HEAD, "dirty": False})
+    assert why.startswith("stale (benchmarks/speed.py changed")
+
+
+def test_a_file_missing_at_the_stamp_is_changed_and_head_is_not(monkeypatch):
+    # git show fails for a path that did not exist at that commit.
+    assert stale.changed_since(HEAD, "benchmarks/no_such_benchmark.py")
+    # HEAD against the work tree: the same code unless this checkout edited it.
+    edited = subprocess.run(
+        ["git", "diff", "--quiet", "HEAD", "--", "pipelines/rotation_fashion_mnist.py"],
+        cwd=stale.ROOT,
+    ).returncode
+    assert stale.changed_since(HEAD, "pipelines/rotation_fashion_mnist.py") == bool(edited)
