@@ -33,7 +33,10 @@ pairs 79.4%, mismatched 95.6%; 89.6% with the constant rate), audio probe 95.6.
 """
 
 
-def get_config(smoke: bool = False, full: bool = False) -> dict:
+def get_config(
+    smoke: bool = False, full: bool = False, learning_rate_schedule: str = "constant"
+) -> dict:
+    """`learning_rate_schedule` ("constant" or "cosine"; benchmarks/selection.py)."""
     epochs = 1 if smoke else (80 if full else 50)
     return {
         "name": "l3_net_spoken_digits_av",
@@ -65,6 +68,7 @@ def get_config(smoke: bool = False, full: bool = False) -> dict:
             "epochs": epochs,
             "batch_size": 8 if smoke else 32,
             "learning_rate": 1e-3,
+            "learning_rate_schedule": learning_rate_schedule,
             "shuffle_buffer": 2_000,
         },
         "evaluation": {

@@ -28,9 +28,11 @@ BATCH_SIZE = 64
 TRAIN_IMAGES = 60_000
 
 
-def get_config(smoke: bool = False, full: bool = False) -> dict:
+def get_config(smoke: bool = False, full: bool = False, epochs: int | None = None) -> dict:
+    """`epochs` overrides the budget (benchmarks/selection.py compares budgets)."""
     supervised_epochs = 1 if smoke else (2 if full else 1)
-    epochs = 1 if smoke else (FULL_EPOCHS if full else EPOCHS)
+    if epochs is None:
+        epochs = 1 if smoke else (FULL_EPOCHS if full else EPOCHS)
     batch_size = 32 if smoke else BATCH_SIZE
     images = 512 if smoke else TRAIN_IMAGES
     steps = epochs * (images // batch_size)

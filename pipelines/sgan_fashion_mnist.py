@@ -55,14 +55,14 @@ TRAIN_IMAGES = 60_000
 LEARNING_RATE = 1e-3
 
 
-def _adam(steps: int) -> dict:
+def _adam(steps: int, learning_rate: float) -> dict:
     return {
         "class_name": "Adam",
         "config": {
             "learning_rate": {
                 "module": "keras.optimizers.schedules",
                 "class_name": "CosineDecay",
-                "config": {"initial_learning_rate": LEARNING_RATE, "decay_steps": steps},
+                "config": {"initial_learning_rate": learning_rate, "decay_steps": steps},
                 "registered_name": None,
             },
             "beta_1": 0.5,
@@ -70,8 +70,15 @@ def _adam(steps: int) -> dict:
     }
 
 
-def get_config(smoke: bool = False, full: bool = False) -> dict:
-    epochs = 1 if smoke else (FULL_EPOCHS if full else EPOCHS)
+def get_config(
+    smoke: bool = False,
+    full: bool = False,
+    epochs: int | None = None,
+    learning_rate: float = LEARNING_RATE,
+) -> dict:
+    """`epochs` and `learning_rate` override the defaults (benchmarks/selection.py)."""
+    if epochs is None:
+        epochs = 1 if smoke else (FULL_EPOCHS if full else EPOCHS)
     images = 1024 if smoke else TRAIN_IMAGES
     unlabelled_per_batch = BATCH_SIZE - round(LABELLED_FRACTION * BATCH_SIZE)
     steps = epochs * (images // unlabelled_per_batch)
@@ -127,8 +134,8 @@ def get_config(smoke: bool = False, full: bool = False) -> dict:
             "batch_size": BATCH_SIZE,
             "shuffle_buffer": 60_000,
             "optimizers": {
-                "generator_optimizer": _adam(steps),
-                "discriminator_optimizer": _adam(steps),
+                "generator_optimizer": _adam(steps, learning_rate),
+                "discriminator_optimizer": _adam(steps, learning_rate),
             },
         },
         "evaluation": {
