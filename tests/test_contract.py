@@ -1,4 +1,4 @@
-"""The paradigm contract (DESIGN.md section 3), checked for every registered paradigm:
+"""The paradigm contract (docs/architecture.md section 5), checked for every registered paradigm:
 one fit step, get_config round trip (and .keras save/load), SavedModel export and
 reload with equal outputs, and equal loss and gradients for the same global batch
 on one device and on a 2-replica MirroredStrategy."""

@@ -1,4 +1,4 @@
-"""Tests of the TF Serving SavedModel export (DESIGN.md section 8)."""
+"""Tests of the TF Serving SavedModel export (docs/architecture.md section 10)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""TF Serving SavedModel export (DESIGN.md section 8).
+"""TF Serving SavedModel export (docs/architecture.md section 10).
 
 A trained paradigm becomes a SavedModel that TF Serving (or plain TensorFlow, in
 a process that never imports `tfxlearn`) can load:

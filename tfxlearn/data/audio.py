@@ -10,9 +10,9 @@ hop, 64 mel bands over 125-7500 Hz), on the power spectrum, with log offset 1e-6
 Built only from `tf.signal.stft` and `tf.signal.linear_to_mel_weight_matrix`
 (https://www.tensorflow.org/api_docs/python/tf/signal), so it runs eagerly,
 inside `Dataset.map` and in a `tf.function` with unknown lengths — not
-tensorflow-io, whose native ops do not load against TF 2.21 (DESIGN.md §5).
+tensorflow-io, whose native ops do not load against TF 2.21 (docs/architecture.md section 7).
 It is vectorized: `[batch, samples]` is transformed in one call, so it maps over
-a batched dataset (`ds.batch(n).map(log_mel)`) as DESIGN.md §4 asks. Measured
+a batched dataset (`ds.batch(n).map(log_mel)`) as docs/architecture.md section 6 asks. Measured
 here (2 shared cores, 1 s clips): ~2,600 clips/s batched, ~3,200 per element —
 the FFT dominates, so batching neither helps nor hurts this op.
 
@@ -20,7 +20,7 @@ This module lives in `tfxlearn.data` (not `tfxlearn.pretext`) because it is a
 feature of the data, not a pretext label: the dataset builders use its length
 helpers (`moving_digits` sizes its audio track with `num_audio_samples`), and
 pretext ops, nets and paradigms may all import `tfxlearn.data` (imports point
-down the layer stack, DESIGN.md §2), while `data` must not import `pretext`.
+down the layer stack, docs/architecture.md section 3), while `data` must not import `pretext`.
 """
 
 from __future__ import annotations

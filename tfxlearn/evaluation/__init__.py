@@ -1,4 +1,4 @@
-"""Evaluation protocols for learned representations (DESIGN.md section 7).
+"""Evaluation protocols for learned representations (docs/architecture.md section 9).
 
 Frozen-feature linear probe and weighted kNN, fine-tuning and low-shot
 fine-tuning, plus the two baselines every report carries: a randomly

@@ -1,4 +1,4 @@
-"""The two baselines every evaluation report carries (DESIGN.md section 7).
+"""The two baselines every evaluation report carries (docs/architecture.md section 9).
 
 `random_encoder`: the encoder's architecture with a fresh random initialisation
 (what the representation is worth before any learning); `supervised_encoder`:

@@ -53,9 +53,9 @@ def compare(
     frozen-feature protocols (linear probe, kNN); fine-tuning protocols train
     copies, so the encoders are unchanged afterwards. One log line (absl, INFO)
     per (encoder, protocol) reports the accuracy and the wall time, which is
-    also added to the metrics as "seconds". DESIGN.md asks every report to carry
-    its two baselines: pass `random_encoder(enc)` and `supervised_encoder(enc,
-    data, ...)` among `encoders`.
+    also added to the metrics as "seconds". Every report carries its two
+    baselines (docs/architecture.md section 9): pass `random_encoder(enc)` and
+    `supervised_encoder(enc, data, ...)` among `encoders`.
 
     Args:
         encoders: row name -> encoder, e.g. {"rotation": ..., "random": ...,

@@ -1,6 +1,6 @@
 """Sample quality of generative models: Fréchet distance and class entropy.
 
-The issue's protocol (DESIGN.md section 7): a classifier that tfxlearn trains
+The issue's protocol (docs/architecture.md section 9): a classifier that tfxlearn trains
 on the same dataset (`train_sample_quality_classifier`, its test accuracy
 reported) maps images to its penultimate-layer features and class
 probabilities; generated images are compared with real test images by the

@@ -1,6 +1,6 @@
 """Small shared bases of the paradigms.
 
-`Paradigm` holds the contract every paradigm keeps (DESIGN.md section 3): the
+`Paradigm` holds the contract every paradigm keeps (docs/architecture.md section 5): the
 part worth keeping is exposed as `encoder`, and `serving_outputs(images)` names
 what the exported `serving_default` signature returns. `GeneratedLabelClassifier`
 is the common shape of many pretext tasks: an encoder and a head trained to
@@ -279,7 +279,7 @@ def latent_dim_of(generator: keras.Model) -> int:
 
 class AdversarialParadigm(Paradigm):
     """Base of the two-player paradigms (GANs): a generator and a discriminator,
-    each with its own optimizer (DESIGN.md section 3).
+    each with its own optimizer (docs/architecture.md section 5).
 
     Subclasses override `train_step` and `test_step` and update each player
     with `self.update(role, tape, loss, variables)`; losses go through Keras

@@ -39,7 +39,7 @@ the labelled examples of different replicas differently and differ from the
 one-device loss. Means over a subset (labelled examples, unlabelled examples)
 are therefore normalised by the subset's *global* size, all-reduced across the
 replicas (`subset_mean`); feature matching compares *global* feature means
-(`global_mean`). DESIGN.md section 3 allows such explicit cross-replica work
+(`global_mean`). docs/architecture.md section 5 allows such explicit cross-replica work
 when a loss needs it; everything else goes through Keras's reduction
 (`tfxlearn.losses.BatchMean`).
 
