@@ -104,6 +104,34 @@ def provenance() -> dict:
     }
 
 
+def parse_seeds(argv: list[str]) -> tuple[list[int | None], list[str]]:
+    """`--seeds 0,1,2` out of `argv`: (the seeds, or [None] without the flag; the rest)."""
+    argv = list(argv)
+    if "--seeds" not in argv:
+        return [None], argv
+    at = argv.index("--seeds")
+    if at + 1 >= len(argv):
+        raise SystemExit("--seeds needs a value like 0,1,2")
+    text = argv[at + 1]
+    del argv[at : at + 2]
+    try:
+        seeds = [int(part) for part in text.split(",")]
+    except ValueError:
+        seeds = []
+    if not seeds or any(s < 0 for s in seeds) or len(set(seeds)) != len(seeds):
+        raise SystemExit(f"--seeds must be distinct non-negative integers like 0,1,2, got {text!r}")
+    return seeds, argv
+
+
+def seeded(config: dict, name: str, seed: int | None) -> str:
+    """Sets `config["seed"]` for a `--seeds` rerun; returns the result name: `name`
+    for the pipeline's own seed, `name_seed<N>` for the others."""
+    if seed is None or seed == config.get("seed", 0):
+        return name
+    config["seed"] = seed
+    return f"{name}_seed{seed}"
+
+
 def write_result(name: str, payload: dict) -> str:
     os.makedirs(RESULTS, exist_ok=True)
     path = os.path.join(RESULTS, f"{name}.json")

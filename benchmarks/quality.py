@@ -15,6 +15,7 @@ fine-tuning with 10 labels per class (the same 100 images for every encoder).
     python benchmarks/quality.py                    # baselines (if missing) + every method
     python benchmarks/quality.py moco jigsaw        # some methods (baselines reused)
     python benchmarks/quality.py --baselines        # recompute the baselines too
+    python benchmarks/quality.py --seeds 0,1,2 moco # reruns with other seeds (_seed<N>.json)
 
 Results: benchmarks/results/quality_baselines_fashion_mnist.json and
 quality_<method>_fashion_mnist.json, rendered into README.md by render_readme.py.
@@ -32,7 +33,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from common import RESULTS, begin, write_result  # noqa: E402
+from common import RESULTS, begin, parse_seeds, seeded, write_result  # noqa: E402
 
 from tfxlearn import evaluation, pipeline  # noqa: E402
 
@@ -91,10 +92,14 @@ def baselines(
     return results
 
 
-def run_method(method: str, base: dict, protocols: dict = PROTOCOLS, prefix="quality") -> None:
+def run_method(
+    method: str, base: dict, protocols: dict = PROTOCOLS, prefix="quality", seed=None
+) -> None:
     """Pretrains `method` at its full budget, evaluates it with `protocols` next to
-    the random-init row of `base`, and writes `{prefix}_{method}_fashion_mnist.json`."""
+    the random-init row of `base`, and writes `{prefix}_{method}_fashion_mnist.json`
+    (`..._seed<N>.json` for a `--seeds` rerun with another seed than the pipeline's)."""
     config = bench_config(method, protocols)
+    result_name = seeded(config, f"{prefix}_{method}_fashion_mnist", seed)
     with tempfile.TemporaryDirectory() as export_root:
         result = pipeline.run(
             config,
@@ -107,7 +112,7 @@ def run_method(method: str, base: dict, protocols: dict = PROTOCOLS, prefix="qua
     print(m["table"])
     name = config["paradigm"]["name"]
     write_result(
-        f"{prefix}_{method}_fashion_mnist",
+        result_name,
         {
             "pipeline": config["name"],
             "method": name,
@@ -127,7 +132,9 @@ def main(
     all_labels_protocols: tuple = ALL_LABELS_PROTOCOLS,
     prefix: str = "quality",
 ):
-    """`[--baselines] [METHOD ...]`: the baselines (if missing or asked for), then each method."""
+    """`[--baselines] [--seeds 0,1,2] [METHOD ...]`: the baselines (if missing or asked
+    for), then each method (once per seed; the baselines keep seed 0)."""
+    seeds, argv = parse_seeds(argv)
     recompute = "--baselines" in argv
     methods = [a for a in argv if not a.startswith("--")] or list(METHODS)
     unknown = sorted(set(methods) - set(METHODS))
@@ -135,7 +142,8 @@ def main(
         raise SystemExit(f"unknown method(s) {unknown}; known: {', '.join(METHODS)}")
     base = baselines(recompute, protocols, baselines_name, all_labels_protocols)
     for method in methods:
-        run_method(method, base, protocols, prefix)
+        for seed in seeds:
+            run_method(method, base, protocols, prefix, seed)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ trains on Fashion-MNIST; then:
 
     python benchmarks/quality_generative.py                 # every method
     python benchmarks/quality_generative.py gan vae         # some
+    python benchmarks/quality_generative.py --seeds 0,1,2 sgan  # other seeds: _seed<N>.json
     python benchmarks/quality_generative.py autoencoder_anomaly --held_out=0,3
 
 Results: benchmarks/results/quality_<method>_fashion_mnist.json, rendered into
@@ -39,7 +40,7 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from common import RESULTS, begin, provenance, write_result  # noqa: E402
+from common import RESULTS, begin, parse_seeds, provenance, seeded, write_result  # noqa: E402
 
 from tfxlearn import evaluation, pipeline  # noqa: E402
 
@@ -187,15 +188,16 @@ def variant_baselines(config: dict, variants: dict) -> dict:
     return rows
 
 
-def run_method(method: str) -> None:
+def run_method(method: str, seed: int | None = None) -> None:
     config, baselines = bench_config(method)
+    result_name = seeded(config, f"quality_{method}_fashion_mnist", seed)
     result = _run(config, baselines)
     m = result.metrics
     if method in BASELINE_VARIANTS:
         m["results"].update(variant_baselines(config, BASELINE_VARIANTS[method]))
     name = config["paradigm"]["name"]
     write_result(
-        f"quality_{method}_fashion_mnist",
+        result_name,
         {
             "pipeline": config["name"],
             "method": name,
@@ -224,6 +226,7 @@ def _held_out_classes(argv) -> tuple[int, ...]:
 
 
 def main(argv):
+    seeds, argv = parse_seeds(argv)
     methods = [a for a in argv if not a.startswith("--")] or list(METHODS)
     unknown = sorted(set(methods) - set(METHODS))
     if unknown:
@@ -231,9 +234,12 @@ def main(argv):
     classes = _held_out_classes(argv)
     for method in methods:
         if METHODS[method] == "anomaly":
+            if seeds != [None]:
+                raise SystemExit("--seeds does not apply to autoencoder_anomaly")
             run_anomaly(method, classes)
         else:
-            run_method(method)
+            for seed in seeds:
+                run_method(method, seed)
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from common import begin, write_result  # noqa: E402
+from common import begin, parse_seeds, seeded, write_result  # noqa: E402
 
 from tfxlearn import pipeline  # noqa: E402
 
@@ -51,10 +51,7 @@ PIPELINES = (
 
 def run_pipeline(name: str, seed: int | None = None) -> dict:
     config = pipeline.load_config(name, full=True)
-    result_name = f"quality_video_{name}"
-    if seed is not None and seed != config.get("seed", 0):
-        config["seed"] = seed
-        result_name += f"_seed{seed}"
+    result_name = seeded(config, f"quality_video_{name}", seed)
     with tempfile.TemporaryDirectory() as export_root:
         result = pipeline.run(config, runs_root="runs/bench", export_root=export_root, verbose=2)
     m = result.metrics
@@ -76,25 +73,8 @@ def run_pipeline(name: str, seed: int | None = None) -> dict:
     return payload
 
 
-def parse_seeds(text: str) -> list[int]:
-    try:
-        seeds = [int(part) for part in text.split(",")]
-    except ValueError:
-        seeds = []
-    if not seeds or any(s < 0 for s in seeds) or len(set(seeds)) != len(seeds):
-        raise SystemExit(f"--seeds must be distinct non-negative integers like 0,1,2, got {text!r}")
-    return seeds
-
-
 def main(argv):
-    argv = list(argv)
-    seeds = [None]
-    if "--seeds" in argv:
-        at = argv.index("--seeds")
-        if at + 1 >= len(argv):
-            raise SystemExit("--seeds needs a value like 0,1,2")
-        seeds = parse_seeds(argv[at + 1])
-        del argv[at : at + 2]
+    seeds, argv = parse_seeds(argv)
     names = argv or list(PIPELINES)
     known = set(pipeline.available_pipelines())
     unknown = sorted(set(names) - known)

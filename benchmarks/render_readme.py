@@ -107,8 +107,46 @@ def quality_section() -> str:
         f"{base['tensorflow']}, {base['cpu_count']} CPU cores. Pretraining wall times "
         "include tf.data and were measured on the shared 2-core machine.",
     ]
+    lines += _image_spread(random_row)
     lines += low_shot_lines(_load("low_shot_protocols"))
     return "\n".join(lines)
+
+
+def _image_spread(random_row: dict) -> list[str]:
+    """Run-to-run spread of the image methods rerun with `quality.py --seeds`."""
+
+    def measures(r):
+        row = r["results"][r["method"]]
+        return [
+            (
+                f"{label} gain (points)",
+                None if _acc(row, p) is None else _acc(row, p) - _acc(random_row, p),
+                TARGETS[p],
+                True,
+            )
+            for p, label in PROTOCOLS
+        ]
+
+    table, stamps = [], set()
+    for method in METHODS:
+        seeded = _seed_runs(
+            f"quality_{method}_fashion_mnist", _load(f"quality_{method}_fashion_mnist")
+        )
+        if len(seeded) >= 2:
+            stamps.update(_row_stamp(r) for _, r in seeded)
+            table += _spread_rows(method, seeded, measures)
+    if not table:
+        return []
+    return [
+        "",
+        *SPREAD_HEADER,
+        *table,
+        "",
+        "Each seed reruns the method's pretraining and evaluation with `config['seed']` "
+        "changed (weights, pretext draws, shuffling) against the same random-init row. "
+        "Measured " + "; ".join(sorted(stamps)) + " by `python benchmarks/quality.py "
+        "--seeds 0,1,2 METHOD`.",
+    ]
 
 
 def low_shot_lines(r) -> list[str]:
@@ -380,27 +418,25 @@ def generative_section() -> str:
         r = runs.get(method)
         if not r or "classification" not in r.get("model_results", {}):
             continue
-        acc = 100 * r["model_results"]["classification"]["accuracy"]
-        # The stronger of the random-init rows (the method's own network, and
-        # variants such as the SGAN's without weight normalization).
-        rows = {
-            row: _acc(v, "low_shot/10")
-            for row, v in r["results"].items()
-            if row.startswith("random-init") and _acc(v, "low_shot/10") is not None
-        }
-        row, baseline = max(rows.items(), key=lambda kv: kv[1], default=(None, None))
-        which = "the same classifier"
-        if row is None:
-            row, baseline = "random-init", low_shot_random
-        elif row != "random-init":
-            which = f"the stronger baseline, the classifier {row.split(', ', 1)[1]},"
-        target = 10.0 if method == "sgan" else 0.0
+        acc, baseline, which = _classifier_vs_labels_alone(r, low_shot_random)
+        target = SEMI_SUPERVISED_TARGETS[method]
         ok = "✓" if acc - baseline > 0 and acc - baseline >= target else "✗"
         facts.append(
             f"| {label}, 100 labels: test error vs {which} on the 100 labels alone | "
             f"{100 - acc:.1f}% vs {100 - baseline:.1f}% ({acc - baseline:+.1f} points) {ok} | "
             f"{_row_stamp(r)} |"
         )
+    spread = []
+    for method in SEMI_SUPERVISED_TARGETS:
+        seeded = _seed_runs(f"quality_{method}_fashion_mnist", runs.get(method))
+        if len(seeded) >= 2:
+
+            def measures(r, method=method):
+                acc, baseline, _ = _classifier_vs_labels_alone(r, low_shot_random)
+                label = "test-error reduction vs the stronger 100-label baseline (points)"
+                return [(label, acc - baseline, SEMI_SUPERVISED_TARGETS[method], True)]
+
+            spread += _spread_rows(method, seeded, measures)
     for method in GENERATIVE_ENCODERS:
         r = runs.get(method)
         c = (r or {}).get("model_results", {}).get("latent_clustering")
@@ -412,6 +448,15 @@ def generative_section() -> str:
             )
     if facts:
         out += ["", "| measurement | value | measured |", "|---|---|---|", *facts]
+    if spread:
+        out += [
+            "",
+            *SPREAD_HEADER,
+            *spread,
+            "",
+            "By `python benchmarks/quality_generative.py "
+            "--seeds 0,1,2 METHOD` (the whole pipeline per seed).",
+        ]
     out += anomaly_table(_load("quality_autoencoder_anomaly_fashion_mnist"))
     out += [
         "",
@@ -421,6 +466,29 @@ def generative_section() -> str:
         "times were measured while other jobs shared the two cores (alone is faster).",
     ]
     return "\n".join(out)
+
+
+SEMI_SUPERVISED_TARGETS = {"sgan": 10.0, "latent_classifier": 0.0}  # points over the baseline
+
+
+def _classifier_vs_labels_alone(r: dict, low_shot_random: float) -> tuple[float, float, str]:
+    """(own-classifier test accuracy, the stronger 100-label baseline's, which one it
+    is) of a semi-supervised run: the stronger of its random-init rows (its own
+    network, and variants such as the SGAN's without weight normalization), else
+    the shared conv encoder's."""
+    acc = 100 * r["model_results"]["classification"]["accuracy"]
+    rows = {
+        row: _acc(v, "low_shot/10")
+        for row, v in r["results"].items()
+        if row.startswith("random-init") and _acc(v, "low_shot/10") is not None
+    }
+    row, baseline = max(rows.items(), key=lambda kv: kv[1], default=(None, None))
+    which = "the same classifier"
+    if row is None:
+        baseline = low_shot_random
+    elif row != "random-init":
+        which = f"the stronger baseline, the classifier {row.split(', ', 1)[1]},"
+    return acc, baseline, which
 
 
 def _curve_table(points: list[dict], rows: list[tuple[str, str, str]]) -> list[str]:
@@ -823,14 +891,44 @@ def _sync_table(runs: dict) -> list[str]:
     return lines
 
 
-def _seed_runs(name: str, main: dict | None) -> list[tuple[int, dict]]:
-    """(seed, result) of a pipeline's main run and its `--seeds` reruns, by seed."""
+def _seed_runs(stem: str, main: dict | None) -> list[tuple[int, dict]]:
+    """(seed, result) of result file `stem`'s run and its `--seeds` reruns
+    (`stem_seed<N>.json`), by seed."""
     runs = [] if main is None else [(main["config"].get("seed", 0), main)]
     for file in sorted(os.listdir(os.path.join(HERE, "results"))):
-        m = re.fullmatch(rf"quality_video_{re.escape(name)}_seed(\d+)\.json", file)
+        m = re.fullmatch(rf"{re.escape(stem)}_seed(\d+)\.json", file)
         if m:
             runs.append((int(m.group(1)), _load(file[: -len(".json")])))
     return sorted(runs, key=lambda pair: pair[0])
+
+
+def _spread_rows(method: str, seeded: list, measures) -> list[str]:
+    """Table rows (per seed, mean ± sd, runs meeting the target) of `seeded` runs;
+    `measures(result)` -> [(measure, value, target, value is a gain)]."""
+    rows = []
+    seeds = ", ".join(str(seed) for seed, _ in seeded)
+    per_run = [measures(r) for _, r in seeded]
+    for i, (label, _, target, is_gain) in enumerate(per_run[0]):
+        values = [m[i][1] for m in per_run]
+        fmt = "{:+.1f}" if is_gain else "{:.1f}"
+        cells = ", ".join("—" if v is None else fmt.format(v) for v in values)
+        known = [v for v in values if v is not None]
+        if not known:
+            continue
+        mean = sum(known) / len(known)
+        sd = (sum((v - mean) ** 2 for v in known) / max(len(known) - 1, 1)) ** 0.5
+        met = sum(v >= target for v in known)
+        rows.append(
+            f"| {method} | {label} | {'+' if is_gain else '>= '}{target:.0f} | {seeds} | "
+            f"{cells} | {fmt.format(mean)} ± {sd:.1f} | {met} of {len(known)} |"
+        )
+    return rows
+
+
+SPREAD_HEADER = [
+    "| method | measure | target | seeds | per seed | mean ± sd | runs meeting the target |",
+    "|---|---|---|---|---|---|---|",
+]
 
 
 def _spread_measures(r: dict) -> list[tuple[str, float | None, float, bool]]:
@@ -857,30 +955,15 @@ def _spread_table(runs: dict) -> list[str]:
     """Run-to-run spread of the targeted numbers for pipelines rerun with `--seeds`."""
     table, stamps = [], set()
     for name, main in runs.items():
-        seeded = _seed_runs(name, main)
+        seeded = _seed_runs(f"quality_video_{name}", main)
         if len(seeded) < 2:
             continue
-        seeds = [seed for seed, _ in seeded]
         stamps.update(_row_stamp(r) for _, r in seeded)
-        per_run = [_spread_measures(r) for _, r in seeded]
-        for i, (label, _, target, is_gain) in enumerate(per_run[0]):
-            values = [measures[i][1] for measures in per_run]
-            fmt = "{:+.1f}" if is_gain else "{:.1f}"
-            cells = ", ".join("—" if v is None else fmt.format(v) for v in values)
-            known = [v for v in values if v is not None]
-            mean = sum(known) / len(known)
-            sd = (sum((v - mean) ** 2 for v in known) / max(len(known) - 1, 1)) ** 0.5
-            met = sum(v >= target for v in known)
-            table.append(
-                f"| {seeded[0][1]['method']} | {label} | "
-                f"{'+' if is_gain else '>= '}{target:.0f} | {', '.join(map(str, seeds))} | "
-                f"{cells} | {fmt.format(mean)} ± {sd:.1f} | {met} of {len(known)} |"
-            )
+        table += _spread_rows(seeded[0][1]["method"], seeded, _spread_measures)
     if not table:
         return []
     return [
-        "| method | measure | target | seeds | per seed | mean ± sd | runs meeting the target |",
-        "|---|---|---|---|---|---|---|",
+        *SPREAD_HEADER,
         *table,
         "",
         "Each seed reruns the whole pipeline (pretraining, baselines, evaluation) with "

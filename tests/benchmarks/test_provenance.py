@@ -46,3 +46,16 @@ def test_tfxlearn_from_another_checkout_is_refused(monkeypatch, tmp_path):
 def test_the_real_checkout_state_is_read():
     state = common.code_state()
     assert len(state["commit"]) >= 7 and isinstance(state["dirty"], bool)
+
+
+def test_seeds_are_parsed_and_name_the_reruns():
+    assert common.parse_seeds(["moco"]) == ([None], ["moco"])
+    assert common.parse_seeds(["--seeds", "0,1,2", "moco"]) == ([0, 1, 2], ["moco"])
+    for bad in (["--seeds"], ["--seeds", "1,1"], ["--seeds", "-1"], ["--seeds", "a"]):
+        with pytest.raises(SystemExit, match="--seeds"):
+            common.parse_seeds(bad)
+    config = {"seed": 0}
+    assert common.seeded(config, "quality_moco", None) == "quality_moco"
+    assert common.seeded(config, "quality_moco", 0) == "quality_moco" and config["seed"] == 0
+    assert common.seeded(config, "quality_moco", 2) == "quality_moco_seed2"
+    assert config["seed"] == 2
