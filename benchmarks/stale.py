@@ -5,7 +5,8 @@ A result file is listed when:
 - `dirty`: it was written from a checkout with uncommitted changes;
 - `unknown commit`: its stamp names no commit of this repository's history;
 - `stale`: code it measures changed after its stamp: the benchmark script that
-  writes it, the pipeline file whose config it ran, or a
+  writes it, the pipeline file whose config it ran (not for the selections,
+  whose outcome is then written into that file), or a
   library module named below for that benchmark. Docstrings and comments are
   ignored (a pipeline's docstring quoting the result must not make it stale):
   the files are compared as Python syntax trees without docstrings.
@@ -97,6 +98,10 @@ def measured_files(name: str, result: dict) -> list[str]:
     files = list(SOURCES.get(prefix, []))
     if name in {f"quality_{m}_fashion_mnist" for m in IMAGE_METHODS}:
         files = ["benchmarks/quality.py"]
+    if name.startswith("select_"):
+        # A selection's outcome is written into its pipeline's defaults afterwards:
+        # that edit must not make the selection stale (its candidates are explicit).
+        return sorted(files)
     pipeline = result.get("pipeline") or (result.get("config") or {}).get("name")
     if pipeline is None and name.startswith(("quality_baselines_", "layerwise_baselines_")):
         pipeline = "rotation_fashion_mnist"  # the baselines' encoder and data come from it

@@ -35,6 +35,9 @@ def test_measured_files_name_the_script_and_the_pipeline():
     )
     assert video == ["benchmarks/quality_video.py", "pipelines/l3_net_spoken_digits_av.py"]
     assert "tfxlearn/evaluation/finetuning.py" in stale.measured_files("low_shot_protocols", {})
+    assert stale.measured_files("select_moco_epochs", {"pipeline": "moco_fashion_mnist"}) == [
+        "benchmarks/selection.py"
+    ]
     assert "pipelines/rotation_fashion_mnist.py" in stale.measured_files(
         "quality_baselines_fashion_mnist", {}
     )
