@@ -3,7 +3,7 @@ test split out of every selection run.
 
 Every choice behind a published number (a hyperparameter, a budget, a layer, a
 seed) is made on a validation split; the test split is read once, for the final
-number (docs/architecture.md, "Honest numbers"). Two pieces make that structural:
+number (docs/architecture.md section 18). Two pieces make that structural:
 
 - `validation_splits(train_split, fraction)`: the TFDS split strings of the
   carve. The validation split is the **last** `fraction` of the training split
