@@ -218,3 +218,111 @@ def test_rejects_what_it_cannot_serve(tmp_path):
     two_inputs = keras.Model(inputs, keras.layers.Concatenate()(inputs))
     with pytest.raises(TypeError, match="one image input"):
         export.export_saved_model(two_inputs, tmp_path)
+
+
+def _rest_bodies(x_uint8: np.ndarray) -> dict[str, str]:
+    """TF Serving REST `:predict` request bodies, built as a client builds them."""
+    import base64
+
+    pngs = [tf.io.encode_png(image).numpy() for image in x_uint8]
+    return {
+        "serving_default": json.dumps(
+            {"signature_name": "serving_default", "instances": (x_uint8 / 255.0).tolist()}
+        ),
+        "serving_uint8": json.dumps(
+            {"signature_name": "serving_uint8", "instances": x_uint8.tolist()}
+        ),
+        "serving_bytes": json.dumps(
+            {
+                "signature_name": "serving_bytes",
+                "instances": [{"b64": base64.b64encode(png).decode("ascii")} for png in pngs],
+            }
+        ),
+    }
+
+
+@pytest.mark.slow
+def test_pixel_signatures_serve_rest_bodies_like_the_float_path(model, tmp_path, subprocess_env):
+    path = export.export_saved_model(model, tmp_path / "models")
+    x = np.random.default_rng(1).integers(0, 256, (4, *IMAGE_SHAPE)).astype(np.uint8)
+    for name, body in _rest_bodies(x).items():
+        (tmp_path / f"{name}.json").write_text(body)
+    # What TF Serving's REST API does with a row-format body: the instances become
+    # the batch of the signature's single input, {"b64": ...} becomes bytes.
+    script = textwrap.dedent(
+        """
+        import base64, json, sys
+        import numpy as np
+        import tensorflow as tf
+
+        path, work = sys.argv[1], sys.argv[2]
+        loaded = tf.saved_model.load(path)
+        for name, dtype in [("serving_default", tf.float32), ("serving_uint8", tf.uint8),
+                            ("serving_bytes", tf.string)]:
+            body = json.load(open(f"{work}/{name}.json"))
+            fn = loaded.signatures[body["signature_name"]]
+            rows = body["instances"]
+            if dtype == tf.string:
+                batch = tf.constant([base64.b64decode(r["b64"]) for r in rows])
+            else:
+                batch = tf.constant(np.asarray(rows), dtype)
+            out = fn(images=batch)
+            np.save(f"{work}/{name}_embedding.npy", out["embedding"].numpy())
+        assert "tfxlearn" not in sys.modules
+        """
+    )
+    subprocess.run(
+        [sys.executable, "-c", script, path, str(tmp_path)],
+        env=subprocess_env,
+        cwd=str(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    want = np.load(tmp_path / "serving_default_embedding.npy")
+    expected = model.serving_outputs(tf.constant(x / 255.0, tf.float32))["embedding"]
+    np.testing.assert_allclose(want, np.asarray(expected), atol=1e-5)
+    for name in ("serving_uint8", "serving_bytes"):
+        np.testing.assert_allclose(np.load(tmp_path / f"{name}_embedding.npy"), want, atol=1e-5)
+    with open(os.path.join(path, export.METADATA_PATH)) as f:
+        metadata = json.load(f)
+    assert metadata["pixel_signatures"]["serving_bytes"]["images"]["dtype"] == "string"
+    assert export.standard_ops_only(path) == []
+
+
+def test_encoded_images_of_another_size_are_resized_in_the_graph(model, tmp_path):
+    path = export.export_saved_model(model, tmp_path)
+    loaded = tf.saved_model.load(path)
+    big = np.full((16, 16, 3), 255, np.uint8)  # RGB, twice the size: gray and resized
+    out = loaded.signatures["serving_bytes"](images=tf.constant([tf.io.encode_jpeg(big).numpy()]))
+    ones = model.serving_outputs(tf.ones((1, *IMAGE_SHAPE)))["embedding"]
+    np.testing.assert_allclose(out["embedding"], np.asarray(ones), atol=1e-3)
+
+
+@pytest.mark.slow
+def test_saved_model_cli_runs_the_uint8_signature(model, tmp_path, subprocess_env):
+    path = export.export_saved_model(model, tmp_path)
+    np.save(tmp_path / "pixels.npy", np.full((2, *IMAGE_SHAPE), 255, np.uint8))
+    cli = os.path.join(os.path.dirname(sys.executable), "saved_model_cli")
+    command = [cli, "run", "--dir", path, "--tag_set", "serve"]
+    result = subprocess.run(
+        [*command, "--signature_def", "serving_uint8", "--inputs", "images=pixels.npy"],
+        cwd=str(tmp_path),
+        env=subprocess_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert "Result for output key embedding" in result.stdout
+
+
+def test_models_not_served_on_images_get_no_pixel_signatures(tmp_path):
+    gan = tfxlearn.paradigms.get("gan")(
+        generator=tfxlearn.nets.dcgan_generator(latent_dim=4, output_shape=(8, 8, 1)),
+        discriminator=tfxlearn.nets.dcgan_discriminator(input_shape=(8, 8, 1)),
+    )
+    gan.sample(2)
+    path = export.export_saved_model(gan, tmp_path)
+    assert sorted(tf.saved_model.load(path).signatures) == ["serving_default"]

@@ -13,8 +13,15 @@ Serving ignores non-numeric directories) and renamed into place, so a
 half-written version is never visible; an existing version is never replaced
 unless `overwrite=True`.
 
-The SavedModel has one `serving_default` signature: by default the input
-`images` (float32 `[batch, H, W, C]`, values in [0, 1]); a paradigm whose
+The SavedModel's `serving_default` signature takes by default the input
+`images` (float32 `[batch, H, W, C]`, values in [0, 1]). Models served on such
+images also get two signatures for what serving clients send (a client posting
+0-255 pixels to `serving_default` would get silently wrong outputs):
+`serving_uint8` (`images`: uint8 `[batch, H, W, C]`, scaled to [0, 1] in the
+graph) and `serving_bytes` (`images`: a `[batch]` string tensor of encoded
+PNG / JPEG / GIF / BMP images, decoded to C channels and resized to H x W with
+bilinear interpolation in the graph); both return the same outputs as
+`serving_default`. A paradigm whose
 serving input is not an image batch (a generator takes `latent` vectors, a
 conditional one also `labels`) names its inputs in `serving_input_specs()`.
 The outputs are the ones the paradigm names in `serving_outputs(**inputs)`
@@ -48,6 +55,12 @@ from tfxlearn.nets.replicas import average_replica_statistics
 
 SIGNATURE_KEY = "serving_default"
 """Name of the exported signature (TF Serving's default)."""
+
+UINT8_SIGNATURE_KEY = "serving_uint8"
+"""Signature taking uint8 pixels [batch, H, W, C] (image models only)."""
+
+BYTES_SIGNATURE_KEY = "serving_bytes"
+"""Signature taking a [batch] string tensor of encoded images (image models only)."""
 
 INPUT_NAME = "images"
 """Name of the signature's single input."""
@@ -303,6 +316,12 @@ def _write_saved_model(
     if model.built:
         archive.track(model)  # also exposes `variables` on the reloaded object
     endpoint = archive.add_endpoint(SIGNATURE_KEY, serve, input_signature=list(specs.values()))
+    pixel_signatures = {}
+    image_shape = _known_image_shape(specs)
+    if image_shape is not None:
+        for key, (spec, to_float) in _pixel_inputs(image_shape).items():
+            archive.add_endpoint(key, _composed(serve, to_float), input_signature=[spec])
+            pixel_signatures[key] = {INPUT_NAME: _describe(spec)}
     archive.write_out(directory, verbose=False)
 
     concrete = endpoint.get_concrete_function()
@@ -312,6 +331,57 @@ def _write_saved_model(
         "outputs": {
             key: _describe(value) for key, value in sorted(concrete.structured_outputs.items())
         },
+        "pixel_signatures": pixel_signatures,
+    }
+
+
+def _composed(serve: Callable, to_float: Callable) -> Callable:
+    """`images -> serve(to_float(images))`, with exactly one tensor argument (an
+    endpoint's Python signature must not carry non-tensor defaults)."""
+
+    def endpoint(images: tf.Tensor) -> dict[str, tf.Tensor]:
+        return serve(to_float(images))
+
+    return endpoint
+
+
+def _known_image_shape(specs: dict[str, tf.TensorSpec]) -> tuple[int, int, int] | None:
+    """(H, W, C) when the only input is a float image batch of known size, else None."""
+    if list(specs) != [INPUT_NAME]:
+        return None
+    spec = specs[INPUT_NAME]
+    shape = tuple(spec.shape)
+    if spec.dtype != tf.float32 or len(shape) != 4 or None in shape[1:]:
+        return None
+    if shape[3] not in (1, 3, 4):  # what image decoders produce
+        return None
+    return tuple(int(d) for d in shape[1:])
+
+
+def _pixel_inputs(image_shape: tuple[int, int, int]) -> dict[str, tuple[tf.TensorSpec, Callable]]:
+    """`{signature: (input spec, to [0, 1] float images)}` for serving clients' pixels."""
+    height, width, channels = image_shape
+
+    def from_uint8(images: tf.Tensor) -> tf.Tensor:
+        return tf.cast(images, tf.float32) / 255.0
+
+    def decode(encoded: tf.Tensor) -> tf.Tensor:
+        image = tf.io.decode_image(encoded, channels=channels, expand_animations=False)
+        image = tf.image.convert_image_dtype(image, tf.float32)  # uint8 / uint16 -> [0, 1]
+        image = tf.image.resize(image, (height, width), method="bilinear")
+        return tf.ensure_shape(tf.clip_by_value(image, 0.0, 1.0), image_shape)
+
+    def from_bytes(encoded: tf.Tensor) -> tf.Tensor:
+        return tf.map_fn(
+            decode, encoded, fn_output_signature=tf.TensorSpec(image_shape, tf.float32)
+        )
+
+    return {
+        UINT8_SIGNATURE_KEY: (
+            tf.TensorSpec((None, *image_shape), tf.uint8, name=INPUT_NAME),
+            from_uint8,
+        ),
+        BYTES_SIGNATURE_KEY: (tf.TensorSpec((None,), tf.string, name=INPUT_NAME), from_bytes),
     }
 
 
