@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 
 from absl import app, flags
 
@@ -39,6 +40,28 @@ flags.DEFINE_float(
 )
 
 USAGE = __doc__
+USAGE_ERROR = 2  # exit status of a user error (bad name, flag, config or output location)
+
+
+class UserError(Exception):
+    """A mistake in what the user asked for: printed as one line, exit status 2."""
+
+
+def check_writable(path: str, what: str) -> None:
+    """Raises `UserError` unless `path` is (or can be made) a writable directory.
+
+    Creates the directory (as the run would), then a file in it, and removes the
+    file: the honest test (as root, `os.access` says yes to /proc)."""
+    try:
+        os.makedirs(path, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".tfxlearn-write-check-"):
+            pass
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise UserError(
+            f"{what} {path!r} is not a writable directory ({reason}); "
+            f"choose another with --{what.replace(' ', '_')}"
+        ) from None
 
 
 def _list() -> None:
@@ -62,7 +85,8 @@ def _launch_workers(name: str) -> int:
     from tfxlearn import pipeline
     from tfxlearn.training import multi_worker
 
-    config = pipeline.load_config(name, smoke=FLAGS.smoke)  # fail early on a bad name
+    config = _load(name)  # fail early on a bad name
+    check_outputs(config)
     run_dir = FLAGS.run_dir or pipeline.new_run_dir(config, FLAGS.runs_root)
     argv = ["-m", "tfxlearn.cli", "run", name, f"--run_dir={run_dir}"]
     argv += [f"--collective_timeout={FLAGS.collective_timeout}"]
@@ -81,6 +105,26 @@ def _launch_workers(name: str) -> int:
         print(f"tfxlearn: {error}", file=sys.stderr)
         return 1
     return 0
+
+
+def _load(name: str) -> dict:
+    """The pipeline's config; a bad name or config is a `UserError`."""
+    from tfxlearn import pipeline
+
+    try:
+        return pipeline.load_config(name, smoke=FLAGS.smoke)
+    except (ValueError, KeyError) as error:
+        raise UserError(str(error).strip("'\"")) from None
+
+
+def check_outputs(config: dict) -> None:
+    """Every place the run will write, checked before any data is read: the run
+    directory (with its TensorBoard logs) or the runs root, and the export root."""
+    if FLAGS.run_dir:
+        check_writable(FLAGS.run_dir, "run dir")
+    else:
+        check_writable(FLAGS.runs_root, "runs root")
+    check_writable(FLAGS.export_root or config["export"]["root"], "export root")
 
 
 def _strategy():
@@ -116,8 +160,9 @@ def _run(name: str) -> int:
             "a multi-worker run needs --run_dir (the same directory, on a shared "
             "filesystem, for every worker)"
         )
+    config = _load(name)
+    check_outputs(config)
     strategy = _strategy()
-    config = pipeline.load_config(name, smoke=FLAGS.smoke)
     try:
         result = pipeline.run(
             config,
@@ -149,6 +194,18 @@ def _run(name: str) -> int:
 
 
 def main(argv: list[str]) -> int:
+    """Runs a command; a `UserError` (or absl's `UsageError`) prints one line and
+    returns 2, with the traceback only when `--verbosity` is 1 or more."""
+    try:
+        return _main(argv)
+    except (UserError, app.UsageError) as error:
+        if FLAGS.verbosity >= 1:
+            raise
+        print(f"tfxlearn: {error}", file=sys.stderr)
+        return USAGE_ERROR
+
+
+def _main(argv: list[str]) -> int:
     args = argv[1:]
     if not args or args[0] in ("help", "-h"):
         print(USAGE)
