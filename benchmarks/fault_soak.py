@@ -2,16 +2,28 @@
 and check that it resumes, finishes with the same results as an uninterrupted run,
 and never leaves a corrupt checkpoint or a half-written SavedModel version visible.
 
-    .venv/bin/python benchmarks/fault_soak.py [--trials=24] [--seed=0]
+    .venv/bin/python benchmarks/fault_soak.py [--trials=40] [--seed=0]
 
 Two tiny but complete pipeline runs on scikit-learn digits (3 epochs with a
 backup per epoch, evaluation, export): `rotation` (one optimizer, batch norm)
 and `sgan` (two optimizers, latent noise keyed on the step, dropout - whose
-random stream the backup must carry, see `AtomicBackupAndRestore`). Each trial
-starts one of them with one fault and SIGKILLs it there:
+random stream the backup must carry, see `AtomicBackupAndRestore`). First an
+uninterrupted reference run of each measures its phases: the length of a training
+step and of the SavedModel write, and its training window, from the beginning of
+the first training step to the end of the export (seconds since the process was
+started; `reference_training_window` in the results). Then every other trial is
+`random` and the others go through the other points in turn (40 trials by
+default: 20 random, each other point twice, once per pipeline). Each trial
+starts one of the pipelines with one fault and SIGKILLs it there:
 
-- `random`: after a random delay from the start (start-up, an epoch, a backup,
-  evaluation, export: wherever it lands, recorded as `landed_after`);
+- `random`: at a time drawn uniformly over the reference's training window
+  (stratified: a model's n random trials fall in the n slices of the window, one
+  each; an epoch, a backup, evaluation, export: wherever it lands, recorded as
+  `landed_after`, the last event the child logged before the kill). The delay
+  is counted from the trial's own first training step, so the kill falls as far
+  into its training as the drawn time falls into the reference's window:
+  start-up (mostly importing TensorFlow) varies by seconds on a loaded machine,
+  and delays counted from the process start used to land before training began;
 - `epoch`: a random time into a random training step (from its start, up to
   1.5 step durations of the reference run: mostly inside the step, sometimes in
   the next one or in an epoch-end backup);
@@ -68,8 +80,11 @@ POINTS = (
     "export:done",
 )
 EPOCHS = 3
+TARGETED = tuple(p for p in POINTS if p != "random")
+DEFAULT_TRIALS = 40  # every other one random: 20 random, each targeted point twice
 MARKER = "fault-reached"
 EVENTS = "events.jsonl"
+FIRST_STEP = "first_step"  # event: this process's first training step begins
 
 
 # ----------------------------------------------------------------------------- child
@@ -142,7 +157,8 @@ def _event(work: str, name: str, opens: bool = False, **extra) -> None:
 
 def _install_probes(work: str, point: str | None, at: int) -> None:
     """Logs the phases of the run (wrapping library functions from outside);
-    for `epoch`, opens the kill window at the start of this process's `at`-th step."""
+    opens the kill window of `random` at the start of this process's first step,
+    of `epoch` at the start of its `at`-th step."""
     import keras
 
     from tfxlearn import export, pipeline
@@ -157,6 +173,8 @@ def _install_probes(work: str, point: str | None, at: int) -> None:
 
         def on_train_batch_begin(self, batch, logs=None):
             self.steps += 1
+            if self.steps == 1:
+                _event(work, FIRST_STEP, opens=point == "random")
             if point == "epoch" and self.steps == at:
                 _event(work, f"step:{at}", opens=True)
 
@@ -356,8 +374,9 @@ def run_clean(work: str, model: str, timeout: float = 900) -> float:
 def run_and_kill(work, model, point, occurrence=1, at=1, delay=0.0, timeout=900) -> dict:
     """Starts a run with a fault and SIGKILLs it there; returns what happened.
 
-    `delay`: for `random`, seconds from the start; for `epoch` and `export:writing`,
-    seconds after the window opened; the others are killed as soon as they stop.
+    `delay`: for the random-time points (`random`, `epoch`, `export:writing`),
+    seconds after their window opened (for `random` the first training step); the
+    others are killed as soon as they stop.
     """
     os.makedirs(work, exist_ok=True)
     marker = os.path.join(work, MARKER)
@@ -369,8 +388,8 @@ def run_and_kill(work, model, point, occurrence=1, at=1, delay=0.0, timeout=900)
     try:
         while proc.poll() is None:
             now = time.perf_counter()
-            if opened is None and (point == "random" or os.path.exists(marker)):
-                opened = start if point == "random" else now
+            if opened is None and os.path.exists(marker):
+                opened = now
             if opened is not None and (point not in RANDOM_TIME or now - opened >= delay):
                 os.killpg(proc.pid, signal.SIGKILL)
                 killed_at = time.time()
@@ -600,11 +619,15 @@ def trial(
 
 
 def reference(work: str, model: str) -> dict:
-    """An uninterrupted run: its outcome, wall time and the lengths of its phases."""
+    """An uninterrupted run: its outcome, wall time, the lengths of its phases and
+    its training window (`training_window`: seconds from the process start to the
+    beginning of the first training step and to the end of the export)."""
     import h5py
 
+    started = time.time()
     wall = run_clean(work, model)
     log = {e["event"]: e for e in events(work)}
+    window = (log[FIRST_STEP]["time"] - started, log["export_end"]["time"] - started)
     steps = log["train_end"]["steps"]
     step = (log["train_end"]["time"] - log["train_begin"]["time"]) / steps
     writing = log["export_write_end"]["time"] - log["export_write_begin"]["time"]
@@ -618,22 +641,41 @@ def reference(work: str, model: str) -> dict:
         "seconds": wall,
         "steps": steps,
         "windows": {"step": step, "export:writing": writing},
+        "training_window": window,
         "weight_arrays": len(arrays),
     }
 
 
 def plan(trials: int, seed: int, refs: dict) -> list[dict]:
-    """The trials: every point in turn, the model alternating every round, the
-    occurrence / delay / array drawn from a seeded generator (reproducible)."""
+    """The trials: every other one `random` (the model alternating), in between
+    every targeted point in turn (the model swapped each round); the occurrence /
+    delay / array drawn from a seeded generator (reproducible).
+
+    A model's n random delays are stratified: each falls in its own one of n
+    equal slices of the reference's training window, the slices in a random
+    order, so every delay is uniform over the window and together they cover it
+    (10 independent draws can leave a whole epoch without a kill)."""
     rng = random.Random(seed)
-    out = []
+    schedule = []
     for i in range(trials):
-        point = POINTS[i % len(POINTS)]
-        model = MODELS[(i // len(POINTS) + i % len(POINTS)) % len(MODELS)]  # swap each round
+        if i % 2 == 0:
+            schedule.append(("random", MODELS[i // 2 % len(MODELS)]))
+        else:
+            j = i // 2
+            model = MODELS[(j // len(TARGETED) + j % len(TARGETED)) % len(MODELS)]
+            schedule.append((TARGETED[j % len(TARGETED)], model))
+    slices = {}
+    for model in MODELS:
+        n = schedule.count(("random", model))
+        slices[model] = (n, rng.sample(range(n), n))
+    out = []
+    for point, model in schedule:
         ref = refs[model]
         spec = {"model": model, "point": point, "occurrence": 1, "at": 1, "delay": 0.0}
-        if point == "random":  # most runs take longer than 80% of the reference
-            spec["delay"] = rng.uniform(1.0, 0.8 * ref["seconds"])
+        if point == "random":  # counted from the window's start, the first training step
+            first_step, export_end = ref["training_window"]
+            n, order = slices[model]
+            spec["delay"] = (order.pop() + rng.random()) / n * (export_end - first_step)
         elif point == "epoch":
             spec["at"] = rng.randint(1, ref["steps"])
             spec["delay"] = rng.uniform(0.0, 1.5 * ref["windows"]["step"])
@@ -670,6 +712,10 @@ def soak(trials: int, seed: int, tol: float = 1e-4, work_root: str | None = None
     return {
         "reference_seconds": {m: r["seconds"] for m, r in refs.items()},
         "reference_windows": {m: r["windows"] for m, r in refs.items()},
+        "reference_training_window": {
+            m: {"first_step": r["training_window"][0], "export_end": r["training_window"][1]}
+            for m, r in refs.items()
+        },
         "reference_steps": {m: r["steps"] for m, r in refs.items()},
         "trials": records,
     }
@@ -677,7 +723,7 @@ def soak(trials: int, seed: int, tol: float = 1e-4, work_root: str | None = None
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--trials", type=int, default=24)
+    parser.add_argument("--trials", type=int, default=DEFAULT_TRIALS)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--child", metavar="WORK_DIR")
     parser.add_argument("--model", choices=MODELS, default="rotation")
