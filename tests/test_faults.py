@@ -1,8 +1,9 @@
 """kill -9 at targeted points of a pipeline run, then restart: the run resumes,
 finishes with the results of an uninterrupted run, and nothing half-written is
 ever visible; a non-finite loss stops the run naming the step. The full soak
-(random and targeted kills of two pipelines, 24 trials) is
-`benchmarks/fault_soak.py`; this runs three of its targeted trials."""
+(random and targeted kills of two pipelines, 40 trials) is
+`benchmarks/fault_soak.py`; this runs three of its targeted trials and checks
+where its random kills are placed."""
 
 import json
 import os
@@ -77,6 +78,63 @@ def test_kill_after_keeping_the_trained_state_leaves_no_backup(references, tmp_p
     assert record["killed"] and record["visible_state_problems"] == []
     assert record["max_relative_metric_difference"] <= _ROUND_OFF, record
     assert record["leftovers"] == []
+
+
+def _fake_reference(first_step, export_end):
+    return {
+        "seconds": export_end + 0.5,
+        "steps": 24,
+        "windows": {"step": 0.1, "export:writing": 0.3},
+        "training_window": (first_step, export_end),
+        "weight_arrays": 10,
+    }
+
+
+def test_random_kills_are_drawn_over_the_reference_training_window():
+    """The default soak is at least 40 trials, 20 of them random, each targeted point
+    for both pipelines; a random delay, counted from the trial's first training step,
+    falls in the reference's window from its first step to the end of its export
+    (each pipeline its own window), and a pipeline's n draws cover the window, one in
+    each n-th of it."""
+    windows = {"rotation": (6.0, 10.0), "sgan": (7.5, 19.5)}
+    refs = {model: _fake_reference(*window) for model, window in windows.items()}
+    specs = fault_soak.plan(fault_soak.DEFAULT_TRIALS, 0, refs)
+    assert len(specs) >= 40
+    assert sum(s["point"] == "random" for s in specs) >= 20
+    for point in fault_soak.TARGETED:
+        assert {s["model"] for s in specs if s["point"] == point} == set(fault_soak.MODELS)
+    for model, (first_step, export_end) in windows.items():
+        delays = [s["delay"] for s in specs if s["point"] == "random" and s["model"] == model]
+        assert len(delays) >= 10
+        kill_times = [first_step + d for d in delays]  # in the reference's time line
+        assert all(first_step <= t <= export_end for t in kill_times), (model, kill_times)
+        n, width = len(delays), export_end - first_step
+        assert sorted(int(d / width * n) for d in delays) == list(range(n)), (model, delays)
+    # Another seed draws other times (other slices first), still inside the windows;
+    # a short soak still kills inside the window.
+    other = [s["delay"] for s in fault_soak.plan(40, 1, refs) if s["point"] == "random"]
+    assert other != [s["delay"] for s in specs if s["point"] == "random"]
+    assert all(0.0 <= d <= 12.0 for d in other)
+    short = fault_soak.plan(3, 0, refs)
+    assert [(s["model"], s["point"]) for s in short] == [
+        ("rotation", "random"),
+        ("rotation", "epoch"),
+        ("sgan", "random"),
+    ]
+    assert 0.0 <= short[0]["delay"] <= 4.0 and 0.0 <= short[2]["delay"] <= 12.0
+
+
+@pytest.mark.slow
+def test_reference_measures_the_training_window_and_random_kills_land_in_it(references, tmp_path):
+    ref = references("sgan")
+    first_step, export_end = ref["training_window"]
+    # Training starts after the start-up (importing TensorFlow, building the model)
+    # and the export ends before the run does.
+    assert 0.0 < first_step < export_end < ref["seconds"]
+    assert export_end - first_step >= ref["steps"] * ref["windows"]["step"]
+    # A random kill with no delay lands right after the first training step began.
+    record = fault_soak.run_and_kill(str(tmp_path), "sgan", "random", delay=0.0)
+    assert record["killed"] and record["landed_after"] == fault_soak.FIRST_STEP
 
 
 def _dropout_model():
