@@ -772,4 +772,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    from common import begin
+
+    sys.argv[1:] = begin(sys.argv[1:])
     main()
