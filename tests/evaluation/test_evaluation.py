@@ -326,3 +326,21 @@ def test_compare_rejects_unknown_protocols_before_running(digits):
     with pytest.raises(ValueError, match="encoders must name at least one"):
         ev.compare({}, digits)
     assert set(ev.PROTOCOLS) == {"linear_probe", "layerwise_probe", "knn", "fine_tune", "low_shot"}
+
+
+def test_feature_extraction_traces_once_per_encoder():
+    from tfxlearn.evaluation import features
+
+    encoder = tfxlearn.nets.conv_encoder(input_shape=(8, 8, 1), widths=(4,))
+    rng = np.random.default_rng(0)
+    for n in (5, 17, 3):  # partial batches of every size reuse the one trace
+        out = features.extract_features(encoder, rng.integers(0, 256, (n, 8, 8, 1), np.uint8), 4)
+        assert out.shape == (n, encoder.output_shape[-1])
+    forward = features.feature_function(encoder)
+    assert forward.experimental_get_tracing_count() == 1
+    images = rng.random((6, 8, 8, 1), dtype=np.float32)
+    np.testing.assert_allclose(
+        features.extract_features(encoder, images),
+        np.asarray(encoder(images, training=False)),
+        atol=1e-6,
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import weakref
 from collections.abc import Iterator
 
 import keras
@@ -77,8 +78,34 @@ def extract_features(
         .map(tfx_data.to_float_images, num_parallel_calls=tf.data.AUTOTUNE)
         .prefetch(tf.data.AUTOTUNE)
     )
-    features = np.asarray(encoder.predict(ds, verbose=0))
-    return features.reshape(features.shape[0], -1).astype(np.float32, copy=False)
+    forward = feature_function(encoder)
+    batches = [forward(batch).numpy() for batch in ds]
+    features = np.concatenate([b.reshape(b.shape[0], -1) for b in batches])
+    return features.astype(np.float32, copy=False)
+
+
+# encoder -> its compiled inference function (one trace per encoder and input shape).
+_FEATURE_FUNCTIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def feature_function(encoder: keras.Model):
+    """`encoder(images, training=False)` as one `tf.function` per encoder, traced
+    once for `[None, *input_shape]` float32 batches and reused by every protocol.
+
+    `encoder.predict` traced its step again for every call (a new data adapter
+    each time), which TensorFlow reports as excessive retracing when the
+    evaluation probes several splits and encoders."""
+    shape = check_encoder(encoder)
+    cached = _FEATURE_FUNCTIONS.get(encoder)
+    if cached is not None and cached[0] == shape:
+        return cached[1]
+
+    @tf.function(input_signature=[tf.TensorSpec((None, *shape), tf.float32)])
+    def forward(images):
+        return encoder(images, training=False)
+
+    _FEATURE_FUNCTIONS[encoder] = (shape, forward)
+    return forward
 
 
 @contextlib.contextmanager
