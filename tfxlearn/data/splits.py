@@ -19,6 +19,7 @@ number (docs/architecture.md section 18). Two pieces make that structural:
 from __future__ import annotations
 
 import contextlib
+import math
 import re
 import threading
 
@@ -70,6 +71,35 @@ def validation_splits(
         )
     keep = 100 - round(percent)
     return f"{train_split}[:{keep}%]", f"{train_split}[{keep}%:]"
+
+
+def select(split: str, sizes: dict[str, int]) -> tuple[str, int, int]:
+    """`(split name, start, stop)` of a one-part TFDS split string over in-memory
+    splits of `sizes` ("train", "train[:90%]", "test[10:20]"); percent bounds
+    are rounded to the closest example, as TFDS does.
+
+    Raises:
+        ValueError: a combined split ("a+b"), an unknown name or a bad slice.
+    """
+    match = re.fullmatch(r"\s*([A-Za-z0-9_]+)\s*(?:\[(-?\d*)(%?):(-?\d*)(%?)\])?\s*", split)
+    if not match:
+        raise ValueError(
+            f"split {split!r}: in-memory data takes 'name' or 'name[start:stop]' "
+            "(ints or percents), not combined splits"
+        )
+    name, start, start_pct, stop, stop_pct = match.groups()
+    if name not in sizes:
+        raise ValueError(f"split {split!r}: no split {name!r}; splits: {sorted(sizes)}")
+    n = sizes[name]
+
+    def bound(text, percent, default):
+        if not text:
+            return default
+        value = int(text)
+        value = int(math.floor(n * value / 100 + 0.5)) if percent else value
+        return max(0, min(n, value + n if value < 0 else value))
+
+    return name, bound(start, start_pct, 0), bound(stop, stop_pct, n)
 
 
 @contextlib.contextmanager
