@@ -17,6 +17,7 @@ from tfxlearn.data import (  # noqa: F401
     audio,
     digits,
     fashion_mnist,
+    folder,
     moving_digits,
     service,
     skimage_photos,
@@ -38,15 +39,30 @@ def load(
     *,
     data_dir: str | None = None,
     shuffle_files: bool = False,
+    image_size=None,
+    image_key: str = "image",
 ) -> tf.data.Dataset:
     """`tfds.load(name, split=split)` with an error that lists the known names.
 
     Any TFDS name works (with internet for the ones tfxlearn does not serve
-    offline); an unknown name raises a `ValueError` listing tfxlearn's offline
-    datasets. Inside `forbid_splits(...)` a forbidden split raises
-    `ForbiddenSplitError` before anything is read.
+    offline), including a `GeneratorBasedBuilder` of your own once its module is
+    imported (a pipeline file that defines one registers it); an unknown name
+    raises a `ValueError` listing tfxlearn's offline datasets. `folder:PATH` reads
+    a folder of images (`tfxlearn.data.folder`). `image_size` = (height, width,
+    channels) resizes `image_key` (bilinear; 1 <-> 3 channels). Inside
+    `forbid_splits(...)` a forbidden split raises `ForbiddenSplitError` before
+    anything is read.
     """
     check_allowed(name, split)
+    if folder.is_folder(name):
+        channels = None if image_size is None else folder.check_image_size(image_size)[2]
+        ds = folder.load_folder(name, split, channels)
+    else:
+        ds = _load_tfds(name, split, data_dir, shuffle_files)
+    return ds if image_size is None else folder.resize_images(ds, image_size, image_key)
+
+
+def _load_tfds(name, split, data_dir, shuffle_files) -> tf.data.Dataset:
     try:
         builder = tfds.builder(name, data_dir=data_dir)
     except tfds.core.registered.DatasetNotFoundError:

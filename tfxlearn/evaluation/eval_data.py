@@ -33,6 +33,9 @@ class EvalData:
         max_train: use only the first `max_train` training examples (in the
             split's stored order, so the subset is deterministic); None for all.
         max_test: the same for the test split.
+        image_size: (height, width, channels) to resize the images to (bilinear;
+            1 <-> 3 channels), for images of another size than the encoder's or
+            of several sizes (a folder of your own: name "folder:/path").
     """
 
     name: str
@@ -43,6 +46,7 @@ class EvalData:
     data_dir: str | None = None
     max_train: int | None = None
     max_test: int | None = None
+    image_size: tuple | None = None
     in_memory: dict | None = dataclasses.field(default=None, repr=False, compare=False, hash=False)
     _cache: dict = dataclasses.field(
         default_factory=dict, init=False, repr=False, compare=False, hash=False
@@ -121,6 +125,10 @@ class EvalData:
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
             raise ValueError(f"name must be a non-empty TFDS dataset name, got {self.name!r}")
+        if self.image_size is not None:
+            object.__setattr__(
+                self, "image_size", tfx_data.folder.check_image_size(self.image_size)
+            )
         for field in ("max_train", "max_test"):
             value = getattr(self, field)
             if value is not None and (isinstance(value, bool) or int(value) != value or value < 1):
@@ -160,7 +168,13 @@ class EvalData:
 
     def _read_tfds(self, role: str, split: str, limit: int | None):
         try:
-            ds = tfx_data.load(self.name, split, data_dir=self.data_dir)
+            ds = tfx_data.load(
+                self.name,
+                split,
+                data_dir=self.data_dir,
+                image_size=self.image_size,
+                image_key=self.image_key,
+            )
         except ValueError as e:  # unknown name, or a split that selects nothing
             raise ValueError(
                 f"cannot load the {role} split {split!r} of dataset {self.name!r}: {e}"
@@ -169,6 +183,12 @@ class EvalData:
             ds = ds.take(limit)
         try:
             return tfx_data.as_arrays(ds, self.image_key, self.label_key)
+        except tf.errors.InvalidArgumentError:
+            raise ValueError(
+                f"the {role} split {split!r} of dataset {self.name!r} holds images of "
+                "different sizes: pass image_size=(height, width, channels) to resize them "
+                "(a pipeline config's dataset.image_size)"
+            ) from None
         except ValueError:
             raise ValueError(
                 f"the {role} split {split!r} of dataset {self.name!r} is empty"

@@ -41,7 +41,9 @@ def check_images(images: np.ndarray, expected: tuple, argument: str = "images") 
         w is not None and g != w for g, w in zip(got, expected, strict=False)
     ):
         raise ValueError(
-            f"{argument} have per-example shape {got}, but the encoder takes {expected}"
+            f"{argument} have per-example shape {got}, but the encoder takes {expected}; "
+            "EvalData(image_size=(height, width, channels)) resizes them (a pipeline "
+            "config's dataset.image_size)"
         )
 
 
