@@ -80,6 +80,7 @@ import numpy as np
 import tensorflow_datasets as tfds
 
 from tfxlearn.data.audio import CompressedAudio, num_audio_samples
+from tfxlearn.progress import progress
 from tfxlearn.registry import DATASETS
 
 DIRECTIONS = ("E", "NE", "N", "NW", "W", "SW", "S", "SE")
@@ -329,7 +330,8 @@ def generate_split(config: MovingDigitsConfig, split: str):
         config.friction,
     )
     directions = direction_class(theta[:, 0])
-    for i in range(count):
+    desc = f"moving_digits/{config.name}: {split} clips"
+    for i in progress(range(count), total=count, desc=desc, unit="clip"):
         digits = labels[choice[i]]
         yield (
             i,

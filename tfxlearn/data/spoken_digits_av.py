@@ -63,6 +63,7 @@ from absl import logging
 
 from tfxlearn.data.audio import CompressedAudio
 from tfxlearn.data.moving_digits import digit_pool, upscale_digits
+from tfxlearn.progress import progress
 from tfxlearn.registry import DATASETS
 
 WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
@@ -294,7 +295,13 @@ def synthesize_all(config: SpokenDigitsAVConfig) -> dict:
 
         workers = max(1, min(4, os.cpu_count() or 1))
         with concurrent.futures.ThreadPoolExecutor(workers) as pool:
-            raw = dict(zip(keys, pool.map(run, keys)))
+            waveforms = progress(
+                pool.map(run, keys),
+                total=len(keys),
+                desc=f"spoken_digits_av/{config.name}: espeak-ng utterances",
+                unit="utterance",
+            )
+            raw = dict(zip(keys, waveforms))
     _check_distinct(config, raw)
     fitted, cut = {}, 0
     for key, waveform in raw.items():
