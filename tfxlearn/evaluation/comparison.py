@@ -14,6 +14,7 @@ from tfxlearn.evaluation.finetuning import fine_tune, low_shot
 from tfxlearn.evaluation.layerwise import layerwise_probe
 from tfxlearn.evaluation.linear import linear_probe
 from tfxlearn.evaluation.nearest_neighbors import knn
+from tfxlearn.progress import progress
 
 #: Protocol name -> function(encoder, data, **kwargs) -> metrics dict.
 PROTOCOLS: dict[str, Callable[..., dict]] = {
@@ -51,7 +52,8 @@ def compare(
 
     Each encoder's frozen features are extracted once and shared by the
     frozen-feature protocols (linear probe, kNN); fine-tuning protocols train
-    copies, so the encoders are unchanged afterwards. One log line (absl, INFO)
+    copies, so the encoders are unchanged afterwards. A progress bar counts the
+    (encoder, protocol) runs; one log line (absl, INFO)
     per (encoder, protocol) reports the accuracy and the wall time, which is
     also added to the metrics as "seconds". Every report carries its two
     baselines (docs/architecture.md section 9): pass `random_encoder(enc)` and
@@ -87,22 +89,22 @@ def compare(
                 f"protocols[{name!r}] must be a dict of keyword arguments, got {kwargs!r}"
             )
     results: dict[str, dict[str, dict]] = {}
+    runs = [(e, p) for e in encoders for p in protocols]
+    bar = progress(runs, total=len(runs), desc=f"evaluation on {data.name}", unit="probe")
     with feature_cache():
-        for encoder_name, encoder in encoders.items():
-            results[encoder_name] = {}
-            for name, kwargs in protocols.items():
-                start = time.perf_counter()
-                metrics = dict(functions[name](encoder, data, **kwargs))
-                metrics["seconds"] = time.perf_counter() - start
-                logging.info(
-                    "%s / %s on %s: accuracy %.4f (%.1f s)",
-                    encoder_name,
-                    name,
-                    data.name,
-                    metrics.get("accuracy", float("nan")),
-                    metrics["seconds"],
-                )
-                results[encoder_name][name] = metrics
+        for encoder_name, name in bar:
+            start = time.perf_counter()
+            metrics = dict(functions[name](encoders[encoder_name], data, **protocols[name]))
+            metrics["seconds"] = time.perf_counter() - start
+            logging.info(
+                "%s / %s on %s: accuracy %.4f (%.1f s)",
+                encoder_name,
+                name,
+                data.name,
+                metrics.get("accuracy", float("nan")),
+                metrics["seconds"],
+            )
+            results.setdefault(encoder_name, {})[name] = metrics
     return results
 
 
