@@ -7,7 +7,7 @@ PYTEST_ARGS ?=
 # on a 2-core machine finish sooner (README "Tests"). TEST_WORKERS=0 runs in one process.
 TEST_WORKERS ?= 2
 
-.PHONY: setup demo test bench lint format clean
+.PHONY: setup demo test bench peers bench-peers lint format clean
 
 setup: $(STAMP)
 
@@ -52,6 +52,21 @@ bench: setup
 	$(PY) benchmarks/fault_soak.py
 	$(PY) benchmarks/render_readme.py
 	$(PY) benchmarks/render_readme.py --check
+
+# PyTorch peers for the side-by-side speed benchmark (issue 24), in their own
+# virtualenv: never part of tfxlearn's dependencies, not needed by CI.
+PEERS_VENV ?= .venv-peers
+peers: $(PEERS_VENV)/.peers-setup
+
+$(PEERS_VENV)/.peers-setup:
+	python3 -m venv $(PEERS_VENV)
+	$(PEERS_VENV)/bin/python -m pip install -q torch==2.14.1 torchvision==0.29.1
+	$(PEERS_VENV)/bin/python -m pip install -q lightly==1.6.0
+	@touch $@
+
+bench-peers: setup peers
+	$(PY) benchmarks/peers_speed.py
+	$(PY) benchmarks/render_readme.py
 
 lint: setup
 	$(VENV)/bin/ruff check .

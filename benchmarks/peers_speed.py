@@ -1,0 +1,174 @@
+"""tfxlearn against its PyTorch peers, side by side on this machine (issue 24).
+
+Train steps of the same networks (`conv_encoder()` + a head, Adam, batch 256,
+Fashion-MNIST 28x28x1) in tfxlearn / Keras and in plain PyTorch
+(`benchmarks/peers/torch_steps.py`, eager and `torch.compile`), for a supervised
+step, the rotation step and the MoCo step. Each measurement runs in a fresh
+process, and the configurations alternate round by round (the machine is noisy:
+the ratio of medians over the rounds is the result, not any single rate).
+
+    make peers                                  # .venv-peers: torch, torchvision, lightly
+    python benchmarks/peers_speed.py [--rounds 3] [--steps 40]
+
+Results: benchmarks/results/peers.json, rendered by render_readme.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+PEERS_PYTHON = os.path.join(os.path.dirname(HERE), ".venv-peers", "bin", "python")
+STEPS = ("supervised", "rotation", "moco")
+BATCH = 256
+
+
+def tf_step(step: str, images_path: str, steps: int) -> dict:
+    """images/s of tfxlearn's `step` (run in a child process of this script)."""
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    import tfxlearn
+
+    keras.utils.set_random_seed(0)
+    images = np.load(images_path)[: BATCH * 8]
+    encoder = tfxlearn.nets.conv_encoder()
+    if step == "supervised":
+        model = keras.Sequential([encoder, keras.layers.Dense(10)])
+        model.compile(
+            optimizer="adam",
+            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        )
+        labels = np.random.default_rng(0).integers(0, 10, len(images))
+        ds = tf.data.Dataset.from_tensor_slices((images.astype("float32") / 255.0, labels))
+        ds, per_step = ds.batch(BATCH, drop_remainder=True), BATCH
+    elif step == "rotation":
+        model = tfxlearn.paradigms.get("rotation")(encoder=encoder)
+        model.compile(optimizer="adam")
+        source = tf.data.Dataset.from_tensor_slices({"image": images})
+        ds, per_step = tfxlearn.pretext.rotation(source.batch(BATCH // 4)), BATCH
+    else:  # moco, as the pipeline's step without shuffled BN (the peer has none)
+        model = tfxlearn.paradigms.get("moco")(
+            encoder=encoder, queue_size=4096, temperature=0.15, momentum=0.99, bn_groups=1
+        )
+        model.compile(optimizer=keras.optimizers.Adam(2e-3))
+        source = tf.data.Dataset.from_tensor_slices({"image": images})
+        ds, per_step = tfxlearn.pretext.moco_views(source.batch(64, drop_remainder=True)), 64
+    ds = ds.cache()
+    for _ in ds:  # fill the cache: time the step, not the input
+        pass
+    ds = ds.repeat()
+    model.fit(ds.take(5), epochs=1, verbose=0)  # trace + warm up
+    start = time.perf_counter()
+    model.fit(ds.take(steps), epochs=1, verbose=0)
+    seconds = time.perf_counter() - start
+    return {"step": step, "mode": "tfxlearn", "images_per_s": steps * per_step / seconds}
+
+
+def measure(kind: str, step: str, images_path: str, steps: int) -> dict:
+    """One measurement in a fresh process: kind "tfxlearn", "eager" or "compile"."""
+    if kind == "tfxlearn":
+        command = [sys.executable, __file__, "--child", step, images_path, str(steps)]
+    else:
+        script = os.path.join(HERE, "peers", "torch_steps.py")
+        command = [PEERS_PYTHON, script, step, kind, images_path, "--steps", str(steps)]
+    out = subprocess.run(command, capture_output=True, text=True, timeout=1800)
+    if out.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--steps", type=int, default=40)
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        step, images_path, steps = args.child
+        print(json.dumps(tf_step(step, images_path, int(steps))))
+        return
+    if not os.path.isfile(PEERS_PYTHON):
+        raise SystemExit(f"{PEERS_PYTHON} is missing: run `make peers` first")
+    if args.rounds < 1 or args.steps < 1:
+        raise SystemExit("--rounds and --steps must be >= 1")
+    import numpy as np
+    from common import write_result
+
+    import tfxlearn
+
+    images, _ = tfxlearn.data.as_arrays(
+        tfxlearn.data.load("fashion_mnist", "train").take(BATCH * 8)
+    )
+    versions = json.loads(
+        subprocess.run(
+            [
+                PEERS_PYTHON,
+                "-c",
+                "import json, torch, torchvision; print(json.dumps("
+                "{'torch': torch.__version__, 'torchvision': torchvision.__version__}))",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
+    kinds = ("tfxlearn", "eager", "compile")
+    rates = {step: {kind: [] for kind in kinds} for step in STEPS}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "images.npy")
+        np.save(path, images)
+        for r in range(args.rounds):
+            for step in STEPS:
+                order = kinds if r % 2 == 0 else kinds[::-1]
+                for kind in order:
+                    result = measure(kind, step, path, args.steps)
+                    rates[step][kind].append(result["images_per_s"])
+                    print(
+                        f"round {r + 1}: {step} {kind}: {result['images_per_s']:.0f} images/s",
+                        flush=True,
+                    )
+    table = {}
+    for step in STEPS:
+        medians = {kind: statistics.median(v) for kind, v in rates[step].items()}
+        table[step] = {
+            "images_per_s": rates[step],
+            "median": medians,
+            "ratio_to_eager": medians["tfxlearn"] / medians["eager"],
+            "ratio_to_compile": medians["tfxlearn"] / medians["compile"],
+        }
+    import tensorflow as tf
+
+    write_result(
+        "peers",
+        {
+            "rounds": args.rounds,
+            "steps": args.steps,
+            "batch": BATCH,
+            "versions": {
+                "tensorflow": tf.__version__,
+                "keras": __import__("keras").__version__,
+                **versions,
+            },
+            "train_steps": table,
+        },
+    )
+
+
+if __name__ == "__main__":
+    if "--child" not in sys.argv:
+        from common import begin
+
+        sys.argv[1:] = begin(sys.argv[1:])
+    main()
