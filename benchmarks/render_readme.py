@@ -1,13 +1,26 @@
-"""Renders benchmarks/results/*.json into README.md between the result markers."""
+"""Renders benchmarks/results/*.json into README.md and docs/*.md between result markers.
+
+Each section of `SECTIONS` is rendered between its `<!-- NAME:start -->` and
+`<!-- NAME:end -->` markers, which must appear exactly once across README.md and
+docs/*.md (the script names any missing, repeated or unknown marker and writes
+nothing). Sections write links and image paths relative to the repository root;
+they are made relative to the file they land in. Nothing between markers is
+typed by hand: `make bench` reruns the benchmarks, then this script.
+
+    python benchmarks/render_readme.py           # render every section in place
+    python benchmarks/render_readme.py --check   # list dirty or stale result files
+"""
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import re
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-README = os.path.join(os.path.dirname(HERE), "README.md")
+ROOT = os.path.dirname(HERE)
+README = os.path.join(ROOT, "README.md")
 
 
 def _load(name):
@@ -1015,10 +1028,78 @@ def video_section() -> str:
     return "\n".join(lines).strip()
 
 
+def _marker_files() -> list[str]:
+    """The files result markers may live in: README.md and every docs/*.md."""
+    docs = os.path.join(ROOT, "docs")
+    pages = sorted(glob.glob(os.path.join(docs, "*.md"))) if os.path.isdir(docs) else []
+    return [README, *pages]
+
+
+MARKER = re.compile(r"<!-- ([\w-]+):(start|end) -->")
+
+
+def find_markers(texts: dict[str, str]) -> dict[str, str]:
+    """Section name -> the file holding its markers. Exits with a message when a
+    section's markers are missing, when a section's markers appear more than once
+    (in one file or across files), when a start has no end, or when a marker names
+    no section."""
+    where: dict[str, list[str]] = {}
+    problems = []
+    for path, text in texts.items():
+        found = MARKER.findall(text)
+        names = {name for name, _ in found}
+        for name in sorted(names):
+            starts = found.count((name, "start"))
+            ends = found.count((name, "end"))
+            pair = re.search(rf"<!-- {name}:start -->\n.*?<!-- {name}:end -->", text, re.S)
+            if starts != 1 or ends != 1 or pair is None:
+                problems.append(
+                    f"{_rel(path)}: <!-- {name}:start --> x{starts}, <!-- {name}:end --> x{ends} "
+                    "(each exactly once, start on a line of its own before end)"
+                )
+            where.setdefault(name, []).append(path)
+    for name, paths in sorted(where.items()):
+        if name not in SECTIONS:
+            problems.append(f"<!-- {name}:start/end --> in {_rel(paths[0])} names no section")
+        elif len(paths) > 1:
+            problems.append(
+                f"<!-- {name}:start/end --> in more than one file: "
+                + ", ".join(_rel(p) for p in paths)
+            )
+    for name in SECTIONS:
+        if name not in where:
+            problems.append(
+                f"no <!-- {name}:start --> / <!-- {name}:end --> markers in README.md or docs/*.md"
+            )
+    if problems:
+        raise SystemExit("render_readme: " + "\n  ".join(["marker problems:", *problems]))
+    return {name: paths[0] for name, paths in where.items()}
+
+
+def _rel(path: str) -> str:
+    return os.path.relpath(path, ROOT)
+
+
+LINK = re.compile(r"(\]\()([^)\s#:]+)((?:#[^)\s]*)?\))")
+
+
+def relative_links(body: str, path: str) -> str:
+    """Sections write link and image targets relative to the repository root
+    (`benchmarks/results/x.png`, `docs/image.md`); this makes them relative to
+    the file `path` they are rendered into."""
+    here = os.path.dirname(path)
+
+    def fix(m):
+        target = os.path.relpath(os.path.join(ROOT, m.group(2)), here).replace(os.sep, "/")
+        return m.group(1) + target + m.group(3)
+
+    return LINK.sub(fix, body)
+
+
 def render(text: str, marker: str, body: str) -> str:
     pattern = re.compile(rf"(<!-- {marker}:start -->\n).*?(<!-- {marker}:end -->)", re.S)
     if not pattern.search(text):
-        raise SystemExit(f"README.md has no <!-- {marker}:start/end --> markers")
+        raise SystemExit(f"no <!-- {marker}:start/end --> markers")
     return pattern.sub(lambda m: m.group(1) + body + "\n" + m.group(2), text)
 
 
@@ -1034,27 +1115,45 @@ def check() -> int:
     return min(len(found), 100)
 
 
+SECTIONS = {  # marker name -> the function rendering what goes between its markers
+    "quality": quality_section,
+    "layerwise": layerwise_section,
+    "colorization": colorization_section,
+    "op_speed": op_speed_section,
+    "speed": speed_section,
+    "generative": generative_section,
+    "step_overhead": step_overhead_section,
+    "data_service": data_service_section,
+    "fault_soak": fault_soak_section,
+    "video": video_section,
+}
+
+
 def main():
     import sys
 
     if "--check" in sys.argv[1:]:
         raise SystemExit(check())
-    with open(README) as f:
-        text = f.read()
-    text = render(text, "quality", quality_section())
-    text = render(text, "layerwise", layerwise_section())
-    text = render(text, "colorization", colorization_section())
-    text = render(text, "op_speed", op_speed_section())
-    text = render(text, "speed", speed_section())
-    text = render(text, "generative", generative_section())
-    text = render(text, "step_overhead", step_overhead_section())
-    text = render(text, "data_service", data_service_section())
-    text = render(text, "fault_soak", fault_soak_section())
-    text = render(text, "video", video_section())
-    with open(README + ".tmp", "w") as f:
-        f.write(text)
-    os.replace(README + ".tmp", README)
-    print(f"rendered results into {README}")
+    texts = {}
+    for path in _marker_files():
+        with open(path) as f:
+            texts[path] = f.read()
+    where = find_markers(texts)
+    rendered = dict(texts)
+    for name, section in SECTIONS.items():
+        path = where[name]
+        rendered[path] = render(rendered[path], name, relative_links(section(), path))
+    for path, text in rendered.items():
+        if text == texts[path]:
+            continue
+        with open(path + ".tmp", "w") as f:
+            f.write(text)
+        os.replace(path + ".tmp", path)
+    for path in rendered:
+        names = [name for name in SECTIONS if where[name] == path]
+        if names:
+            changed = "updated" if rendered[path] != texts[path] else "unchanged"
+            print(f"{_rel(path)} ({changed}): {', '.join(names)}")
 
 
 if __name__ == "__main__":
