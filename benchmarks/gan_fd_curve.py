@@ -15,7 +15,7 @@ shows what the average adds.
     python benchmarks/gan_fd_curve.py --generator_ema=0.999
 
 Results: benchmarks/results/gan_fd_curve.json and gan_fd_curve.png
-(gan_fd_curve_ema.* with --generator_ema), rendered into README.md by
+(gan_fd_curve_ema.* with --generator_ema), rendered into docs/generative.md by
 render_readme.py.
 """
 

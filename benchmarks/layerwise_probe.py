@@ -13,7 +13,7 @@ and all labels (same architecture, same supervised epochs).
     python benchmarks/layerwise_probe.py --baselines rotation # recompute the baselines
 
 Results: benchmarks/results/layerwise_baselines_fashion_mnist.json and
-layerwise_<method>_fashion_mnist.json, rendered into README.md by render_readme.py.
+layerwise_<method>_fashion_mnist.json, rendered into docs/image.md by render_readme.py.
 """
 
 from __future__ import annotations

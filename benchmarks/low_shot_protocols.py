@@ -14,7 +14,7 @@ on the labelled subsets of seeds 0..N-1:
     python benchmarks/low_shot_protocols.py                         # moco, denoising_autoencoder
     python benchmarks/low_shot_protocols.py rotation --seeds=2
 
-Results: benchmarks/results/low_shot_protocols.json, rendered into README.md by
+Results: benchmarks/results/low_shot_protocols.json, rendered into docs/image.md by
 render_readme.py.
 """
 

@@ -18,7 +18,7 @@ fine-tuning with 10 labels per class (the same 100 images for every encoder).
     python benchmarks/quality.py --seeds 0,1,2 moco # reruns with other seeds (_seed<N>.json)
 
 Results: benchmarks/results/quality_baselines_fashion_mnist.json and
-quality_<method>_fashion_mnist.json, rendered into README.md by render_readme.py.
+quality_<method>_fashion_mnist.json, rendered into docs/image.md by render_readme.py.
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ trains on Fashion-MNIST; then:
     python benchmarks/quality_generative.py autoencoder_anomaly --held_out=0,3
 
 Results: benchmarks/results/quality_<method>_fashion_mnist.json, rendered into
-README.md by render_readme.py.
+docs/generative.md by render_readme.py.
 """
 
 from __future__ import annotations

@@ -14,10 +14,10 @@ prediction vs copy-last-frame, correspondence, retrieval, synchronization).
     python benchmarks/quality_video.py --seeds 0,1,2 l3_net_spoken_digits_av
 
 Results: benchmarks/results/quality_video_<pipeline>.json, rendered into
-README.md by render_readme.py. `--seeds` reruns the whole pipeline (pretraining,
+docs/video.md by render_readme.py. `--seeds` reruns the whole pipeline (pretraining,
 baselines, evaluation) once per seed (`config["seed"]`: weights, pretext draws,
 shuffling): the pipeline's own seed writes the main file, every other seed
-`quality_video_<pipeline>_seed<N>.json`; the README's spread table shows them
+`quality_video_<pipeline>_seed<N>.json`; docs/video.md's spread table shows them
 side by side, so a target missed or met by less than the run-to-run spread is
 visible as such.
 """

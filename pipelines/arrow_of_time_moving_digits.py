@@ -26,7 +26,7 @@ digit 30.1 / direction 70.1 against random-init 35.1 / 72.1 (all labels 75.1 /
 83.6): the arrow is read from how the motion's
 magnitude changes across the window, which needs neither the digit's identity
 nor the direction of motion, so those features do not improve (the
-benchmark's 8-epoch run, get_config(full=True), in the README: the same).
+benchmark's 8-epoch run, get_config(full=True), in docs/video.md: the same).
 `tfxlearn run arrow_of_time_moving_digits --smoke` runs the tiny version.
 """
 

@@ -23,7 +23,7 @@ Budget: `get_config()` trains 2 epochs (about 3 minutes on 2 CPU cores);
 The distance keeps falling with training (`benchmarks/gan_fd_curve.py`, the
 same seed and config, 10,000 samples; 2026-12-03): 9.16 after 2 epochs, 2.33
 after 12, 1.50 after 20 (floor 0.046, so 32x the floor; the target 3x would be
-0.14); 65-85 s per epoch. The README has the whole curve.
+0.14); 65-85 s per epoch. docs/generative.md has the whole curve.
 
 With `generator_ema: 0.999` (`benchmarks/gan_fd_curve.py --generator_ema=0.999`,
 which measures the average and the trained generator of one run on the same

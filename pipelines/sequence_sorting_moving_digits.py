@@ -23,7 +23,7 @@ the 6 epochs (chance 8.3%). Linear probe of the direction 67.3 (random-init
 54.7, all labels 62.0: +12.6 points), kNN 74.9 (74.5, 74.8); of the digit 71.3
 (random-init 81.2, all labels 94.4: the order-trained features keep where the
 digit is, not what it is). The average-pooled encoder gave direction 42.1
-(43.9, 58.7). The benchmark row (README, `benchmarks/quality_video.py`) runs
+(43.9, 58.7). The benchmark row (docs/video.md, `benchmarks/quality_video.py`) runs
 get_config(full=True), 12 epochs; see it for the current numbers.
 """
 

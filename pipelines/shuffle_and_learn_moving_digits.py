@@ -27,7 +27,7 @@ epochs (chance 50%). Linear probe of the direction 64.5 (random-init 54.7, all
 labels 62.0: +9.8 points), kNN 74.5 (74.5, 74.8); of the digit 70.5
 (random-init 81.2, all labels 94.4: the order-trained features keep where the
 digit is, not what it is). The average-pooled encoder gave direction 43.7
-(43.9, 58.7). The benchmark row (README, `benchmarks/quality_video.py`) runs
+(43.9, 58.7). The benchmark row (docs/video.md, `benchmarks/quality_video.py`) runs
 get_config(full=True), 8 epochs; see it for the current numbers.
 """
 
