@@ -4,10 +4,10 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.tfxlearn-setup
 PYTEST_ARGS ?=
 # Test processes (pytest-xdist): a test mostly keeps one core busy, so 2 processes
-# on a 2-core machine finish sooner (README "Tests"). TEST_WORKERS=0 runs in one process.
+# on a 2-core machine finish sooner (docs/dependencies.md, "Tests"). TEST_WORKERS=0 runs in one process.
 TEST_WORKERS ?= 2
 
-.PHONY: setup demo test bench peers bench-peers lint format clean
+.PHONY: setup demo test bench peers bench-peers docs lint format clean
 
 setup: $(STAMP)
 
@@ -31,8 +31,9 @@ test: setup
 # distance curves and step overhead, the video and audio-visual table (Shuffle &
 # Learn and L3-Net, at their targets' edges, over 3 seeds), the tf.data service
 # throughput and the kill -9 fault soak; many hours on 2 cores in all. Results go
-# to benchmarks/results and are rendered into README.md; `render_readme.py
-# --check` then lists any result file that is dirty or stale. Not part of CI.
+# to benchmarks/results and are rendered into README.md and docs/*.md;
+# `render_readme.py --check` then lists any result file that is dirty or stale.
+# Not part of CI.
 bench: setup
 	$(PY) benchmarks/selection.py
 	$(PY) benchmarks/op_speed.py
@@ -68,6 +69,11 @@ bench-peers: setup peers
 	$(PY) benchmarks/peers_speed.py
 	$(PY) benchmarks/render_readme.py
 
+# The documentation site (mkdocs.yml, pages in docs/) into site/; --strict fails
+# on a link to a missing page, heading or figure. CI runs it after the tests.
+docs: setup
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
+
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -77,4 +83,4 @@ format: setup
 	$(VENV)/bin/ruff format .
 
 clean:
-	rm -rf runs .pytest_cache .ruff_cache
+	rm -rf runs site .pytest_cache .ruff_cache
