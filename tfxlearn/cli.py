@@ -205,7 +205,24 @@ def main(argv: list[str]) -> int:
         return USAGE_ERROR
 
 
+def quiet() -> None:
+    """The default console: progress bars, one line per stage, the results and
+    where outputs went. `--verbosity=0` (or higher) brings back the INFO logs of
+    absl, TensorFlow and TFDS, and TFDS's own progress bars; TensorFlow's C++
+    logs come back with TF_CPP_MIN_LOG_LEVEL=0 in the environment."""
+    if FLAGS["verbosity"].present:
+        return
+    import tensorflow as tf
+    import tensorflow_datasets as tfds
+    from absl import logging as absl_logging
+
+    absl_logging.set_verbosity(absl_logging.WARNING)
+    tf.get_logger().setLevel("ERROR")  # e.g. "Using MirroredStrategy with devices ..."
+    tfds.disable_progress_bar()  # tfxlearn's builders show their own progress
+
+
 def _main(argv: list[str]) -> int:
+    quiet()
     args = argv[1:]
     if not args or args[0] in ("help", "-h"):
         print(USAGE)
