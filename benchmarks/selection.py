@@ -64,6 +64,20 @@ SELECTIONS = {
         metric="linear_probe",
         why="MoCo's pretraining length in the quality table",
     ),
+    # MoCo's short-schedule settings, one at a time from the pipeline's defaults,
+    # at the default 2-epoch budget (5 runs of ~3 min here).
+    "moco_short_schedule": Selection(
+        pipeline="moco_fashion_mnist",
+        candidates={
+            "defaults (momentum 0.99, temperature 0.15, crops 35-100%)": {},
+            "momentum 0.999": {"momentum": 0.999},
+            "temperature 0.1": {"temperature": 0.1},
+            "temperature 0.2": {"temperature": 0.2},
+            "crops 20-100%": {"crop_min": 0.2},
+        },
+        metric="linear_probe",
+        why="MoCo's momentum, temperature and crop scale (2-epoch budget)",
+    ),
     # The SGAN's Adam rate, at 8 of the benchmark's 30 epochs (3 full runs would
     # take 1.5 h here; the rates separated by epoch 8 in earlier scratch runs).
     "sgan_learning_rate": Selection(
