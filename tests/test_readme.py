@@ -16,6 +16,7 @@ import io
 import os
 import re
 
+import numpy as np
 import tensorflow as tf
 from conftest import REPO
 
@@ -36,14 +37,29 @@ def readme_python() -> list[str]:
         return re.findall(r"```python\n(.*?)```", f.read(), re.S)
 
 
+def _image_folder(root, per_class: int = 40) -> None:
+    """The README's `my_images`: train/ and test/ with two classes of RGB PNGs of
+    several sizes (dark and light squares with noise)."""
+    rng = np.random.default_rng(0)
+    for split in ("train", "test"):
+        for c, name in enumerate(("dark", "light")):
+            os.makedirs(root / split / name)
+            for k in range(per_class):
+                side = 24 + k % 3 * 8
+                pixels = rng.normal(60 + 130 * c, 30, (side, side, 3)).clip(0, 255)
+                png = tf.io.encode_png(pixels.astype(np.uint8))
+                tf.io.write_file(str(root / split / name / f"{k}.png"), png)
+
+
 def test_readme_python_examples_run_and_export_servable_models(tmp_path, monkeypatch):
     blocks = readme_python()
-    assert len(blocks) >= 3, "README.md lost its Python examples"
+    assert len(blocks) >= 4, "README.md lost its Python examples"
     code = "\n".join(blocks)
     for old, new, count in SMALLER:
         assert code.count(old) == count, f"README examples should contain {old!r} {count}x"
         code = code.replace(old, new)
     monkeypatch.chdir(tmp_path)
+    _image_folder(tmp_path / "my_images")
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         exec(compile(code, "README.md", "exec"), {"__name__": "readme"})
@@ -62,5 +78,6 @@ def test_readme_python_examples_run_and_export_servable_models(tmp_path, monkeyp
     o3n = tf.saved_model.load(str(tmp_path / "saved_models" / "my_o3n" / "1"))
     served = o3n.signatures["serving_default"](images=tf.zeros([2, 32, 32, 1], tf.float32))
     assert served["embedding"].shape[0] == 2, {k: v.shape for k, v in served.items()}
-    # Both probes printed a test accuracy (Fashion-MNIST's, then the clip direction's).
-    assert len(re.findall(r"'accuracy': [0-9.]+", out.getvalue())) >= 2, out.getvalue()[-2000:]
+    # The probes printed a test accuracy (Fashion-MNIST's, the clip direction's, and
+    # the kNN on the folder of images).
+    assert len(re.findall(r"'accuracy': [0-9.]+", out.getvalue())) >= 3, out.getvalue()[-2000:]
