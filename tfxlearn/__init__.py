@@ -1,6 +1,6 @@
 """tfxlearn: learning when labels are missing or partial, in TensorFlow / Keras 3."""
 
-__version__ = "0.4.0"
+from tfxlearn._version import __version__  # noqa: F401
 
 try:
     import tensorflow as _tf  # noqa: F401

@@ -49,7 +49,7 @@ from typing import Any
 import keras
 import tensorflow as tf
 
-import tfxlearn
+from tfxlearn._version import __version__
 from tfxlearn.atomic import remove_stale_tmp, tmp_dir_name
 from tfxlearn.nets.replicas import average_replica_statistics
 
@@ -426,7 +426,7 @@ def _write_metadata(
         "registered_name": keras.saving.get_registered_name(type(model)),
         **signature,
         **({"input_range": [0.0, 1.0]} if INPUT_NAME in signature["inputs"] else {}),
-        "tfxlearn_version": tfxlearn.__version__,
+        "tfxlearn_version": __version__,
         "tensorflow_version": tf.__version__,
         "keras_version": keras.__version__,
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),

@@ -1,0 +1,169 @@
+"""Import structure of the package (docs/architecture.md section 3): no module-level
+import cycles inside tfxlearn, and `import tfxlearn` does not import matplotlib.
+
+Run as a script (`python tests/test_imports.py`) to print the import graph's cycles.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import sys
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PACKAGE = "tfxlearn"
+
+
+def module_files(root: str = REPO, package: str = PACKAGE) -> dict[str, str]:
+    """`{dotted module name: path}` of every module of `package` under `root`."""
+    modules = {}
+    for directory, _, files in os.walk(os.path.join(root, package)):
+        for file in files:
+            if not file.endswith(".py"):
+                continue
+            parts = os.path.relpath(os.path.join(directory, file), root)[:-3].split(os.sep)
+            if parts[-1] == "__init__":
+                parts = parts[:-1]
+            modules[".".join(parts)] = os.path.join(directory, file)
+    return modules
+
+
+def _ancestors(name: str) -> list[str]:
+    parts = name.split(".")
+    return [".".join(parts[:i]) for i in range(1, len(parts))]
+
+
+def _is_type_checking(node: ast.If) -> bool:
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _module_level_imports(tree: ast.AST):
+    """Import statements run when the module is imported: not those inside
+    functions (run when called) or under `if TYPE_CHECKING:`."""
+    stack = list(ast.iter_child_nodes(tree))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            continue
+        if isinstance(node, ast.If) and _is_type_checking(node):
+            stack.extend(node.orelse)
+            continue
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            yield node
+        stack.extend(ast.iter_child_nodes(node))
+
+
+def import_graph(modules: dict[str, str]) -> dict[str, set[str]]:
+    """`{module: modules whose body must run (or have run) for its own body to run}`.
+
+    Python's rules: `import a.b.c` and `from a.b import c` (c a submodule) need
+    `a.b.c` and every package above it that is not above the importer itself
+    (those are already being imported when the importer runs); `from a.b import
+    name` (name not a submodule) needs the body of `a.b`, even when `a.b` is
+    the importer's own package.
+    """
+    graph = {}
+    for name, path in modules.items():
+        with open(path, encoding="utf-8") as f:
+            tree = ast.parse(f.read(), path)
+        is_package = path.endswith("__init__.py")
+        own = set(_ancestors(name))
+        needed = set()
+
+        def need(target, own=own, needed=needed):
+            if target in modules:
+                needed.add(target)
+            needed.update(a for a in _ancestors(target) if a in modules and a not in own)
+
+        for node in _module_level_imports(tree):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    need(alias.name)
+                continue
+            base = node.module or ""
+            if node.level:  # relative import
+                anchor = name.split(".")
+                anchor = anchor if is_package else anchor[:-1]
+                anchor = anchor[: len(anchor) - node.level + 1]
+                base = ".".join(anchor + ([base] if base else []))
+            for alias in node.names:
+                submodule = f"{base}.{alias.name}"
+                need(submodule if submodule in modules else base)
+        needed.discard(name)
+        graph[name] = needed
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan), sorted."""
+    index, low, on_stack, stack, found = {}, {}, set(), [], []
+
+    def visit(node):
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for child in sorted(graph.get(node, ())):
+            if child not in index:
+                visit(child)
+                low[node] = min(low[node], low[child])
+            elif child in on_stack:
+                low[node] = min(low[node], index[child])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                top = stack.pop()
+                on_stack.discard(top)
+                component.append(top)
+                if top == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 10 * len(graph)))
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return sorted(found)
+
+
+def describe(component: list[str], graph: dict[str, set[str]]) -> str:
+    members = set(component)
+    edges = [f"{a} -> {b}" for a in component for b in sorted(graph[a] & members)]
+    return "; ".join(edges)
+
+
+def test_the_checker_sees_a_cycle(tmp_path):
+    pkg = tmp_path / "pkg"
+    (pkg / "sub").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("from pkg import a, sub\n")
+    (pkg / "a.py").write_text("import pkg\n\ndef f():\n    from pkg import b\n")
+    (pkg / "b.py").write_text("from pkg.sub import c\n")
+    (pkg / "sub" / "__init__.py").write_text("from pkg.sub import c\nfrom pkg.sub.c import X\n")
+    (pkg / "sub" / "c.py").write_text("from pkg.sub import d\nX = 1\n")
+    (pkg / "sub" / "d.py").write_text("from pkg.sub import X\n")
+    graph = import_graph(module_files(str(tmp_path), "pkg"))
+    assert graph["pkg.a"] == {"pkg"}  # the import inside f() is not module-level
+    assert graph["pkg.b"] == {"pkg.sub", "pkg.sub.c"}  # pkg.sub's body runs first
+    assert graph["pkg.sub.c"] == {"pkg.sub.d"}  # a submodule of its own package
+    assert graph["pkg.sub.d"] == {"pkg.sub"}  # a name defined by its package's body
+    assert cycles(graph) == [["pkg", "pkg.a"], ["pkg.sub", "pkg.sub.c", "pkg.sub.d"]]
+
+
+def test_no_module_level_import_cycles():
+    graph = import_graph(module_files())
+    assert len(graph) > 50 and "tfxlearn.pipeline" in graph
+    found = cycles(graph)
+    assert not found, "\n".join(describe(c, graph) for c in found)
+
+
+if __name__ == "__main__":
+    graph = import_graph(module_files())
+    found = cycles(graph)
+    print(f"{len(graph)} modules, {sum(map(len, graph.values()))} module-level imports")
+    for component in found:
+        print("cycle:", describe(component, graph))
+    print(f"{len(found)} cycle(s)")
+    sys.exit(1 if found else 0)
