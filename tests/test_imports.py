@@ -40,15 +40,16 @@ def _is_type_checking(node: ast.If) -> bool:
     )
 
 
-def _module_level_imports(tree: ast.AST):
-    """Import statements run when the module is imported: not those inside
-    functions (run when called) or under `if TYPE_CHECKING:`."""
+def _imports(tree: ast.AST, module_level: bool):
+    """Import statements of a module; with `module_level`, those run when the
+    module is imported: not those inside functions (run when called) or under
+    `if TYPE_CHECKING:`."""
     stack = list(ast.iter_child_nodes(tree))
     while stack:
         node = stack.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        if module_level and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
             continue
-        if isinstance(node, ast.If) and _is_type_checking(node):
+        if module_level and isinstance(node, ast.If) and _is_type_checking(node):
             stack.extend(node.orelse)
             continue
         if isinstance(node, (ast.Import, ast.ImportFrom)):
@@ -56,8 +57,9 @@ def _module_level_imports(tree: ast.AST):
         stack.extend(ast.iter_child_nodes(node))
 
 
-def import_graph(modules: dict[str, str]) -> dict[str, set[str]]:
-    """`{module: modules whose body must run (or have run) for its own body to run}`.
+def import_graph(modules: dict[str, str], module_level: bool = True) -> dict[str, set[str]]:
+    """`{module: modules whose body must run (or have run) for its own body to run}`
+    (with `module_level=False`: for any of its imports to run, function bodies included).
 
     Python's rules: `import a.b.c` and `from a.b import c` (c a submodule) need
     `a.b.c` and every package above it that is not above the importer itself
@@ -78,7 +80,7 @@ def import_graph(modules: dict[str, str]) -> dict[str, set[str]]:
                 needed.add(target)
             needed.update(a for a in _ancestors(target) if a in modules and a not in own)
 
-        for node in _module_level_imports(tree):
+        for node in _imports(tree, module_level):
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     need(alias.name)
@@ -157,6 +159,17 @@ def test_no_module_level_import_cycles():
     assert len(graph) > 50 and "tfxlearn.pipeline" in graph
     found = cycles(graph)
     assert not found, "\n".join(describe(c, graph) for c in found)
+
+
+def test_data_imports_nothing_of_pretext():
+    # pretext -> data, never the other way, not even inside a function.
+    graph = import_graph(module_files(), module_level=False)
+    wrong = {
+        module: sorted(m for m in needed if m.startswith("tfxlearn.pretext"))
+        for module, needed in graph.items()
+        if module.startswith("tfxlearn.data")
+    }
+    assert not any(wrong.values()), wrong
 
 
 if __name__ == "__main__":

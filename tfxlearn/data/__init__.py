@@ -23,6 +23,7 @@ from tfxlearn.data import (  # noqa: F401
     skimage_photos,
     spoken_digits_av,
 )
+from tfxlearn.data.images import image_label_pairs, to_float_images
 from tfxlearn.data.splits import (
     ForbiddenSplitError,
     check_allowed,
@@ -95,23 +96,6 @@ def prepare(builder: tfds.core.DatasetBuilder) -> tfds.core.DatasetBuilder:
         if not fresh.is_prepared():
             raise
         return fresh
-
-
-def to_float_images(images: tf.Tensor) -> tf.Tensor:
-    """uint8 images in [0, 255] -> float32 in [0, 1]; float images pass through as float32."""
-    if images.dtype == tf.uint8:
-        return tf.cast(images, tf.float32) / 255.0
-    return tf.cast(images, tf.float32)
-
-
-def image_label_pairs(
-    ds: tf.data.Dataset, image_key: str = "image", label_key: str = "label"
-) -> tf.data.Dataset:
-    """Maps TFDS dict elements to `(float_image, label)` tuples."""
-    return ds.map(
-        lambda ex: (to_float_images(ex[image_key]), ex[label_key]),
-        num_parallel_calls=tf.data.AUTOTUNE,
-    )
 
 
 def as_arrays(ds: tf.data.Dataset, image_key: str = "image", label_key: str = "label") -> tuple:

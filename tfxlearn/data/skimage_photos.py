@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow_datasets as tfds
 
+from tfxlearn.data.color import rgb_to_lab
 from tfxlearn.registry import DATASETS
 
 PHOTOS = (
@@ -85,8 +86,6 @@ def crop_positions(photo_index: int, shape: tuple, split: str) -> np.ndarray:
 
 def crops(split: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(images uint8 [N, 32, 32, 3], lightness uint8 [N, 32, 32, 1], labels int64 [N])."""
-    from tfxlearn.pretext.colorization import rgb_to_lab
-
     images, labels = [], []
     for k, (name, photo) in enumerate(load_photos().items()):
         del name
