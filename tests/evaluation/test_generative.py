@@ -12,7 +12,7 @@ import scipy.linalg
 import scipy.special
 
 from tfxlearn import evaluation as ev
-from tfxlearn.evaluation import generative
+from tfxlearn.evaluation import frechet, sample_quality_classifier
 
 # --- Fréchet distance ------------------------------------------------------------------
 
@@ -107,8 +107,8 @@ def test_frechet_distance_singular_covariances_retry_with_offset(monkeypatch):
         calls.append(product)
         return np.full_like(product, np.nan) if len(calls) == 1 else real_sqrtm(product)
 
-    monkeypatch.setattr(generative.scipy.linalg, "sqrtm", failing_first)
-    assert not generative._sqrtm_is_usable(np.full((4, 4), np.nan), cov_a @ cov_b)
+    monkeypatch.setattr(frechet.scipy.linalg, "sqrtm", failing_first)
+    assert not frechet._sqrtm_is_usable(np.full((4, 4), np.nan), cov_a @ cov_b)
     assert ev.frechet_distance(a, b) == pytest.approx(want, rel=1e-3)
     assert len(calls) == 2  # the retry ran, on the offset covariances
     assert not np.array_equal(calls[1], calls[0])
@@ -236,7 +236,7 @@ def test_load_or_train_trains_once_per_arguments(digits, tmp_path, monkeypatch):
     def fail(*args, **kwargs):
         raise AssertionError("trained again instead of loading the cache")
 
-    monkeypatch.setattr(generative, "train_sample_quality_classifier", fail)
+    monkeypatch.setattr(sample_quality_classifier, "train_sample_quality_classifier", fail)
     again = ev.load_or_train_sample_quality_classifier(
         small, str(tmp_path), epochs=1, widths=(8, 16)
     )

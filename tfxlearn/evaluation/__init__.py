@@ -15,20 +15,24 @@ trained with all labels.
     print(format_table(results))
 """
 
-from tfxlearn.evaluation.baselines import random_encoder, supervised_encoder
-from tfxlearn.evaluation.clustering import (
+from tfxlearn.evaluation.anomaly_detection import (
     anomaly_auc,
-    best_cluster_to_class,
-    best_matching_accuracy,
-    cluster_codes,
-    cluster_encoder,
-    cluster_purity,
-    fit_clusters,
     held_out_class_anomaly_auc,
     held_out_class_split,
-    normalized_mutual_information,
-    pca_codes,
     reconstruction_errors,
+)
+from tfxlearn.evaluation.baselines import random_encoder, supervised_encoder
+from tfxlearn.evaluation.cluster_scores import (
+    best_cluster_to_class,
+    best_matching_accuracy,
+    cluster_purity,
+    normalized_mutual_information,
+)
+from tfxlearn.evaluation.clustering import (
+    cluster_codes,
+    cluster_encoder,
+    fit_clusters,
+    pca_codes,
 )
 from tfxlearn.evaluation.comparison import PROTOCOLS, compare, format_table, protocol
 from tfxlearn.evaluation.eval_data import EvalData
@@ -38,18 +42,13 @@ from tfxlearn.evaluation.finetuning import (
     fine_tune,
     low_shot,
 )
-from tfxlearn.evaluation.generative import (
-    SampleQualityClassifier,
+from tfxlearn.evaluation.frechet import (
     class_entropy,
     frechet_distance,
     frechet_distance_from_statistics,
     gaussian_statistics,
-    load_or_train_sample_quality_classifier,
-    real_floor,
-    recalibrate_batch_norm,
-    sample_quality,
-    train_sample_quality_classifier,
 )
+from tfxlearn.evaluation.generative import real_floor, sample_quality
 from tfxlearn.evaluation.layerwise import (
     GridAveragePooling,
     default_probe_layers,
@@ -69,6 +68,12 @@ from tfxlearn.evaluation.model_protocols import (
 )
 from tfxlearn.evaluation.nearest_neighbors import knn, knn_predict
 from tfxlearn.evaluation.retrieval import chance_metrics, ndcg, recall_at_k, retrieval_metrics
+from tfxlearn.evaluation.sample_quality_classifier import (
+    SampleQualityClassifier,
+    load_or_train_sample_quality_classifier,
+    recalibrate_batch_norm,
+    train_sample_quality_classifier,
+)
 
 __all__ = [
     "EvalData",

@@ -33,8 +33,8 @@ import numpy as np
 import tensorflow as tf
 
 from tfxlearn import data as tfx_data
-from tfxlearn.evaluation import retrieval as retrieval_lib
 from tfxlearn.evaluation.eval_data import EvalData
+from tfxlearn.evaluation.retrieval import chance_metrics, retrieval_metrics
 
 _METHODS = ("embed_images", "embed_audio", "pair_logits")
 
@@ -195,8 +195,8 @@ def retrieval(
         if not out[f"{task}_queries"]:  # e.g. one example per class (tiny data)
             continue
         args = {"ndcg_k": ndcg_k, "ks": tuple(ks), "exclude_self": exclude_self}
-        metrics = retrieval_lib.retrieval_metrics(scores, labels, labels, **args)
-        chance = retrieval_lib.chance_metrics(labels, labels, draws=chance_draws, seed=seed, **args)
+        metrics = retrieval_metrics(scores, labels, labels, **args)
+        chance = chance_metrics(labels, labels, draws=chance_draws, seed=seed, **args)
         out.update({f"{task}_{k}": v for k, v in metrics.items()})
         out.update({f"chance_{task}_{k}": v for k, v in chance.items()})
     out["examples"] = int(len(labels))

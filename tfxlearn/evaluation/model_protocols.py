@@ -34,11 +34,20 @@ import keras
 import numpy as np
 
 from tfxlearn import data as tfx_data
-from tfxlearn.evaluation import audio_visual, generative
-from tfxlearn.evaluation import clustering as clustering_lib
-from tfxlearn.evaluation import frame_prediction as frame_prediction_lib
-from tfxlearn.evaluation import synchronization as synchronization_lib
+from tfxlearn.evaluation.anomaly_detection import held_out_class_anomaly_auc
+from tfxlearn.evaluation.audio_visual import correspondence, retrieval
+from tfxlearn.evaluation.cluster_scores import (
+    best_matching_accuracy,
+    cluster_purity,
+    normalized_mutual_information,
+)
+from tfxlearn.evaluation.clustering import cluster_codes, pca_codes
 from tfxlearn.evaluation.eval_data import EvalData
+from tfxlearn.evaluation.frame_prediction import frame_prediction
+from tfxlearn.evaluation.generative import real_floor
+from tfxlearn.evaluation.generative import sample_quality as generated_sample_quality
+from tfxlearn.evaluation.sample_quality_classifier import load_or_train_sample_quality_classifier
+from tfxlearn.evaluation.synchronization import synchronization
 
 DEFAULT_CACHE = os.path.join(os.path.expanduser("~"), ".cache", "tfxlearn")
 
@@ -75,19 +84,19 @@ def sample_quality(
 ) -> dict:
     """Fréchet distance / class entropy of generated images, with the real floor.
 
-    The sample-quality classifier (`generative.load_or_train_sample_quality_classifier`)
+    The sample-quality classifier (`load_or_train_sample_quality_classifier`)
     is trained once per dataset and cached in `cache_dir` (default
     `$TFXLEARN_CACHE` or `~/.cache/tfxlearn`, under `sample_quality/`).
     """
     sample = _require(model, "sample", "sample_quality")
     cache_dir = cache_dir or os.environ.get("TFXLEARN_CACHE", DEFAULT_CACHE)
-    classifier = generative.load_or_train_sample_quality_classifier(
+    classifier = load_or_train_sample_quality_classifier(
         data, os.path.join(cache_dir, "sample_quality"), epochs=int(classifier_epochs), seed=0
     )
     images = np.asarray(sample(int(samples), seed=int(seed)))
     reference, _ = data.test
-    result = generative.sample_quality(images, classifier, reference[: int(samples)])
-    floor = generative.real_floor(classifier, data, samples=int(samples), seed=int(seed))
+    result = generated_sample_quality(images, classifier, reference[: int(samples)])
+    floor = real_floor(classifier, data, samples=int(samples), seed=int(seed))
     return {
         **result,
         "real_floor": floor["frechet_distance"],
@@ -127,9 +136,9 @@ def code_clustering(model: keras.Model, data: EvalData, *, seed: int = 0) -> dic
     images, labels = _test_images(data)
     codes = np.argmax(np.asarray(infer(images)["categorical"]), axis=-1)
     return {
-        "accuracy": clustering_lib.best_matching_accuracy(labels, codes),
-        "purity": clustering_lib.cluster_purity(labels, codes),
-        "nmi": clustering_lib.normalized_mutual_information(labels, codes),
+        "accuracy": best_matching_accuracy(labels, codes),
+        "purity": cluster_purity(labels, codes),
+        "nmi": normalized_mutual_information(labels, codes),
         "codes_used": int(len(np.unique(codes))),
     }
 
@@ -153,16 +162,14 @@ def latent_clustering(
     train_images = _float_images(train_images)
     test_images, test_labels = _test_images(data)
     train_codes, test_codes = np.asarray(encode(train_images)), np.asarray(encode(test_images))
-    pca_train, pca_test = clustering_lib.pca_codes(
-        train_images, test_images, train_codes.shape[-1], seed=seed
-    )
+    pca_train, pca_test = pca_codes(train_images, test_images, train_codes.shape[-1], seed=seed)
     out = {"code_dim": int(train_codes.shape[-1])}
     for method in methods:
         for prefix, (train, test) in (
             ("", (train_codes, test_codes)),
             ("pca_", (pca_train, pca_test)),
         ):
-            scores = clustering_lib.cluster_codes(
+            scores = cluster_codes(
                 train,
                 test,
                 test_labels,
@@ -181,9 +188,7 @@ def anomaly(model: keras.Model, data: EvalData, *, seed: int = 0, held_out_class
     del seed
     reconstruct = _require(model, "reconstruct", "anomaly")
     images, labels = data.test
-    return clustering_lib.held_out_class_anomaly_auc(
-        reconstruct, images, labels, int(held_out_class)
-    )
+    return held_out_class_anomaly_auc(reconstruct, images, labels, int(held_out_class))
 
 
 MODEL_PROTOCOLS: dict[str, Callable[..., dict]] = {
@@ -193,10 +198,10 @@ MODEL_PROTOCOLS: dict[str, Callable[..., dict]] = {
     "code_clustering": code_clustering,
     "latent_clustering": latent_clustering,
     "anomaly": anomaly,
-    "frame_prediction": frame_prediction_lib.frame_prediction,
-    "correspondence": audio_visual.correspondence,
-    "retrieval": audio_visual.retrieval,
-    "synchronization": synchronization_lib.synchronization,
+    "frame_prediction": frame_prediction,
+    "correspondence": correspondence,
+    "retrieval": retrieval,
+    "synchronization": synchronization,
 }
 
 
