@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import sys
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -170,6 +171,34 @@ def test_data_imports_nothing_of_pretext():
         if module.startswith("tfxlearn.data")
     }
     assert not any(wrong.values()), wrong
+
+
+def test_the_pipeline_package_has_every_name_used_as_pipeline_dot_x():
+    # The pipeline was one module; its users keep writing `pipeline.<name>`.
+    from tfxlearn import pipeline
+
+    used = set()
+    for folder in ("tests", "benchmarks", "pipelines", "tfxlearn"):
+        for directory, _, files in os.walk(os.path.join(REPO, folder)):
+            for file in (f for f in files if f.endswith(".py")):
+                with open(os.path.join(directory, file), encoding="utf-8") as f:
+                    used.update(re.findall(r"\bpipeline\.([A-Za-z_]\w*)\b(?!\.py)", f.read()))
+    assert {"run", "load_config", "example_gen", "build_model", "train"} <= used
+    assert not [name for name in sorted(used) if not hasattr(pipeline, name)]
+
+
+def test_replacing_a_pipeline_function_reaches_the_calls_inside_the_package(monkeypatch):
+    # benchmarks/fault_soak.py wraps pipeline.train / evaluator / export_saved_model.
+    from tfxlearn import pipeline
+
+    exported = []
+    monkeypatch.setattr(pipeline, "export_saved_model", lambda *a, **k: exported.append(k))
+    config = {"name": "p", "export": {"root": "r"}}
+    assert pipeline.pusher(config, model=None, blessed=True) is None
+    assert exported == [{"export_root": "r", "model_name": "p", "metadata": None}]
+    monkeypatch.undo()
+    assert pipeline.components.export_saved_model is pipeline.export_saved_model
+    assert pipeline.export_saved_model.__module__ == "tfxlearn.export"
 
 
 if __name__ == "__main__":
