@@ -71,6 +71,6 @@ def test_fit_lowers_the_loss_and_plot(tmp_path):
     first = model.evaluate(ds, verbose=0)
     model.fit(ds.cache().repeat(8), epochs=1, verbose=0)
     assert model.evaluate(ds, verbose=0) < first and np.isfinite(history.history["loss"][0])
-    op = tfxlearn.pretext.get("masked_autoencoder")
-    path = op.plot(next(iter(ds)), str(tmp_path / "mae.png"), title="t", model=model)
+    plot = tfxlearn.pretext.get_plot("masked_autoencoder")
+    path = plot(next(iter(ds)), str(tmp_path / "mae.png"), title="t", model=model)
     assert (tmp_path / "mae.png").stat().st_size > 0 and path.endswith("mae.png")

@@ -126,5 +126,6 @@ def test_bad_inputs_have_clear_errors():
 def test_registered_and_plot(tmp_path):
     assert tfxlearn.pretext.get("moco_views") is moco_views
     batch = two_views(_images(batch=6), tf.constant([0, 0]))
-    path = moco_views.plot(batch, str(tmp_path / "views.png"), title="views")
+    plot = tfxlearn.pretext.get_plot("moco_views")
+    path = plot(batch, str(tmp_path / "views.png"), title="views")
     assert (tmp_path / "views.png").stat().st_size > 1000 and path.endswith("views.png")

@@ -146,5 +146,6 @@ def test_bad_inputs_have_clear_errors():
 def test_registered_and_plot(tmp_path):
     assert tfxlearn.pretext.get("relative_patch_location") is relative_patch_location
     batch = relative_patch_pairs(_images(batch=2), tf.constant([0, 0]))
-    path = relative_patch_location.plot(batch, str(tmp_path / "rpl.png"), title="t")
+    plot = tfxlearn.pretext.get_plot("relative_patch_location")
+    path = plot(batch, str(tmp_path / "rpl.png"), title="t")
     assert (tmp_path / "rpl.png").stat().st_size > 0 and path.endswith("rpl.png")

@@ -120,5 +120,6 @@ def test_paradigm_fuses_pairs_and_evaluates_clips(tmp_path):
     assert not np.allclose(model(swapped), model(batch[0]))
     clip_model = model.evaluation_encoder((6, 8, 8, 1), sample_frames=2)
     assert clip_model(tf.cast(clips, tf.float32)).shape == (2, 2 * 4)
-    path = sequence_sorting.plot(batch, str(tmp_path / "opn.png"), title="t", model=model)
+    plot = tfxlearn.pretext.get_plot("sequence_sorting")
+    path = plot(batch, str(tmp_path / "opn.png"), title="t", model=model)
     assert (tmp_path / "opn.png").stat().st_size > 0 and path.endswith("opn.png")

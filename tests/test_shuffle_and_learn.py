@@ -130,6 +130,7 @@ def test_paradigm_evaluates_the_frame_encoder_on_clips(tmp_path):
     want = tf.concat([encoder(x[:, t]) for t in (0, 4, 7)], axis=-1)
     np.testing.assert_allclose(features, want, atol=1e-5)
     keras.models.clone_model(clip_model)  # the random-init baseline clones it
-    path = shuffle_and_learn.plot(batch, str(tmp_path / "sal.png"), title="t", model=model)
+    plot = tfxlearn.pretext.get_plot("shuffle_and_learn")
+    path = plot(batch, str(tmp_path / "sal.png"), title="t", model=model)
     assert (tmp_path / "sal.png").stat().st_size > 0 and path.endswith("sal.png")
     assert tfxlearn.pretext.get("shuffle_and_learn") is shuffle_and_learn

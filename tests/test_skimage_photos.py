@@ -52,7 +52,7 @@ def test_load_features_shapes_and_sizes():
 
 
 def test_colorization_pipeline_config_and_plot(tmp_path):
-    """The smoke config reads RGB for the pretext and L for the probe; op.plot draws a PNG."""
+    """The smoke config reads RGB for the pretext and L for the probe; its plot draws a PNG."""
     import tensorflow as tf
 
     import tfxlearn
@@ -66,5 +66,6 @@ def test_colorization_pipeline_config_and_plot(tmp_path):
     batch = next(iter(colorization(tf.data.Dataset.from_tensors(images), seed=3)))
     encoder = tfxlearn.nets.conv_encoder((32, 32, 1), widths=(4, 8))
     model = tfxlearn.paradigms.get("colorization")(encoder=encoder, decoder_widths=(8, 4))
-    path = colorization.plot(batch, str(tmp_path / "examples.png"), model=model)
+    plot = tfxlearn.pretext.get_plot("colorization")
+    path = plot(batch, str(tmp_path / "examples.png"), model=model)
     assert (tmp_path / "examples.png").stat().st_size > 0 and path.endswith("examples.png")

@@ -1,4 +1,4 @@
-"""Name -> object registries for paradigms, pretext ops and datasets.
+"""Name -> object registries for paradigms, pretext ops (and their plots) and datasets.
 
 One registry per kind. Registering the same name twice is an error (two
 modules fighting over a name is always a bug); looking up an unknown name
@@ -66,4 +66,6 @@ class Registry:
 
 PARADIGMS = Registry("paradigm")
 PRETEXT_OPS = Registry("pretext op")
+#: Functions drawing examples of a pretext op's output, under the op's name (not every op has one).
+PRETEXT_PLOTS = Registry("pretext plot")
 DATASETS = Registry("dataset")

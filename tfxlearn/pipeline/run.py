@@ -164,13 +164,14 @@ def _run_stages(config, run_dir, strategy, verbose, baselines, service_target) -
 
 def _plots(config, ds, model, encoder, data, history, plot_dir) -> dict:
     op = pretext.get(config["pretext"]["name"])
+    plot = pretext.get_plot(config["pretext"]["name"])
     path = os.path.join(plot_dir, "pretext_examples.png")
     title = f"{config['pretext']['name']} pretext: inputs and generated labels"
     batch = next(iter(ds))
-    if hasattr(op, "plot"):
+    if plot is not None:
         # Ops whose inputs are not one image per label (patch pairs, tile sets,
-        # masked images, views) draw themselves: op.plot(batch, path, title, model).
-        plots = {"pretext_examples": op.plot(batch, path, title=title, model=model)}
+        # masked images, views) have their own plot(batch, path, title, model).
+        plots = {"pretext_examples": plot(batch, path, title=title, model=model)}
     else:
         images, labels = batch if isinstance(batch, (tuple, list)) else (batch, None)
         plots = {}

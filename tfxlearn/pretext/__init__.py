@@ -2,6 +2,8 @@
 (inputs, generated labels); the underlying batch ops are exported too, for use
 inside your own `Dataset.map`."""
 
+from collections.abc import Callable
+
 from tfxlearn.pretext.arrow_of_time import arrow_of_time, reverse_clips, stack_differences
 from tfxlearn.pretext.audio_visual_correspondence import (
     audio_visual_correspondence,
@@ -35,10 +37,24 @@ from tfxlearn.pretext.shuffle_and_learn import (
     shuffle_and_learn_tuples,
 )
 from tfxlearn.pretext.slow_steady import slow_steady, slow_steady_tuples
-from tfxlearn.registry import PRETEXT_OPS
+from tfxlearn.registry import PRETEXT_OPS, PRETEXT_PLOTS
 
 get = PRETEXT_OPS.get
 names = PRETEXT_OPS.names
+
+
+def get_plot(name: str) -> Callable[..., str] | None:
+    """The function that draws examples of op `name`'s output,
+    `plot(batch, path, *, title=None, model=None) -> path` (each op module's `plot`,
+    for ops whose inputs are not one image per label: patch pairs, tile sets,
+    masked images, views, clips), or None for an op without one.
+
+    Raises:
+        UnknownNameError: `name` is not a pretext op.
+    """
+    get(name)
+    return PRETEXT_PLOTS.get(name) if name in PRETEXT_PLOTS else None
+
 
 __all__ = [
     "av_sync",
@@ -87,5 +103,6 @@ __all__ = [
     "slow_steady",
     "slow_steady_tuples",
     "get",
+    "get_plot",
     "names",
 ]

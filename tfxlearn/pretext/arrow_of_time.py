@@ -42,7 +42,7 @@ from tfxlearn.pretext.clips import (
     motion_energy,
 )
 from tfxlearn.pretext.common import batch_seeds
-from tfxlearn.registry import PRETEXT_OPS
+from tfxlearn.registry import PRETEXT_OPS, PRETEXT_PLOTS
 
 LABEL_NAMES = ("forward", "reversed")
 _MODES = ("random", "both")
@@ -235,6 +235,7 @@ def arrow_of_time(
     return batch_seeds(ds, seed).map(make, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
 
 
+@PRETEXT_PLOTS.register("arrow_of_time")
 def plot(batch, path: str, *, title: str | None = None, model=None, examples: int = 6) -> str:
     """One row per example: its difference frames (grey = 0, white = brighter
     later), titled with the label (and the model's P(reversed) if given)."""
@@ -260,4 +261,3 @@ def plot(batch, path: str, *, title: str | None = None, model=None, examples: in
 
 
 arrow_of_time.label_names = LABEL_NAMES
-arrow_of_time.plot = plot

@@ -52,7 +52,7 @@ import tensorflow as tf
 from tfxlearn.data.audio import check_audio_video_lengths, num_audio_samples
 from tfxlearn.pretext.clips import clips_of, require_clip_batch, to_float_clips
 from tfxlearn.pretext.common import batch_seeds
-from tfxlearn.registry import PRETEXT_OPS
+from tfxlearn.registry import PRETEXT_OPS, PRETEXT_PLOTS
 
 OP = "av_sync"
 
@@ -439,7 +439,8 @@ def av_sync(
     return batch_seeds(ds, seed).map(make, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
 
 
-def _plot(batch, path: str, *, title: str | None = None, model=None, examples: int = 6) -> str:
+@PRETEXT_PLOTS.register("av_sync")
+def plot(batch, path: str, *, title: str | None = None, model=None, examples: int = 6) -> str:
     """Draws pairs: the window's frames and the in-sync / shifted audio envelopes."""
     import matplotlib
 
@@ -481,6 +482,3 @@ def _plot(batch, path: str, *, title: str | None = None, model=None, examples: i
     fig.savefig(path, dpi=90)
     plt.close(fig)
     return path
-
-
-av_sync.plot = _plot

@@ -35,11 +35,12 @@ import tensorflow as tf
 
 from tfxlearn.data.color import lab_to_rgb, rgb_to_lab
 from tfxlearn.pretext.common import image_batches_spec, images_of
-from tfxlearn.registry import PRETEXT_OPS
+from tfxlearn.registry import PRETEXT_OPS, PRETEXT_PLOTS
 
 AB_SCALE = 110.0  # |a|, |b| of sRGB colours stay below ~110
 L_SCALE = 100.0
 _TARGETS = ("bins", "ab")
+
 
 @functools.lru_cache(maxsize=8)
 def ab_bins(grid: int = 10, levels: int = 64) -> np.ndarray:
@@ -216,6 +217,7 @@ def colorization(
     return ds.map(make, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
 
 
+@PRETEXT_PLOTS.register("colorization")
 def plot(batch, path: str, *, title: str | None = None, model=None, images: int = 8) -> str:
     """Rows of the lightness input, the `model`'s colorization (L + its predicted
     ab, annealed mean in "bins" mode) and the target colours (L + the target ab;
@@ -242,6 +244,3 @@ def plot(batch, path: str, *, title: str | None = None, model=None, images: int 
     return viz.image_grid(
         np.concatenate(rows), names, path, columns=n, title=title or "colorization"
     )
-
-
-colorization.plot = plot

@@ -29,7 +29,7 @@ from __future__ import annotations
 import tensorflow as tf
 
 from tfxlearn.pretext.clips import clip_batches_spec, clips_of, to_float_clips
-from tfxlearn.registry import PRETEXT_OPS
+from tfxlearn.registry import PRETEXT_OPS, PRETEXT_PLOTS
 
 
 def _positive_int(value, name: str) -> int:
@@ -139,6 +139,7 @@ def frame_prediction(
     return ds.enumerate().map(shifted, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
 
 
+@PRETEXT_PLOTS.register("frame_prediction")
 def plot(batch, path: str, title: str | None = None, model=None) -> str:
     """The pipeline's pretext figure: context | future frames of a few clips, and
     the model's predicted future frames when `model` has `predict_frames`."""
@@ -151,6 +152,3 @@ def plot(batch, path: str, title: str | None = None, model=None) -> str:
     return viz.frame_prediction_strip(
         context[:4], future[:4], path, predicted=predicted, title=title
     )
-
-
-frame_prediction.plot = plot

@@ -47,7 +47,7 @@ import tensorflow as tf
 from tfxlearn.data import to_float_images
 from tfxlearn.pretext.common import batch_seeds, image_batches_spec, images_of
 from tfxlearn.pretext.patches import crop_patches, int_uniform, layout_canvas, normalize_patches
-from tfxlearn.registry import PRETEXT_OPS
+from tfxlearn.registry import PRETEXT_OPS, PRETEXT_PLOTS
 
 _GRIDS = (2, 3)
 
@@ -240,7 +240,7 @@ def _grid_positions(grid: int) -> list[tuple[int, int]]:
 
 
 def make_plot(permutations: np.ndarray):
-    """An `op.plot` drawing puzzles (tiles in slot order) next to their solution."""
+    """A plot drawing puzzles (tiles in slot order) next to their solution (see `plot`)."""
 
     def plot(batch, path: str, *, title: str | None = None, model=None, examples: int = 8) -> str:
         from tfxlearn import viz
@@ -266,7 +266,8 @@ def make_plot(permutations: np.ndarray):
     return plot
 
 
-def _plot(batch, path: str, *, title: str | None = None, model=None, examples: int = 8) -> str:
+@PRETEXT_PLOTS.register("jigsaw")
+def plot(batch, path: str, *, title: str | None = None, model=None, examples: int = 8) -> str:
     num = model.num_permutations if model is not None else 100
     seed = model.permutation_seed if model is not None else 0
     grid = math.isqrt(np.asarray(batch[0]).shape[1])
@@ -330,6 +331,3 @@ def jigsaw(
         return jigsaw_tiles(images_of(element, image_key), batch_seed, permutations, **options)
 
     return batch_seeds(ds, seed).map(make, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-
-
-jigsaw.plot = _plot

@@ -32,7 +32,7 @@ import tensorflow as tf
 
 from tfxlearn.data import to_float_images
 from tfxlearn.pretext.common import image_batches_spec, images_of
-from tfxlearn.registry import PRETEXT_OPS
+from tfxlearn.registry import PRETEXT_OPS, PRETEXT_PLOTS
 
 
 def check_masking(height: int | None, width: int | None, patch_size, mask_ratio) -> int:
@@ -175,6 +175,7 @@ def masked_autoencoder(
     return ds.enumerate().map(make_indexed, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
 
 
+@PRETEXT_PLOTS.register("masked_autoencoder")
 def plot(batch, path: str, *, title: str | None = None, model=None, images: int = 8) -> str:
     """Rows of originals (targets), masked inputs (masked pixels grey) and, with a
     `model`, its reconstruction with the visible pixels pasted back."""
@@ -198,6 +199,3 @@ def plot(batch, path: str, *, title: str | None = None, model=None, images: int 
         high = grid.max(axis=(1, 2, 3), keepdims=True)
         grid = (grid - low) / np.maximum(high - low, 1e-6)
     return viz.image_grid(grid, names, path, columns=n, title=title or "masked autoencoding")
-
-
-masked_autoencoder.plot = plot

@@ -37,7 +37,7 @@ import tensorflow as tf
 
 from tfxlearn.data import to_float_images
 from tfxlearn.pretext.common import batch_seeds, check_range, image_batches_spec, images_of
-from tfxlearn.registry import PRETEXT_OPS
+from tfxlearn.registry import PRETEXT_OPS, PRETEXT_PLOTS
 
 DEFAULTS = {
     "crop_scale": (0.2, 1.0),
@@ -203,6 +203,7 @@ def moco_views(
     return batch_seeds(ds, seed).map(make, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
 
 
+@PRETEXT_PLOTS.register("moco_views")
 def plot(batch, path: str, *, title: str | None = None, model=None, pairs: int = 16) -> str:
     """Query/key pairs side by side; with a MoCo `model`, each pair is titled with
     the cosine similarity of its two projections (the positive logit)."""
@@ -218,6 +219,3 @@ def plot(batch, path: str, *, title: str | None = None, model=None, pairs: int =
     else:
         labels = [f"pair {i}" for i in range(n)]
     return viz.image_grid(sides, labels, path, columns=4, title=title or "query | key")
-
-
-moco_views.plot = plot

@@ -38,7 +38,7 @@ import tensorflow as tf
 from tfxlearn.pretext.clips import clip_batches_spec, clips_of, to_float_clips
 from tfxlearn.pretext.common import batch_seeds
 from tfxlearn.pretext.shuffle_and_learn import check_clips, plot_frame_rows, sorted_distinct_indices
-from tfxlearn.registry import PRETEXT_OPS
+from tfxlearn.registry import PRETEXT_OPS, PRETEXT_PLOTS
 
 MAX_SUBSEQUENCE_LENGTH = 7  # 7! = 5040 permutations in the shuffle table
 
@@ -168,7 +168,8 @@ def odd_one_out(
     return batch_seeds(ds, seed).map(make, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
 
 
-def _plot(batch, path: str, *, title: str | None = None, model=None, examples: int = 4) -> str:
+@PRETEXT_PLOTS.register("odd_one_out")
+def plot(batch, path: str, *, title: str | None = None, model=None, examples: int = 4) -> str:
     frames, labels = (np.asarray(t)[:examples] for t in batch)
     predicted = None
     if model is not None:
@@ -183,6 +184,3 @@ def _plot(batch, path: str, *, title: str | None = None, model=None, examples: i
                 mark += f" / pred {predicted[i]}"
             titles.append(mark)
     return plot_frame_rows(rows, titles, path, title=title)
-
-
-odd_one_out.plot = _plot

@@ -50,7 +50,7 @@ from tfxlearn.pretext.patches import (
     layout_canvas,
     normalize_patches,
 )
-from tfxlearn.registry import PRETEXT_OPS
+from tfxlearn.registry import PRETEXT_OPS, PRETEXT_PLOTS
 
 NUM_POSITIONS = 8
 LABEL_NAMES = (
@@ -170,6 +170,7 @@ def relative_patch_pairs(
     return pairs, labels
 
 
+@PRETEXT_PLOTS.register("relative_patch_location")
 def plot(batch, path: str, *, title: str | None = None, model=None, examples: int = 16) -> str:
     """Draws `examples` pairs of an output batch: each on a 3x3 layout with the
     centre patch in the middle and the neighbour at its labelled cell, titled
@@ -246,4 +247,3 @@ def relative_patch_location(
 
 
 relative_patch_location.label_names = LABEL_NAMES
-relative_patch_location.plot = plot

@@ -48,7 +48,7 @@ from tfxlearn.pretext.shuffle_and_learn import (
     plot_frame_rows,
     sorted_distinct_indices,
 )
-from tfxlearn.registry import PRETEXT_OPS
+from tfxlearn.registry import PRETEXT_OPS, PRETEXT_PLOTS
 
 SORT_FRAMES = 4
 # One member per {order, 3 - order} pair: the one whose first slot shows frame 0 or 1.
@@ -158,7 +158,8 @@ def sequence_sorting(
 sequence_sorting.label_names = LABEL_NAMES
 
 
-def _plot(batch, path: str, *, title: str | None = None, model=None, examples: int = 8) -> str:
+@PRETEXT_PLOTS.register("sequence_sorting")
+def plot(batch, path: str, *, title: str | None = None, model=None, examples: int = 8) -> str:
     frames, labels = (np.asarray(t)[:examples] for t in batch)
     predicted = None
     if model is not None:
@@ -169,6 +170,3 @@ def _plot(batch, path: str, *, title: str | None = None, model=None, examples: i
         for i, label in enumerate(labels)
     ]
     return plot_frame_rows(frames, titles, path, title=title)
-
-
-sequence_sorting.plot = _plot

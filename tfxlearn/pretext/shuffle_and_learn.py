@@ -51,7 +51,7 @@ from tfxlearn.pretext.clips import (
     to_float_clips,
 )
 from tfxlearn.pretext.common import batch_seeds
-from tfxlearn.registry import PRETEXT_OPS
+from tfxlearn.registry import PRETEXT_OPS, PRETEXT_PLOTS
 
 TUPLE_FRAMES = 3  # frames per tuple
 SAMPLED_FRAMES = 5  # a < b < c < d < e drawn per clip
@@ -231,7 +231,8 @@ def plot_frame_rows(frames, titles, path: str, *, title: str | None = None) -> s
     return viz.image_grid(flat, captions, path, columns=k, title=title)
 
 
-def _plot(batch, path: str, *, title: str | None = None, model=None, examples: int = 8) -> str:
+@PRETEXT_PLOTS.register("shuffle_and_learn")
+def plot(batch, path: str, *, title: str | None = None, model=None, examples: int = 8) -> str:
     frames, labels = (np.asarray(t)[:examples] for t in batch)
     predicted = None
     if model is not None:
@@ -241,6 +242,3 @@ def _plot(batch, path: str, *, title: str | None = None, model=None, examples: i
         for i, label in enumerate(labels)
     ]
     return plot_frame_rows(frames, titles, path, title=title)
-
-
-shuffle_and_learn.plot = _plot

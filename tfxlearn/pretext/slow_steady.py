@@ -37,7 +37,7 @@ import tensorflow as tf
 
 from tfxlearn.pretext.clips import clip_batches_spec, clips_of, to_float_clips
 from tfxlearn.pretext.common import batch_seeds
-from tfxlearn.registry import PRETEXT_OPS
+from tfxlearn.registry import PRETEXT_OPS, PRETEXT_PLOTS
 
 SLOT_NAMES = ("t", "t+1", "t+2", "far")
 _FAR = ("mixed", "same_clip", "other_clip")
@@ -181,6 +181,7 @@ def slow_steady(
     return batch_seeds(ds, seed).map(make, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
 
 
+@PRETEXT_PLOTS.register("slow_steady")
 def plot(batch, path: str, *, title: str | None = None, model=None, tuples: int = 6) -> str:
     """One column per slot (t, t+1, t+2, far), one row per tuple; with a model,
     row titles give the embedding distances d(t, t+1) and d(t, far)."""
@@ -201,6 +202,3 @@ def plot(batch, path: str, *, title: str | None = None, model=None, tuples: int 
     return viz.image_rows(
         rows, path, title=title or "slow and steady tuples: t, t+1, t+2, far frame"
     )
-
-
-slow_steady.plot = plot
