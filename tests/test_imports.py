@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import os
 import re
+import subprocess
 import sys
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -199,6 +200,24 @@ def test_replacing_a_pipeline_function_reaches_the_calls_inside_the_package(monk
     monkeypatch.undo()
     assert pipeline.components.export_saved_model is pipeline.export_saved_model
     assert pipeline.export_saved_model.__module__ == "tfxlearn.export"
+
+
+def test_import_tfxlearn_adds_no_matplotlib_import_and_keeps_the_backend(subprocess_env):
+    # Keras 3 itself imports matplotlib.pyplot when it is installed; tfxlearn adds
+    # nothing to that and no longer switches the process to Agg on import.
+    code = (
+        "import sys, keras, matplotlib\n"
+        "def loaded():\n"
+        "    return {m for m in sys.modules if m.split('.')[0] == 'matplotlib'}\n"
+        "before, backend = loaded(), matplotlib.rcParams._get_backend_or_none()\n"
+        "import tfxlearn\n"
+        "assert loaded() == before, sorted(loaded() - before)\n"
+        "assert matplotlib.rcParams._get_backend_or_none() == backend\n"
+        "assert 'tfxlearn.viz' not in sys.modules\n"
+        "assert tfxlearn.viz.plt is sys.modules['matplotlib.pyplot']\n"
+        "assert matplotlib.get_backend().lower() == 'agg'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], env=subprocess_env, check=True, timeout=600)
 
 
 if __name__ == "__main__":

@@ -21,5 +21,14 @@ from tfxlearn import (  # noqa: E402,F401
     pretext,
     registry,
     training,
-    viz,
 )
+
+
+def __getattr__(name: str):
+    # `tfxlearn.viz` is imported on first use: it imports matplotlib, which
+    # `import tfxlearn` (and a tf.data worker importing a pretext op) should not.
+    if name == "viz":
+        import importlib
+
+        return importlib.import_module("tfxlearn.viz")
+    raise AttributeError(f"module 'tfxlearn' has no attribute {name!r}")

@@ -20,7 +20,7 @@ import tensorflow as tf
 from absl import logging
 
 from tfxlearn import data as tfx_data
-from tfxlearn import evaluation, pretext, viz
+from tfxlearn import evaluation, pretext
 from tfxlearn.pipeline.components import (
     data_service,
     eval_data,
@@ -163,6 +163,8 @@ def _run_stages(config, run_dir, strategy, verbose, baselines, service_target) -
 
 
 def _plots(config, ds, model, encoder, data, history, plot_dir) -> dict:
+    from tfxlearn import viz  # matplotlib: only when a run draws its plots
+
     op = pretext.get(config["pretext"]["name"])
     plot = pretext.get_plot(config["pretext"]["name"])
     path = os.path.join(plot_dir, "pretext_examples.png")
