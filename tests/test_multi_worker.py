@@ -31,7 +31,7 @@ pytestmark = pytest.mark.xdist_group("localhost_ports")
 
 
 def test_one_machine_is_not_multi_worker_and_is_chief(two_replica_strategy):
-    assert not multi_worker.is_multi_worker(two_replica_strategy)
+    assert not tfxlearn.distribute.is_multi_worker(two_replica_strategy)
     assert multi_worker.is_chief(two_replica_strategy)
     assert multi_worker.is_chief(None)
     assert multi_worker.task_of(two_replica_strategy) == (None, None)

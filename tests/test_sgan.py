@@ -7,16 +7,15 @@ import pytest
 import tensorflow as tf
 
 import tfxlearn
+from tfxlearn.distribute import global_mean, subset_mean
 from tfxlearn.paradigms.base import global_batch_noise
 from tfxlearn.paradigms.semi_supervised.sgan import (
     check_labels,
     fake_loss_values,
     feature_matching_loss,
-    global_mean,
     real_fake_logits,
     real_loss_values,
     real_probability,
-    subset_mean,
     supervised_loss_values,
 )
 

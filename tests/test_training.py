@@ -221,7 +221,7 @@ def test_export_serves_the_mean_of_the_replica_statistics(tmp_path, two_replica_
 
 
 def test_average_replica_statistics_bad_input_and_no_strategy():
-    from tfxlearn.nets.replicas import average_replica_statistics
+    from tfxlearn.distribute import average_replica_statistics
 
     with pytest.raises(TypeError, match="keras.Layer"):
         average_replica_statistics("not a model")
@@ -231,7 +231,7 @@ def test_average_replica_statistics_bad_input_and_no_strategy():
 
 
 def test_average_replica_statistics_refuses_replica_context(two_replica_strategy):
-    from tfxlearn.nets.replicas import average_replica_statistics
+    from tfxlearn.distribute import average_replica_statistics
 
     with two_replica_strategy.scope():
         model, _, _ = _split_batch_norm_model()

@@ -13,6 +13,7 @@ except ImportError as _e:  # pragma: no cover - depends on the environment
 
 from tfxlearn import (  # noqa: E402,F401
     data,
+    distribute,
     evaluation,
     export,
     nets,

@@ -15,8 +15,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from tfxlearn.distribute import MultiWorkerFit
 from tfxlearn.nets import classifier_head
-from tfxlearn.training.multi_worker import MultiWorkerFit
 
 
 def check_images(images: tf.Tensor, expected_shape: tuple, argument: str = "images") -> None:

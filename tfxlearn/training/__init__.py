@@ -1,5 +1,6 @@
 """Training: strategy choice, the resumable driver and its callbacks."""
 
+from tfxlearn.distribute import is_multi_worker
 from tfxlearn.training.callbacks import (
     AtomicBackupAndRestore,
     AverageReplicaStatistics,
@@ -12,7 +13,6 @@ from tfxlearn.training.driver import train
 from tfxlearn.training.multi_worker import (
     WorkerLostError,
     is_chief,
-    is_multi_worker,
     multi_worker_strategy,
     shard_by_data,
 )

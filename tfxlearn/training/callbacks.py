@@ -11,8 +11,8 @@ import numpy as np
 import tensorflow as tf
 
 from tfxlearn.atomic import remove_stale_tmp, tmp_dir_name
-from tfxlearn.nets.replicas import average_replica_statistics
-from tfxlearn.training.multi_worker import is_chief, is_multi_worker
+from tfxlearn.distribute import average_replica_statistics, is_multi_worker
+from tfxlearn.training.multi_worker import is_chief
 
 
 class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
@@ -239,7 +239,7 @@ class TerminateOnNonFinite(keras.callbacks.Callback):
 class AverageReplicaStatistics(keras.callbacks.Callback):
     """At each epoch end and at the end of training, sets every replica's copy of
     the batch-norm moving statistics to their mean
-    (`tfxlearn.nets.replicas.average_replica_statistics`: Keras 3 lets each
+    (`tfxlearn.distribute.average_replica_statistics`: Keras 3 lets each
     replica update its own copy and reads the first). Put it before the
     checkpoint callbacks so the checkpoints hold the averaged statistics."""
 

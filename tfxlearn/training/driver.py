@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 import keras
 import tensorflow as tf
 
+from tfxlearn.distribute import is_multi_worker
 from tfxlearn.training.callbacks import (
     AtomicBackupAndRestore,
     AverageReplicaStatistics,
@@ -21,7 +22,6 @@ from tfxlearn.training.callbacks import (
 from tfxlearn.training.multi_worker import (
     WorkerLostError,
     is_chief,
-    is_multi_worker,
     shard_by_data,
 )
 from tfxlearn.training.strategy import check_global_batch, default_strategy

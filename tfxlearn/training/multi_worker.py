@@ -1,30 +1,10 @@
 """Multi-worker training with `model.fit` (tf.distribute.MultiWorkerMirroredStrategy).
 
-Keras 3.15's TensorFlow trainer does not run `fit` under
-`MultiWorkerMirroredStrategy` (keras-team/keras#20585). Two of its functions
-assume a single worker:
-
-1. `_maybe_symbolic_build` reduces the first distributed batch with an eager
-   `strategy.reduce(...)` only to learn its shapes and dtypes; with several
-   workers the eager reduction of a `PerReplica` batch fails ("Attempt to
-   convert a value (PerReplica...) with an unsupported type").
-2. The train and test functions reduce each step's logs with
-   `strategy.reduce("MEAN", value, axis=0)` when the strategy spans workers,
-   and the logs are scalars ("Invalid reduction dimension 0 for input with 0
-   dimensions").
-
-`MultiWorkerFit`, a base of every tfxlearn paradigm, fixes both without
-changing the single-worker path: the symbolic build reads the shapes from this
-worker's first replica (the values do not matter), and in multi-worker mode
-each replica's logs are handed to Keras as 1-element vectors, so Keras's
-`reduce(MEAN, axis=0)` is the mean over all replicas — the same mean Keras
-takes over the replicas of one machine. Callbacks, history and the progress
-bar are Keras's own. The overrides touch two private Keras methods; the
-multi-worker tests fail loudly if a Keras release changes them.
-
-The rest of this module is the plumbing around it: building the strategy from
-TF_CONFIG or a Slurm allocation, telling the chief from the other workers,
-picking free ports, and the localhost launcher behind `tfxlearn run --workers=N`.
+`tfxlearn.distribute.MultiWorkerFit`, a base of every paradigm, makes Keras's
+`fit` run under the strategy (docs/architecture.md section 14). This module is
+the plumbing around it: building the strategy from TF_CONFIG or a Slurm
+allocation, telling the chief from the other workers, picking free ports, and
+the localhost launcher behind `tfxlearn run --workers=N`.
 """
 
 from __future__ import annotations
@@ -41,14 +21,9 @@ from collections.abc import Sequence
 
 import tensorflow as tf
 
+from tfxlearn.distribute import is_multi_worker
+
 CLUSTER_KINDS = ("tf_config", "slurm")
-
-
-def is_multi_worker(strategy: tf.distribute.Strategy | None) -> bool:
-    """True when `strategy` is a MultiWorkerMirroredStrategy over more than one worker."""
-    if not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
-        return False
-    return bool(strategy.extended._in_multi_worker_mode())
 
 
 def task_of(strategy: tf.distribute.Strategy | None) -> tuple[str | None, int | None]:
@@ -72,44 +47,6 @@ def is_chief(strategy: tf.distribute.Strategy | None) -> bool:
         return True
     jobs = strategy.cluster_resolver.cluster_spec().jobs
     return task_type == "worker" and task_id == 0 and "chief" not in jobs
-
-
-class MultiWorkerFit:
-    """Mixin for `keras.Model` subclasses: makes `fit`/`evaluate` work under
-    MultiWorkerMirroredStrategy (see the module docstring)."""
-
-    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
-        strategy = getattr(self, "_distribute_strategy", None)
-        if strategy is None or iterator is None or not is_multi_worker(strategy):
-            return super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
-        for _, _, it in iterator:
-            batch = next(it)
-            # Only shapes and dtypes are needed: this worker's first replica has them.
-            data_batch = tf.nest.map_structure(
-                lambda v: (
-                    strategy.experimental_local_results(v)[0]
-                    if isinstance(v, tf.distribute.DistributedValues)
-                    else v
-                ),
-                batch,
-            )
-            break
-        with strategy.scope():
-            self._symbolic_build(data_batch=data_batch)
-
-    def _make_function(self, step_function):
-        strategy = getattr(self, "_distribute_strategy", None)
-        if is_multi_worker(strategy):
-            step_function = _logs_as_vectors(step_function)
-        return super()._make_function(step_function)
-
-
-def _logs_as_vectors(step_function):
-    def step(data):
-        logs = step_function(data)
-        return tf.nest.map_structure(lambda t: tf.reshape(tf.cast(t, tf.float32), [1]), logs)
-
-    return step
 
 
 # ----------------------------------------------------------------------------- cluster

@@ -26,9 +26,9 @@ Batches mix labelled and unlabelled examples (`tfxlearn.pretext.semi_supervised`
 label -1 = unlabelled, the labelled ones at the front of each batch). One
 optimizer: Keras's own train step with `compute_loss` overridden. The
 classification mean is over the labelled examples of the *global* batch (their
-count all-reduced across replicas, `tfxlearn.paradigms.semi_supervised.sgan.
-subset_mean`), since replicas receive different numbers of labelled examples;
-the reconstruction mean goes through Keras's reduction.
+count all-reduced across replicas, `tfxlearn.distribute.subset_mean`), since
+replicas receive different numbers of labelled examples; the reconstruction
+mean goes through Keras's reduction.
 
 Serving signature: `images` -> `embedding` (encoder features), `code`,
 `logits`, `probabilities`, `reconstruction`.
@@ -42,6 +42,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from tfxlearn.distribute import subset_mean
 from tfxlearn.losses import BatchMean
 from tfxlearn.nets import classifier_head, dcgan_generator
 from tfxlearn.paradigms.base import Paradigm, check_images
@@ -49,7 +50,6 @@ from tfxlearn.paradigms.semi_supervised.sgan import (
     batched_numpy,
     check_labels,
     check_num_classes,
-    subset_mean,
     supervised_loss_values,
 )
 from tfxlearn.registry import PARADIGMS

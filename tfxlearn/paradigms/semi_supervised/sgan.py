@@ -38,9 +38,10 @@ A per-replica mean scaled by 1 / replicas (Keras's reduction) would then weight
 the labelled examples of different replicas differently and differ from the
 one-device loss. Means over a subset (labelled examples, unlabelled examples)
 are therefore normalised by the subset's *global* size, all-reduced across the
-replicas (`subset_mean`); feature matching compares *global* feature means
-(`global_mean`). docs/architecture.md section 5 allows such explicit cross-replica work
-when a loss needs it; everything else goes through Keras's reduction
+replicas (`tfxlearn.distribute.subset_mean`); feature matching compares
+*global* feature means (`tfxlearn.distribute.global_mean`).
+docs/architecture.md section 5 allows such explicit cross-replica work when a
+loss needs it; everything else goes through Keras's reduction
 (`tfxlearn.losses.BatchMean`).
 
 Serving signature: `images` -> `logits` (K class logits), `probabilities`
@@ -59,6 +60,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfxlearn.data import to_float_images
+from tfxlearn.distribute import global_mean, global_value, subset_mean
 from tfxlearn.losses import BatchMean
 from tfxlearn.paradigms.base import (
     AdversarialParadigm,
@@ -109,60 +111,6 @@ def feature_matching_loss(real_features: tf.Tensor, fake_features: tf.Tensor) ->
     """||mean f(x) - mean f(G(z))||^2 over one batch of real and one of generated features."""
     difference = tf.reduce_mean(real_features, 0) - tf.reduce_mean(fake_features, 0)
     return tf.reduce_sum(tf.square(difference))
-
-
-def _replicas() -> tuple[tf.distribute.ReplicaContext | None, int]:
-    context = tf.distribute.get_replica_context()
-    replicas = context.num_replicas_in_sync if context is not None else 1
-    return context, replicas
-
-
-def subset_mean(values: tf.Tensor, mask: tf.Tensor) -> tf.Tensor:
-    """This replica's share of the mean of `values` over the examples with mask 1,
-    taken over the GLOBAL batch: sum(values * mask) / (global count of mask).
-
-    Like a Keras-reduced loss, the shares of all replicas sum to the global value
-    (one device: the value itself), so gradients summed over replicas by the
-    optimizer are those of the global subset mean. Subsets are spread unevenly
-    over the replicas (labelled examples come first in each global batch), so
-    the count is all-reduced; 0 if the subset is empty.
-    """
-    values = tf.convert_to_tensor(values)
-    mask = tf.cast(mask, values.dtype)
-    count = tf.reduce_sum(mask)
-    context, replicas = _replicas()
-    if replicas > 1:
-        count = context.all_reduce(tf.distribute.ReduceOp.SUM, count)
-    return tf.math.divide_no_nan(tf.reduce_sum(values * mask), count)
-
-
-def global_mean(values: tf.Tensor, weights: tf.Tensor | None = None) -> tf.Tensor:
-    """The weighted mean of `values` [n, ...] over the GLOBAL batch, on every replica.
-
-    Gradients flow only through this replica's examples (the other replicas'
-    sums enter as constants), so the gradients of a loss computed from it, equal
-    on every replica and summed by the optimizer, are the one-device gradients.
-    """
-    values = tf.convert_to_tensor(values)
-    if weights is None:
-        weights = tf.ones(tf.shape(values)[:1], values.dtype)
-    weights = tf.cast(weights, values.dtype)
-    total = tf.tensordot(weights, values, axes=[[0], [0]])
-    count = tf.reduce_sum(weights)
-    context, replicas = _replicas()
-    if replicas > 1:
-        reduced = context.all_reduce(tf.distribute.ReduceOp.SUM, tf.stop_gradient(total))
-        total = total + tf.stop_gradient(reduced - total)
-        count = context.all_reduce(tf.distribute.ReduceOp.SUM, count)
-    return tf.math.divide_no_nan(total, count)
-
-
-def global_value(share: tf.Tensor) -> tf.Tensor:
-    """The global value of a loss given as per-replica shares (for metrics only)."""
-    context, replicas = _replicas()
-    if replicas > 1:
-        return context.all_reduce(tf.distribute.ReduceOp.SUM, tf.stop_gradient(share))
-    return share
 
 
 def check_labels(labels, num_classes: int, batch: int | None = None) -> tf.Tensor:
