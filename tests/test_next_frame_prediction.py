@@ -8,7 +8,7 @@ from contract_examples.frame_prediction import moving_squares
 
 import tfxlearn
 from tfxlearn.evaluation.frame_prediction import copy_last_frame, prediction_errors
-from tfxlearn.paradigms.self_supervised.next_frame_prediction import StackFrames, unstack_frames
+from tfxlearn.nets.video import StackFrames, unstack_frames
 
 
 def _model(context=3, future=1, adversarial=False, norm="batch", **kwargs):

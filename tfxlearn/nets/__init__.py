@@ -11,7 +11,15 @@ from tfxlearn.nets.generative import (
     mlp_generator,
 )
 from tfxlearn.nets.layers import WeightNormDense
-from tfxlearn.nets.video import TakeFrames, clip_encoder, sampled_frame_indices
+from tfxlearn.nets.video import (
+    FrameEncoderClips,
+    StackFrames,
+    TakeFrames,
+    clip_encoder,
+    encode_frames,
+    sampled_frame_indices,
+    unstack_frames,
+)
 
 __all__ = [
     "conv_encoder",
@@ -28,5 +36,9 @@ __all__ = [
     "clip_encoder",
     "sampled_frame_indices",
     "TakeFrames",
+    "StackFrames",
+    "unstack_frames",
+    "encode_frames",
+    "FrameEncoderClips",
     "WeightNormDense",
 ]

@@ -1,9 +1,12 @@
-"""Clip-level models built from a frame encoder (for evaluating video paradigms)."""
+"""Video building blocks: layers that select and stack the frames of a clip, frame
+encoding of frame sets, and clip-level models built from a frame encoder (for
+evaluating video paradigms)."""
 
 from __future__ import annotations
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 
 def sampled_frame_indices(frames: int, sample_frames: int) -> list[int]:
@@ -34,6 +37,39 @@ class TakeFrames(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "indices": self.indices}
+
+
+@keras.saving.register_keras_serializable(package="tfxlearn")
+class StackFrames(keras.layers.Layer):
+    """Clips [batch, T, H, W, C] -> frames stacked along channels [batch, H, W, T * C]
+    (frame t occupies channels t * C ... t * C + C - 1): the early fusion of
+    SyncNet and of the next-frame predictors."""
+
+    def call(self, clips):
+        shape = keras.ops.shape(clips)
+        moved = keras.ops.transpose(clips, (0, 2, 3, 1, 4))
+        return keras.ops.reshape(moved, (-1, shape[2], shape[3], shape[1] * shape[4]))
+
+    def compute_output_shape(self, input_shape):
+        b, t, h, w, c = input_shape
+        return (b, h, w, None if t is None or c is None else t * c)
+
+
+def unstack_frames(stacked: tf.Tensor, frames: int) -> tf.Tensor:
+    """The inverse of `StackFrames`: [batch, H, W, frames * C] -> [batch, frames, H, W, C]."""
+    shape = tf.shape(stacked)
+    channels = stacked.shape[-1] // frames
+    split = tf.reshape(stacked, [shape[0], shape[1], shape[2], frames, channels])
+    return tf.transpose(split, [0, 3, 1, 2, 4])
+
+
+def encode_frames(encoder: keras.Model, frames: tf.Tensor, training=False) -> tf.Tensor:
+    """[batch, *slots, H, W, C] -> [batch, *slots, features]: all frames through
+    the encoder as one batch (batch norm sees every slot together)."""
+    shape = tf.shape(frames)
+    slots = frames.shape.rank - 4
+    features = encoder(tf.reshape(frames, tf.concat([[-1], shape[-3:]], 0)), training=training)
+    return tf.reshape(features, tf.concat([shape[: 1 + slots], [features.shape[-1]]], 0))
 
 
 def clip_encoder(
@@ -69,3 +105,16 @@ def clip_encoder(
     features = keras.layers.TimeDistributed(frame_encoder, name="frame_features")(taken)
     flat = keras.layers.Flatten(name="clip_features")(features)
     return keras.Model(clips, flat, name=name)
+
+
+class FrameEncoderClips:
+    """Mixin for a model with a shared frame encoder `self.encoder`: frozen-feature
+    evaluation sees whole clips. Paradigms combine it with
+    `paradigms.base_classifier.EncoderFeaturesServing`, so serving gives the
+    features of single frames."""
+
+    def evaluation_encoder(self, input_shape: tuple, **options) -> keras.Model:
+        """The frame encoder applied to evenly spaced frames of a clip
+        [frames, H, W, C], features concatenated in time order (options: those of
+        `clip_encoder`, e.g. `sample_frames`)."""
+        return clip_encoder(self.encoder, frames=input_shape[0], **options)

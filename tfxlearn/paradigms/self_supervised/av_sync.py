@@ -45,7 +45,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfxlearn.losses import BatchMean
-from tfxlearn.nets import LogMel, conv_encoder, sampled_frame_indices
+from tfxlearn.nets import LogMel, StackFrames, conv_encoder, sampled_frame_indices
 from tfxlearn.paradigms.base import Paradigm
 from tfxlearn.pretext.av_sync import (
     candidate_windows,
@@ -55,21 +55,6 @@ from tfxlearn.pretext.av_sync import (
 from tfxlearn.registry import PARADIGMS
 
 _EPS = 1e-12
-
-
-@keras.saving.register_keras_serializable(package="tfxlearn")
-class StackFrames(keras.layers.Layer):
-    """Frames [batch, window, H, W, C] -> one image [batch, H, W, window * C], the
-    channels of frame 0 first (SyncNet's early fusion)."""
-
-    def call(self, frames):
-        shape = keras.ops.shape(frames)
-        moved = keras.ops.transpose(frames, (0, 2, 3, 1, 4))
-        return keras.ops.reshape(moved, (-1, shape[2], shape[3], shape[1] * shape[4]))
-
-    def compute_output_shape(self, input_shape):
-        b, w, h, wd, c = input_shape
-        return (b, h, wd, None if w is None or c is None else w * c)
 
 
 @keras.saving.register_keras_serializable(package="tfxlearn")

@@ -49,7 +49,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfxlearn.losses import BatchMean
-from tfxlearn.nets.video import TakeFrames, sampled_frame_indices
+from tfxlearn.nets.video import TakeFrames, encode_frames, sampled_frame_indices
 from tfxlearn.paradigms.base import Paradigm, check_images
 from tfxlearn.registry import PARADIGMS
 
@@ -198,10 +198,7 @@ class CompositeLstm(Paradigm):
     def encode_frames(self, clips: tf.Tensor, training=False) -> tf.Tensor:
         """[batch, T, H, W, C] -> frame features [batch, T, d] (all frames in one
         encoder batch, so batch norm sees every time step together)."""
-        shape = tf.shape(clips)
-        flat = tf.reshape(clips, tf.concat([[-1], shape[2:]], axis=0))
-        features = self.encoder(flat, training=training)
-        return tf.reshape(features, [shape[0], shape[1], features.shape[-1]])
+        return encode_frames(self.encoder, clips, training=training)
 
     def encode(self, clips: tf.Tensor, training=False) -> list:
         """The encoder LSTM's final state [h, c] after reading `clips`."""

@@ -43,7 +43,7 @@ import tensorflow as tf
 
 from tfxlearn.losses import BatchMean, gradient_difference
 from tfxlearn.nets import feature_map
-from tfxlearn.nets.video import TakeFrames
+from tfxlearn.nets.video import StackFrames, TakeFrames, unstack_frames
 from tfxlearn.paradigms.base import AdversarialParadigm
 from tfxlearn.paradigms.self_supervised.composite_lstm import (
     _float_clips,
@@ -58,29 +58,6 @@ from tfxlearn.registry import PARADIGMS
 
 PIXEL_LOSSES = ("l2", "l1")
 OUTPUT_ACTIVATIONS = ("linear", "sigmoid")
-
-
-@keras.saving.register_keras_serializable(package="tfxlearn")
-class StackFrames(keras.layers.Layer):
-    """Clips [batch, T, H, W, C] -> frames stacked along channels [batch, H, W, T * C]
-    (frame t occupies channels t * C ... t * C + C - 1)."""
-
-    def call(self, clips):
-        shape = keras.ops.shape(clips)
-        moved = keras.ops.transpose(clips, (0, 2, 3, 1, 4))
-        return keras.ops.reshape(moved, (shape[0], shape[2], shape[3], shape[1] * shape[4]))
-
-    def compute_output_shape(self, input_shape):
-        b, t, h, w, c = input_shape
-        return (b, h, w, None if t is None or c is None else t * c)
-
-
-def unstack_frames(stacked: tf.Tensor, frames: int) -> tf.Tensor:
-    """The inverse of `StackFrames`: [batch, H, W, frames * C] -> [batch, frames, H, W, C]."""
-    shape = tf.shape(stacked)
-    channels = stacked.shape[-1] // frames
-    split = tf.reshape(stacked, [shape[0], shape[1], shape[2], frames, channels])
-    return tf.transpose(split, [0, 3, 1, 2, 4])
 
 
 def map_decoder(

@@ -33,15 +33,15 @@ import copy
 import keras
 import tensorflow as tf
 
-from tfxlearn.paradigms.base import GeneratedLabelClassifier, check_images
-from tfxlearn.paradigms.self_supervised.sequence_sorting import FrameEncoderClips, encode_frames
+from tfxlearn.nets.video import FrameEncoderClips, encode_frames
+from tfxlearn.paradigms.base import EncoderFeaturesServing, GeneratedLabelClassifier, check_images
 from tfxlearn.pretext.odd_one_out import check_sizes
 from tfxlearn.registry import PARADIGMS
 
 
 @PARADIGMS.register("odd_one_out")
 @keras.saving.register_keras_serializable(package="tfxlearn")
-class OddOneOut(FrameEncoderClips, GeneratedLabelClassifier):
+class OddOneOut(FrameEncoderClips, EncoderFeaturesServing, GeneratedLabelClassifier):
     """Finds the shuffled subsequence among N.
 
     Args:

@@ -23,7 +23,7 @@ import itertools
 import keras
 import tensorflow as tf
 
-from tfxlearn import nets
+from tfxlearn.nets.video import FrameEncoderClips, encode_frames
 from tfxlearn.paradigms.base import EncoderFeaturesServing, GeneratedLabelClassifier, check_images
 from tfxlearn.pretext.sequence_sorting import NUM_CLASSES, SORT_FRAMES
 from tfxlearn.registry import PARADIGMS
@@ -48,30 +48,9 @@ def check_frame_sets(model, frames, count: int, argument: str = "frames") -> Non
     check_images(frames[:, 0], model.image_shape, argument)
 
 
-def encode_frames(encoder: keras.Model, frames: tf.Tensor, training=False) -> tf.Tensor:
-    """[batch, *slots, H, W, C] -> [batch, *slots, features]: all frames through
-    the encoder as one batch (batch norm sees every slot together)."""
-    shape = tf.shape(frames)
-    slots = frames.shape.rank - 4
-    features = encoder(tf.reshape(frames, tf.concat([[-1], shape[-3:]], 0)), training=training)
-    return tf.reshape(features, tf.concat([shape[: 1 + slots], [features.shape[-1]]], 0))
-
-
-class FrameEncoderClips(EncoderFeaturesServing):
-    """For a model with a shared frame encoder `self.encoder` and `self.image_shape`:
-    serving gives the features of single frames, and frozen-feature evaluation
-    sees whole clips."""
-
-    def evaluation_encoder(self, input_shape: tuple, **options) -> keras.Model:
-        """The frame encoder applied to evenly spaced frames of a clip
-        [frames, H, W, C], features concatenated in time order (options: those of
-        `tfxlearn.nets.clip_encoder`, e.g. `sample_frames`)."""
-        return nets.clip_encoder(self.encoder, frames=input_shape[0], **options)
-
-
 @PARADIGMS.register("sequence_sorting")
 @keras.saving.register_keras_serializable(package="tfxlearn")
-class SequenceSorting(FrameEncoderClips, GeneratedLabelClassifier):
+class SequenceSorting(FrameEncoderClips, EncoderFeaturesServing, GeneratedLabelClassifier):
     """Predicts the shuffle class (12) of four frames with pairwise feature fusion.
 
     Args:

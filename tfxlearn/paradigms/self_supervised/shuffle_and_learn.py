@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import keras
 
+from tfxlearn.nets.video import FrameEncoderClips
 from tfxlearn.paradigms.base import PatchSetClassifier
-from tfxlearn.paradigms.self_supervised.sequence_sorting import FrameEncoderClips
 from tfxlearn.pretext.shuffle_and_learn import TUPLE_FRAMES
 from tfxlearn.registry import PARADIGMS
 
