@@ -2,6 +2,8 @@
 Keras reduces and scales them correctly under a tf.distribute strategy)."""
 
 from tfxlearn.losses.batch_mean import BatchMean
+from tfxlearn.losses.gan_discriminator import discriminator_loss_values
+from tfxlearn.losses.gan_generator import generator_loss_values
 from tfxlearn.losses.gradient_difference import GradientDifferenceLoss, gradient_difference
 from tfxlearn.losses.info_nce import InfoNCE, info_nce
 
@@ -11,4 +13,6 @@ __all__ = [
     "info_nce",
     "GradientDifferenceLoss",
     "gradient_difference",
+    "generator_loss_values",
+    "discriminator_loss_values",
 ]

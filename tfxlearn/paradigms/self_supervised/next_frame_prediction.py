@@ -41,7 +41,12 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfxlearn.losses import BatchMean, gradient_difference
+from tfxlearn.losses import (
+    BatchMean,
+    discriminator_loss_values,
+    generator_loss_values,
+    gradient_difference,
+)
 from tfxlearn.nets import feature_map
 from tfxlearn.nets.video import StackFrames, TakeFrames, unstack_frames
 from tfxlearn.paradigms.base import AdversarialParadigm
@@ -49,10 +54,6 @@ from tfxlearn.paradigms.self_supervised.composite_lstm import (
     _float_clips,
     check_clips,
     frame_prediction_png,
-)
-from tfxlearn.paradigms.unsupervised.gan import (
-    discriminator_loss_values,
-    generator_loss_values,
 )
 from tfxlearn.registry import PARADIGMS
 

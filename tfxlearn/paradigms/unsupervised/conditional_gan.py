@@ -40,12 +40,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from tfxlearn.losses import discriminator_loss_values, generator_loss_values
 from tfxlearn.paradigms.base import check_images, global_batch_noise
-from tfxlearn.paradigms.unsupervised.gan import (
-    GAN,
-    discriminator_loss_values,
-    generator_loss_values,
-)
+from tfxlearn.paradigms.unsupervised.gan import GAN
 from tfxlearn.registry import PARADIGMS
 
 

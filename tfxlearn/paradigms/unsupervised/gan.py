@@ -7,10 +7,8 @@ image a real/fake logit l (D(x) = sigmoid(l)). Each step first updates D on a
 batch of real images and a batch of generated ones (binary cross-entropy),
 then G against the updated D. G's objective is either the paper's minimax one,
 minimise log(1 - D(G(z))), or the non-saturating one the paper recommends in
-practice, maximise log D(G(z)): early in training D rejects samples with
-confidence, log(1 - D(G(z))) is flat there (its gradient with respect to the
-logit is -sigmoid(l), about 0), while -log D(G(z)) has gradient
--sigmoid(-l), about -1.
+practice, maximise log D(G(z)) (`tfxlearn.losses.generator_loss_values`; D's
+loss is `tfxlearn.losses.discriminator_loss_values`).
 """
 
 from __future__ import annotations
@@ -21,7 +19,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfxlearn.losses import BatchMean
+from tfxlearn.losses import BatchMean, discriminator_loss_values
+from tfxlearn.losses.gan_generator import GENERATOR_LOSSES, generator_loss_values
 from tfxlearn.paradigms.base import (
     AdversarialParadigm,
     check_images,
@@ -29,30 +28,6 @@ from tfxlearn.paradigms.base import (
     latent_dim_of,
 )
 from tfxlearn.registry import PARADIGMS
-
-GENERATOR_LOSSES = ("non_saturating", "minimax")
-
-
-def generator_loss_values(fake_logits: tf.Tensor, kind: str = "non_saturating") -> tf.Tensor:
-    """Per-example generator loss from the discriminator's logits on generated images.
-
-    "non_saturating": -log D(G(z)) = softplus(-l); "minimax": log(1 - D(G(z)))
-    = -softplus(l). Written with softplus, so they stay finite for any logit.
-    """
-    fake_logits = tf.reshape(fake_logits, [-1])
-    if kind == "non_saturating":
-        return tf.nn.softplus(-fake_logits)
-    if kind == "minimax":
-        return -tf.nn.softplus(fake_logits)
-    raise ValueError(f"generator_loss must be one of {GENERATOR_LOSSES}, got {kind!r}")
-
-
-def discriminator_loss_values(real_logits: tf.Tensor, fake_logits: tf.Tensor) -> tf.Tensor:
-    """Per-pair discriminator loss -log D(x) - log(1 - D(G(z)))
-    = softplus(-l_real) + softplus(l_fake)."""
-    return tf.nn.softplus(-tf.reshape(real_logits, [-1])) + tf.nn.softplus(
-        tf.reshape(fake_logits, [-1])
-    )
 
 
 @keras.saving.register_keras_serializable(package="tfxlearn")

@@ -52,13 +52,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from tfxlearn.losses import discriminator_loss_values, generator_loss_values
 from tfxlearn.paradigms.base import check_images, global_batch_noise
 from tfxlearn.paradigms.unsupervised.conditional_gan import check_class_ids
-from tfxlearn.paradigms.unsupervised.gan import (
-    GAN,
-    discriminator_loss_values,
-    generator_loss_values,
-)
+from tfxlearn.paradigms.unsupervised.gan import GAN
 from tfxlearn.registry import PARADIGMS
 
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
