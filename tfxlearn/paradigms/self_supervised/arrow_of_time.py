@@ -32,7 +32,8 @@ import numpy as np
 import tensorflow as tf
 
 from tfxlearn.nets import classifier_head, feature_map
-from tfxlearn.paradigms.base import GeneratedLabelClassifier, check_images
+from tfxlearn.paradigms.base import check_images
+from tfxlearn.paradigms.base_classifier import GeneratedLabelClassifier
 from tfxlearn.pretext.arrow_of_time import check_window, stack_differences
 from tfxlearn.registry import PARADIGMS
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import keras
 
-from tfxlearn.paradigms.base import PatchSetClassifier
+from tfxlearn.paradigms.base_classifier import PatchSetClassifier
 from tfxlearn.pretext.jigsaw import permutation_set
 from tfxlearn.registry import PARADIGMS
 

@@ -32,7 +32,8 @@ import numpy as np
 import tensorflow as tf
 
 from tfxlearn.nets import classifier_head
-from tfxlearn.paradigms.base import GeneratedLabelClassifier, check_images
+from tfxlearn.paradigms.base import check_images
+from tfxlearn.paradigms.base_classifier import GeneratedLabelClassifier
 from tfxlearn.registry import PARADIGMS
 
 

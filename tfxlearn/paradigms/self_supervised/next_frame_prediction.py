@@ -49,7 +49,7 @@ from tfxlearn.losses import (
 )
 from tfxlearn.nets import feature_map
 from tfxlearn.nets.video import StackFrames, TakeFrames, unstack_frames
-from tfxlearn.paradigms.base import AdversarialParadigm
+from tfxlearn.paradigms.base_adversarial import AdversarialParadigm
 from tfxlearn.paradigms.self_supervised.composite_lstm import (
     _float_clips,
     check_clips,

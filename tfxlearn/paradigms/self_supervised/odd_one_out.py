@@ -34,7 +34,8 @@ import keras
 import tensorflow as tf
 
 from tfxlearn.nets.video import FrameEncoderClips, encode_frames
-from tfxlearn.paradigms.base import EncoderFeaturesServing, GeneratedLabelClassifier, check_images
+from tfxlearn.paradigms.base import check_images
+from tfxlearn.paradigms.base_classifier import EncoderFeaturesServing, GeneratedLabelClassifier
 from tfxlearn.pretext.odd_one_out import check_sizes
 from tfxlearn.registry import PARADIGMS
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import keras
 
-from tfxlearn.paradigms.base import PatchSetClassifier
+from tfxlearn.paradigms.base_classifier import PatchSetClassifier
 from tfxlearn.pretext.relative_patch_location import NUM_POSITIONS
 from tfxlearn.registry import PARADIGMS
 

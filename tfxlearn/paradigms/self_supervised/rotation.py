@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import keras
 
-from tfxlearn.paradigms.base import GeneratedLabelClassifier
+from tfxlearn.paradigms.base_classifier import GeneratedLabelClassifier
 from tfxlearn.pretext.rotation import NUM_ROTATIONS
 from tfxlearn.registry import PARADIGMS
 

@@ -24,7 +24,8 @@ import keras
 import tensorflow as tf
 
 from tfxlearn.nets.video import FrameEncoderClips, encode_frames
-from tfxlearn.paradigms.base import EncoderFeaturesServing, GeneratedLabelClassifier, check_images
+from tfxlearn.paradigms.base import check_images
+from tfxlearn.paradigms.base_classifier import EncoderFeaturesServing, GeneratedLabelClassifier
 from tfxlearn.pretext.sequence_sorting import NUM_CLASSES, SORT_FRAMES
 from tfxlearn.registry import PARADIGMS
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import keras
 
 from tfxlearn.nets.video import FrameEncoderClips
-from tfxlearn.paradigms.base import PatchSetClassifier
+from tfxlearn.paradigms.base_classifier import PatchSetClassifier
 from tfxlearn.pretext.shuffle_and_learn import TUPLE_FRAMES
 from tfxlearn.registry import PARADIGMS
 

@@ -62,12 +62,8 @@ import tensorflow as tf
 from tfxlearn.data import to_float_images
 from tfxlearn.distribute import global_mean, global_value, subset_mean
 from tfxlearn.losses import BatchMean
-from tfxlearn.paradigms.base import (
-    AdversarialParadigm,
-    check_images,
-    global_batch_noise,
-    latent_dim_of,
-)
+from tfxlearn.paradigms.base import check_images, global_batch_noise
+from tfxlearn.paradigms.base_adversarial import AdversarialParadigm, latent_dim_of
 from tfxlearn.pretext.semi_supervised import UNLABELLED
 from tfxlearn.registry import PARADIGMS
 

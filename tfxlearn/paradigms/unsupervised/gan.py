@@ -21,12 +21,8 @@ import tensorflow as tf
 
 from tfxlearn.losses import BatchMean, discriminator_loss_values
 from tfxlearn.losses.gan_generator import GENERATOR_LOSSES, generator_loss_values
-from tfxlearn.paradigms.base import (
-    AdversarialParadigm,
-    check_images,
-    global_batch_noise,
-    latent_dim_of,
-)
+from tfxlearn.paradigms.base import check_images, global_batch_noise
+from tfxlearn.paradigms.base_adversarial import AdversarialParadigm, latent_dim_of
 from tfxlearn.registry import PARADIGMS
 
 
