@@ -4,7 +4,7 @@ import pytest
 import tensorflow as tf
 
 import tfxlearn
-from tfxlearn.paradigms.unsupervised.autoencoder import reconstruction_loss_values
+from tfxlearn.paradigms.base_autoencoder import reconstruction_loss_values
 from tfxlearn.paradigms.unsupervised.denoising_autoencoder import corrupt
 from tfxlearn.paradigms.unsupervised.sparse_autoencoder import kl_sparsity, sparsity_penalty
 

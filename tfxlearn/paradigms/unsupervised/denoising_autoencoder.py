@@ -30,7 +30,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfxlearn.paradigms.base import global_batch_noise
-from tfxlearn.paradigms.unsupervised.autoencoder import Autoencoder
+from tfxlearn.paradigms.base_autoencoder import AutoencoderBase
 from tfxlearn.registry import PARADIGMS
 
 NOISES = ("masking", "gaussian", "salt_and_pepper")
@@ -92,12 +92,12 @@ def corrupt(images: tf.Tensor, noise: str, level: float, seed: tf.Tensor) -> tf.
 
 @keras.saving.register_keras_serializable(package="tfxlearn")
 @PARADIGMS.register("denoising_autoencoder")
-class DenoisingAutoencoder(Autoencoder):
+class DenoisingAutoencoder(AutoencoderBase):
     """An autoencoder reconstructing clean images from corrupted ones.
 
     Args:
         encoder, latent_dim, decoder, decoder_widths, reconstruction_loss,
-            code_activation: as `Autoencoder`.
+            code_activation: as `AutoencoderBase`.
         noise: "masking" (default), "gaussian" or "salt_and_pepper".
         noise_level: fraction of components corrupted by masking / salt and
             pepper, in [0, 1) (default 0.25, among the levels of Vincent et

@@ -13,7 +13,7 @@ With rho_hat_j the mean activation of code unit j over the batch:
   rho = 0 this is the classic L1 activity penalty weight * mean_i sum_j
   |h_ij| (ReLU codes are non-negative), which drives activations to 0.
 
-The total loss of an image is its reconstruction loss (as `Autoencoder`) plus
+The total loss of an image is its reconstruction loss (as `AutoencoderBase`) plus
 the penalty of its batch. rho_hat is the mean over the *global* batch: under a
 tf.distribute strategy the per-replica sums are all-reduced (the all-reduce
 is differentiable, its gradient is the all-reduce of the gradients), so one
@@ -30,7 +30,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfxlearn.paradigms.unsupervised.autoencoder import Autoencoder
+from tfxlearn.paradigms.base_autoencoder import AutoencoderBase
 from tfxlearn.registry import PARADIGMS
 
 SPARSITIES = ("kl", "l1")
@@ -72,12 +72,12 @@ def sparsity_penalty(codes: tf.Tensor, rho: float, kind: str = "kl") -> tf.Tenso
 
 @keras.saving.register_keras_serializable(package="tfxlearn")
 @PARADIGMS.register("sparse_autoencoder")
-class SparseAutoencoder(Autoencoder):
+class SparseAutoencoder(AutoencoderBase):
     """An autoencoder whose code units are pushed to a mean activation rho.
 
     Args:
         encoder, latent_dim, decoder, decoder_widths, reconstruction_loss: as
-            `Autoencoder`.
+            `AutoencoderBase`.
         sparsity: "kl" (default; sigmoid codes) or "l1" (ReLU codes).
         rho: target mean activation, in (0, 1) ("l1" also takes 0: the plain
             L1 activity penalty).

@@ -42,8 +42,8 @@ import numpy as np
 import tensorflow as tf
 
 from tfxlearn.paradigms.base import check_images, global_batch_noise
-from tfxlearn.paradigms.unsupervised.autoencoder import (
-    Autoencoder,
+from tfxlearn.paradigms.base_autoencoder import (
+    AutoencoderBase,
     batched,
     reconstruction_loss_values,
 )
@@ -67,7 +67,7 @@ def reparameterize(mean: tf.Tensor, log_variance: tf.Tensor, eps: tf.Tensor) -> 
 
 @keras.saving.register_keras_serializable(package="tfxlearn")
 @PARADIGMS.register("vae")
-class VAE(Autoencoder):
+class VAE(AutoencoderBase):
     """A variational autoencoder with a Bernoulli decoder.
 
     Args:
