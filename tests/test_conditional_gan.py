@@ -7,7 +7,7 @@ import pytest
 import tensorflow as tf
 
 import tfxlearn
-from tfxlearn.paradigms.unsupervised.conditional_gan import check_class_ids
+from tfxlearn.paradigms.base_gan import check_class_ids
 
 CLASSES, NOISE = 5, 4
 

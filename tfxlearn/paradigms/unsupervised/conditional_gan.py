@@ -42,38 +42,13 @@ import tensorflow as tf
 
 from tfxlearn.losses import discriminator_loss_values, generator_loss_values
 from tfxlearn.paradigms.base import check_images, global_batch_noise
-from tfxlearn.paradigms.unsupervised.gan import GAN
+from tfxlearn.paradigms.base_gan import GANBase, check_class_ids
 from tfxlearn.registry import PARADIGMS
-
-
-def check_class_ids(ids, num_classes: int, argument: str = "labels") -> tf.Tensor:
-    """Integer class ids [batch] as int32, refusing ids outside [0, num_classes).
-
-    Eagerly (concrete values) a bad id raises ValueError naming `argument`; in a
-    graph (tf.function, SavedModel) a `tf.debugging.Assert` with the same message
-    fails at run time (InvalidArgumentError).
-    """
-    ids = tf.convert_to_tensor(ids)
-    if not (ids.dtype.is_integer and ids.dtype != tf.bool):
-        raise ValueError(f"{argument} must be integer class ids, got dtype {ids.dtype.name}")
-    if ids.shape.rank is not None and ids.shape.rank != 1:
-        raise ValueError(f"{argument} must be a vector [batch] of class ids, got shape {ids.shape}")
-    ids = tf.cast(ids, tf.int32)
-    message = f"{argument} must be class ids in [0, {num_classes}) (num_classes={num_classes})"
-    if tf.executing_eagerly():
-        values = ids.numpy()
-        bad = values[(values < 0) | (values >= num_classes)]
-        if bad.size:
-            raise ValueError(f"{message}, got {sorted(set(bad.tolist()))[:8]}")
-        return ids
-    valid = tf.reduce_all((ids >= 0) & (ids < num_classes))
-    with tf.control_dependencies([tf.debugging.Assert(valid, [message, "got", ids])]):
-        return tf.identity(ids)
 
 
 @keras.saving.register_keras_serializable(package="tfxlearn")
 @PARADIGMS.register("conditional_gan")
-class ConditionalGAN(GAN):
+class ConditionalGAN(GANBase):
     """A class-conditional GAN: one-hot labels into G, a projection discriminator.
 
     The generator's input size must be latent_dim + num_classes with latent_dim
@@ -273,7 +248,7 @@ class ConditionalGAN(GAN):
         images, labels = self._batch(data)
         # Discriminator step; each generated image is labelled like its real partner.
         # Real and generated images go through D as separate batches, as in the
-        # generator step (see GAN.train_step: batch-norm statistics).
+        # generator step (see GANBase.train_step: batch-norm statistics).
         fake = self.generate(self._noise(images, 0), labels, training=True)
         with tf.GradientTape() as tape:
             real_logits = self.discriminate(images, labels, training=True)

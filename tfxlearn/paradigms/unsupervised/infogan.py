@@ -54,8 +54,7 @@ import tensorflow as tf
 
 from tfxlearn.losses import discriminator_loss_values, generator_loss_values
 from tfxlearn.paradigms.base import check_images, global_batch_noise
-from tfxlearn.paradigms.unsupervised.conditional_gan import check_class_ids
-from tfxlearn.paradigms.unsupervised.gan import GAN
+from tfxlearn.paradigms.base_gan import GANBase, check_class_ids
 from tfxlearn.registry import PARADIGMS
 
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
@@ -123,7 +122,7 @@ def _q_head(outputs: int, hidden: int) -> keras.Model:
 
 @keras.saving.register_keras_serializable(package="tfxlearn")
 @PARADIGMS.register("infogan")
-class InfoGAN(GAN):
+class InfoGAN(GANBase):
     """A GAN whose categorical and continuous latent codes are kept recoverable by Q.
 
     The generator takes [noise, onehot(categorical), continuous]: its input size
@@ -457,7 +456,7 @@ class InfoGAN(GAN):
         batch = tf.shape(images)[0]
         # Discriminator step: D's GAN loss + the information term (trains Q and the body).
         # Real and generated images go through D as separate batches, as in the
-        # generator step (see GAN.train_step: batch-norm statistics).
+        # generator step (see GANBase.train_step: batch-norm statistics).
         codes = self.draw_codes(batch, self.next_seed(0))
         fake = self.generate_from_codes(**codes, training=True)
         with tf.GradientTape() as tape:
