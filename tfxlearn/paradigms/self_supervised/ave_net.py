@@ -28,7 +28,7 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
-from tfxlearn.paradigms.self_supervised.l3_net import AudioVisualPairClassifier
+from tfxlearn.paradigms.base_audio_visual import AudioVisualPairClassifier
 from tfxlearn.registry import PARADIGMS
 
 _FEATURES = ("encoder", "embedding")
