@@ -9,14 +9,13 @@ import tensorflow as tf
 import tfxlearn
 from tfxlearn.distribute import global_mean, subset_mean
 from tfxlearn.paradigms.base import global_batch_noise
+from tfxlearn.paradigms.base_semi_supervised import check_labels, supervised_loss_values
 from tfxlearn.paradigms.semi_supervised.sgan import (
-    check_labels,
     fake_loss_values,
     feature_matching_loss,
     real_fake_logits,
     real_loss_values,
     real_probability,
-    supervised_loss_values,
 )
 
 

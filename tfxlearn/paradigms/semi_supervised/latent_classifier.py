@@ -46,7 +46,7 @@ from tfxlearn.distribute import subset_mean
 from tfxlearn.losses import BatchMean
 from tfxlearn.nets import classifier_head, dcgan_generator
 from tfxlearn.paradigms.base import Paradigm, check_images
-from tfxlearn.paradigms.semi_supervised.sgan import (
+from tfxlearn.paradigms.base_semi_supervised import (
     batched_numpy,
     check_labels,
     check_num_classes,
