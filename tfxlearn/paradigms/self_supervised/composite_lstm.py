@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import copy
 import math
-import os
 
 import keras
 import numpy as np
@@ -50,7 +49,8 @@ import tensorflow as tf
 
 from tfxlearn.losses import BatchMean
 from tfxlearn.nets.video import TakeFrames, encode_frames, sampled_frame_indices
-from tfxlearn.paradigms.base import Paradigm, check_images
+from tfxlearn.paradigms.base import Paradigm
+from tfxlearn.paradigms.base_frame_prediction import FramePredictor, check_clips, float_clips
 from tfxlearn.registry import PARADIGMS
 
 _FEATURES = ("state", "hidden", "frames_and_state")
@@ -85,17 +85,6 @@ def frame_decoder(
     return keras.Model(inputs, outputs, name=name)
 
 
-def check_clips(clips: tf.Tensor, frame_shape: tuple, argument: str = "clips") -> None:
-    """Clear errors for inputs that are not [batch, T, H, W, C] of `frame_shape` frames."""
-    shape = tuple(clips.shape)
-    if len(shape) != 5:
-        raise ValueError(
-            f"{argument} must be a batch of clips of rank 5 [batch, frames, "
-            f"{', '.join(map(str, frame_shape))}], got shape {shape}"
-        )
-    check_images(clips, (None, *frame_shape), argument)
-
-
 def binary_cross_entropy_per_clip(frames: tf.Tensor, logits: tf.Tensor) -> tf.Tensor:
     """Mean per-pixel binary cross-entropy of each clip [batch] (targets in [0, 1])."""
     values = tf.nn.sigmoid_cross_entropy_with_logits(labels=frames, logits=logits)
@@ -104,7 +93,7 @@ def binary_cross_entropy_per_clip(frames: tf.Tensor, logits: tf.Tensor) -> tf.Te
 
 @PARADIGMS.register("composite_lstm")
 @keras.saving.register_keras_serializable(package="tfxlearn")
-class CompositeLstm(Paradigm):
+class CompositeLstm(FramePredictor, Paradigm):
     """Encoder LSTM + input-reconstruction and future-prediction decoder LSTMs.
 
     Args:
@@ -277,7 +266,7 @@ class CompositeLstm(Paradigm):
         decoder is rolled out for `future` steps, which may differ from training's."""
         if isinstance(future, bool) or not isinstance(future, (int, np.integer)) or future < 1:
             raise ValueError(f"future must be a positive int, got {future!r}")
-        frames = _float_clips(context_frames)
+        frames = float_clips(context_frames)
         check_clips(frames, self.image_shape, "context_frames")
         out = []
         for i in range(0, len(frames), int(batch_size)):
@@ -298,20 +287,9 @@ class CompositeLstm(Paradigm):
                 frame features of `sample_frames` evenly spaced context frames.
             sample_frames: frames whose features "frames_and_state" adds.
         """
-        input_shape = tuple(input_shape)
-        if len(input_shape) != 4 or tuple(input_shape[1:]) != self.image_shape:
-            raise ValueError(
-                f"input_shape must be clips (frames, {', '.join(map(str, self.image_shape))}), "
-                f"got {input_shape}"
-            )
-        if input_shape[0] is None or int(input_shape[0]) < self.context:
-            raise ValueError(
-                f"input_shape has {input_shape[0]} frames, fewer than context={self.context}"
-            )
+        clips, seen = self.context_input(input_shape)
         if features not in _FEATURES:
             raise ValueError(f"features must be one of {_FEATURES}, got {features!r}")
-        clips = keras.Input(input_shape, name="clips")
-        seen = TakeFrames(range(self.context), name="context_frames")(clips)
         frame_features = keras.layers.TimeDistributed(self.encoder, name="frame_features")(seen)
         _, h, c = self.encoder_lstm(frame_features)
         out = h if features == "hidden" else keras.layers.Concatenate(name="state")([h, c])
@@ -324,17 +302,7 @@ class CompositeLstm(Paradigm):
             )
         return keras.Model(clips, out, name="composite_lstm_encoder")
 
-    def plots(self, plot_dir: str, images, labels, class_names=None) -> dict:
-        """The pipeline's paradigm figure: context | true vs predicted future frames
-        of the first test clips (`images`: clips [n, T, H, W, C] in [0, 1])."""
-        del labels, class_names
-        return {"frame_prediction": frame_prediction_png(self, images, plot_dir)}
-
     # ------------------------------------------------------------------ contract
-
-    def serving_input_specs(self):
-        shape = (None, self.context, *self.image_shape)
-        return {"clips": tf.TensorSpec(shape, tf.float32, name="clips")}
 
     def serving_outputs(self, clips):
         check_clips(clips, self.image_shape)
@@ -375,33 +343,3 @@ class CompositeLstm(Paradigm):
         for key in ("encoder", "reconstruction_decoder", "prediction_decoder"):
             config[key] = keras.saving.deserialize_keras_object(config[key])
         return cls(**config)
-
-
-def _float_clips(clips) -> np.ndarray:
-    clips = np.asarray(clips)
-    if clips.dtype == np.uint8:
-        return clips.astype(np.float32) / 255.0
-    return clips.astype(np.float32)
-
-
-def frame_prediction_png(model, clips, plot_dir: str, count: int = 4) -> str:
-    """`viz.frame_prediction_strip` of `model.predict_frames` on the first `count`
-    clips [n, T, H, W, C]: context = the model's first `context` frames, the
-    truth = the next `min(future, T - context)` frames."""
-    from tfxlearn import viz  # plotting only when asked
-
-    clips = _float_clips(np.asarray(clips)[: int(count)])
-    if clips.ndim != 5 or clips.shape[1] <= model.context:
-        raise ValueError(
-            f"clips must be [n, T, H, W, C] with T > context={model.context}, got {clips.shape}"
-        )
-    context = clips[:, : model.context]
-    truth = clips[:, model.context : model.context + model.future]
-    predicted = model.predict_frames(context, truth.shape[1])
-    return viz.frame_prediction_strip(
-        context,
-        truth,
-        os.path.join(plot_dir, "frame_prediction.png"),
-        predicted=predicted,
-        title=f"{type(model).__name__}: context | true (top) vs predicted (bottom) future",
-    )

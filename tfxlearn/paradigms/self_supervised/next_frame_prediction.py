@@ -48,13 +48,9 @@ from tfxlearn.losses import (
     gradient_difference,
 )
 from tfxlearn.nets import feature_map
-from tfxlearn.nets.video import StackFrames, TakeFrames, unstack_frames
+from tfxlearn.nets.video import StackFrames, unstack_frames
 from tfxlearn.paradigms.base_adversarial import AdversarialParadigm
-from tfxlearn.paradigms.self_supervised.composite_lstm import (
-    _float_clips,
-    check_clips,
-    frame_prediction_png,
-)
+from tfxlearn.paradigms.base_frame_prediction import FramePredictor, check_clips, float_clips
 from tfxlearn.registry import PARADIGMS
 
 PIXEL_LOSSES = ("l2", "l1")
@@ -95,7 +91,7 @@ def pixel_loss_per_clip(truth: tf.Tensor, predicted: tf.Tensor, kind: str = "l2"
 
 @PARADIGMS.register("next_frame_prediction")
 @keras.saving.register_keras_serializable(package="tfxlearn")
-class NextFramePrediction(AdversarialParadigm):
+class NextFramePrediction(FramePredictor, AdversarialParadigm):
     """Predicts the next frames from stacked context frames; Lp + GDL (+ adversarial) loss.
 
     Args:
@@ -385,7 +381,7 @@ class NextFramePrediction(AdversarialParadigm):
         as context when `future` exceeds the frames the model predicts at once."""
         if isinstance(future, bool) or not isinstance(future, (int, np.integer)) or future < 1:
             raise ValueError(f"future must be a positive int, got {future!r}")
-        frames = _float_clips(context_frames)
+        frames = float_clips(context_frames)
         check_clips(frames, self.frame_shape, "context_frames")
         if frames.shape[1] < self.context:
             raise ValueError(
@@ -405,32 +401,11 @@ class NextFramePrediction(AdversarialParadigm):
     def evaluation_encoder(self, input_shape: tuple) -> keras.Model:
         """Clips [T >= context, H, W, C] -> encoder features of the first `context`
         frames stacked."""
-        input_shape = tuple(input_shape)
-        if len(input_shape) != 4 or tuple(input_shape[1:]) != self.frame_shape:
-            raise ValueError(
-                f"input_shape must be clips (frames, {', '.join(map(str, self.frame_shape))}), "
-                f"got {input_shape}"
-            )
-        if input_shape[0] is None or int(input_shape[0]) < self.context:
-            raise ValueError(
-                f"input_shape has {input_shape[0]} frames, fewer than context={self.context}"
-            )
-        clips = keras.Input(input_shape, name="clips")
-        seen = TakeFrames(range(self.context), name="context_frames")(clips)
+        clips, seen = self.context_input(input_shape)
         stacked = StackFrames(name="stack_frames")(seen)
         return keras.Model(clips, self.encoder(stacked), name="next_frame_encoder")
 
-    def plots(self, plot_dir: str, images, labels, class_names=None) -> dict:
-        """The pipeline's paradigm figure: context | true vs predicted future frames
-        of the first test clips (`images`: clips [n, T, H, W, C] in [0, 1])."""
-        del labels, class_names
-        return {"frame_prediction": frame_prediction_png(self, images, plot_dir)}
-
     # ------------------------------------------------------------------ contract
-
-    def serving_input_specs(self):
-        shape = (None, self.context, *self.frame_shape)
-        return {"clips": tf.TensorSpec(shape, tf.float32, name="clips")}
 
     def serving_outputs(self, clips):
         return {
