@@ -7,21 +7,9 @@ from collections.abc import Sequence
 import keras
 
 from tfxlearn.nets.layers import WeightNormDense
+from tfxlearn.nets.norm import NORMS, norm_layer
 
-_NORMS = ("batch", "sync_batch", "group", "none")
 _POOLINGS = ("avg", "flatten")
-
-
-def _norm_layer(norm: str, name: str) -> keras.layers.Layer | None:
-    if norm == "batch":
-        return keras.layers.BatchNormalization(name=name)
-    if norm == "sync_batch":
-        # Statistics over the global batch under a tf.distribute strategy.
-        return keras.layers.BatchNormalization(synchronized=True, name=name)
-    if norm == "group":
-        # groups=-1 is instance normalization (the tensorflow-addons replacement).
-        return keras.layers.GroupNormalization(groups=-1, name=name)
-    return None
 
 
 def conv_encoder(
@@ -63,8 +51,8 @@ def conv_encoder(
         raise ValueError(f"widths must be a non-empty list of positive ints, got {widths}")
     if convs_per_block < 1:
         raise ValueError(f"convs_per_block must be >= 1, got {convs_per_block}")
-    if norm not in _NORMS:
-        raise ValueError(f"norm must be one of {_NORMS}, got {norm!r}")
+    if norm not in NORMS:
+        raise ValueError(f"norm must be one of {NORMS}, got {norm!r}")
     if pooling not in _POOLINGS:
         raise ValueError(f"pooling must be one of {_POOLINGS}, got {pooling!r}")
     known = [d for d in input_shape[:2] if d is not None]
@@ -81,7 +69,7 @@ def conv_encoder(
             x = keras.layers.Conv2D(
                 int(width), 3, padding="same", use_bias=norm == "none", name=f"block{b}_conv{c}"
             )(x)
-            layer = _norm_layer(norm, f"block{b}_norm{c}")
+            layer = norm_layer(norm, f"block{b}_norm{c}")
             if layer is not None:
                 x = layer(x)
             x = keras.layers.ReLU(name=f"block{b}_relu{c}")(x)

@@ -21,8 +21,8 @@ from collections.abc import Sequence
 
 import keras
 
-from tfxlearn.nets.conv import _norm_layer
 from tfxlearn.nets.layers import WeightNormDense
+from tfxlearn.nets.norm import norm_layer
 
 _GENERATOR_NORMS = ("batch", "sync_batch", "none")
 _DISCRIMINATOR_NORMS = ("batch", "sync_batch", "layer", "none")
@@ -91,7 +91,7 @@ def dcgan_generator(
         )
 
     def norm_relu(x, tag):
-        layer = _norm_layer(norm, f"{tag}_norm")
+        layer = norm_layer(norm, f"{tag}_norm")
         if layer is not None:
             x = layer(x)
         return keras.layers.ReLU(name=f"{tag}_relu")(x)
@@ -159,7 +159,7 @@ def dcgan_discriminator(
         if i > 0 and norm == "layer":
             x = keras.layers.LayerNormalization(axis=[1, 2, 3], name=f"block{i}_norm")(x)
         elif i > 0:
-            layer = _norm_layer(norm, f"block{i}_norm")
+            layer = norm_layer(norm, f"block{i}_norm")
             if layer is not None:
                 x = layer(x)
         x = keras.layers.LeakyReLU(0.2, name=f"block{i}_lrelu")(x)
@@ -297,7 +297,7 @@ def mlp_generator(
     x = latent
     for i, units in enumerate(hidden):
         x = keras.layers.Dense(units, use_bias=norm == "none", name=f"hidden{i}")(x)
-        layer = _norm_layer(norm, f"hidden{i}_norm")
+        layer = norm_layer(norm, f"hidden{i}_norm")
         if layer is not None:
             x = layer(x)
         x = keras.layers.Activation(activation, name=f"hidden{i}_{activation}")(x)

@@ -30,8 +30,8 @@ import keras
 import tensorflow as tf
 
 from tfxlearn.nets import conv_decoder, feature_map
+from tfxlearn.nets.norm import synchronize_like
 from tfxlearn.paradigms.base import Paradigm, check_images
-from tfxlearn.paradigms.self_supervised.masked_autoencoder import _synchronize_like
 from tfxlearn.pretext.colorization import AB_SCALE, ab_bins, annealed_mean
 from tfxlearn.registry import PARADIGMS
 
@@ -154,7 +154,7 @@ class Colorization(Paradigm):
         self.features = feature_map(encoder)
         out_channels = num_bins if mode == "bins" else 2
         if decoder is None:
-            decoder = _synchronize_like(
+            decoder = synchronize_like(
                 conv_decoder(
                     tuple(self.features.output.shape[1:]),
                     image_shape[:2] + (out_channels,),

@@ -47,6 +47,7 @@ import keras
 import tensorflow as tf
 
 from tfxlearn.nets import conv_decoder, feature_map
+from tfxlearn.nets.norm import synchronize_like
 from tfxlearn.paradigms.base import Paradigm, check_images
 from tfxlearn.registry import PARADIGMS
 
@@ -83,22 +84,6 @@ def _split_inputs(inputs):
         return images, None
     mask = tf.reduce_any(tf.math.is_nan(images), axis=-1, keepdims=True)
     return images, tf.cast(mask, images.dtype)
-
-
-def _synchronize_like(decoder: keras.Model, encoder: keras.Model) -> keras.Model:
-    """The decoder with synchronized batch norm if the encoder's is (norm="sync_batch"),
-    so that the loss is the same on one device and across replicas."""
-    synced = any(
-        isinstance(layer, keras.layers.BatchNormalization) and layer.synchronized
-        for layer in encoder.layers
-    )
-    if not synced:
-        return decoder
-    config = decoder.get_config()
-    for layer in config["layers"]:
-        if layer["class_name"] == "BatchNormalization":
-            layer["config"]["synchronized"] = True
-    return keras.Model.from_config(config)
 
 
 @PARADIGMS.register("masked_autoencoder")
@@ -140,7 +125,7 @@ class MaskedAutoencoder(Paradigm):
         self.encoder = encoder
         self.features = feature_map(encoder)
         if decoder is None:
-            decoder = _synchronize_like(
+            decoder = synchronize_like(
                 conv_decoder(
                     tuple(self.features.output.shape[1:]), image_shape, widths=decoder_widths
                 ),
