@@ -3,7 +3,9 @@ the same thing (docs/architecture.md sections 5, 13 and 14).
 
 - Cross-replica means (`subset_mean`, `global_mean`, `global_value`): for losses
   that need a quantity of the whole global batch, which a per-replica mean scaled
-  by Keras does not give (section 5).
+  by Keras does not give (section 5). `global_batch_positions` places a
+  replica's examples in the global batch; `assign_on_replicas` writes state that
+  is not trained by gradients (queues, momentum encoders) on every replica.
 - Replica statistics (`average_replica_statistics`): one value of the batch-norm
   moving statistics for all replicas (section 13).
 - Multi-worker `fit` (`MultiWorkerFit`, `is_multi_worker`): the mixin, a base of
@@ -122,6 +124,35 @@ def global_value(share: tf.Tensor) -> tf.Tensor:
     if replicas > 1:
         return context.all_reduce(tf.distribute.ReduceOp.SUM, tf.stop_gradient(share))
     return share
+
+
+def global_batch_positions(batch: tf.Tensor) -> tf.Tensor:
+    """Positions of this replica's `batch` examples in the global batch (replica order
+    = global batch order; every replica holds `batch` examples)."""
+    context = tf.distribute.get_replica_context()
+    replica = context.replica_id_in_sync_group if context is not None else 0
+    return tf.cast(replica, tf.int32) * batch + tf.range(batch)
+
+
+def assign_on_replicas(variables, values) -> None:
+    """variables[i] <- values[i] on every replica (values identical on all replicas).
+
+    The same cross-replica update as Keras's TensorFlow optimizer
+    (`_distributed_tf_update_step`): `extended.update` runs the assignment on each
+    device with that replica's value; with no strategy it is a plain assign. The
+    copies stay equal without communication when every replica computes the
+    same values (from mirrored weights and all-gathered tensors).
+    """
+
+    def update(distribution, values):
+        for variable, value in zip(variables, values):
+            distribution.extended.update(
+                variable.value, lambda v, x: v.assign(x), args=(value,), group=False
+            )
+
+    tf.__internal__.distribute.interim.maybe_merge_call(
+        update, tf.distribute.get_strategy(), list(values)
+    )
 
 
 # ----------------------------------------------------------------------------- statistics

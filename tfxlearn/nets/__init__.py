@@ -1,6 +1,7 @@
 """Network factories shared by the paradigms."""
 
 from tfxlearn.nets.audio import LogMel, audio_encoder
+from tfxlearn.nets.contrastive import KeyQueue, projection_head
 from tfxlearn.nets.conv import classifier_head, conv_encoder
 from tfxlearn.nets.decoders import conv_decoder, feature_map
 from tfxlearn.nets.generative import (
@@ -24,6 +25,8 @@ from tfxlearn.nets.video import (
 __all__ = [
     "conv_encoder",
     "classifier_head",
+    "projection_head",
+    "KeyQueue",
     "feature_map",
     "conv_decoder",
     "dcgan_generator",

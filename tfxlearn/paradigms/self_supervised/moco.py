@@ -10,6 +10,10 @@ keys' negatives: a queue of the K keys of the last batches. InfoNCE with
 temperature t (`tfxlearn.losses.InfoNCE`) over [positive, queue...] is the loss;
 then the batch's keys replace the oldest ones in the queue.
 
+The parts are `tfxlearn.nets.contrastive`'s: the projection head
+(`projection_head`), the queue (`KeyQueue`, the `key_queue` layer), the
+momentum encoders (`momentum_copy`, `momentum_update`) and shuffled batch norm.
+
 Shuffling batch norm (paper, section 3.3). Each batch-norm layer normalizes a
 batch with that batch's own statistics, so the positive key, computed from the
 same batch as its query, would carry the same "batch signature" and the model
@@ -18,21 +22,18 @@ accuracy jump and the representation degrade). The paper shuffles the keys
 across GPUs, so a query and its key are normalized with different samples'
 statistics. Here the same happens inside the model, independent of the devices:
 every global batch is split into `bn_groups` groups that run through the
-encoders separately (each gets its own statistics); sample i of the global batch
-is in query group `i mod G` and in key group `(i mod G + i div G) mod G`. Every
-key group draws equally from every query group (B/G^2 samples of each), so the
-statistics that normalize a positive key share only ~1/G of their samples with
-its query's - what a random shuffle over G devices gives in expectation, but
-deterministic and defined on the *global* position, so one device and N
-replicas compute identical groups (with `norm="sync_batch"` identical numbers).
+encoders separately (`tfxlearn.nets.contrastive.bn_groups_of`), what a random
+shuffle over G devices gives in expectation, but deterministic and defined on
+the *global* position, so one device and N replicas compute identical groups
+(with `norm="sync_batch"` identical numbers).
 
 Distribution (tf.distribute.MirroredStrategy). Keys of *all* replicas are
 gathered (`ReplicaContext.all_gather`, in replica order = global batch order) and
 enqueued on every replica, so the queue holds the same keys as a one-device run
 of the same global batch. The queue, its pointer and the key encoder are
 updated with the pattern Keras's own optimizer uses for its weights
-(`maybe_merge_call` + `strategy.extended.update`): every replica writes its own
-copy with values computed from mirrored weights and gathered keys, which are
+(`tfxlearn.distribute.assign_on_replicas`): every replica writes its own copy
+with values computed from mirrored weights and gathered keys, which are
 identical on all replicas, so the copies stay equal without extra communication.
 
 Serving signature: `images` -> `embedding` (encoder features), `projection`
@@ -47,76 +48,16 @@ import keras
 import tensorflow as tf
 
 from tfxlearn.losses import InfoNCE, info_nce
+from tfxlearn.nets.contrastive import (
+    KeyQueue,
+    encode_in_groups,
+    momentum_copy,
+    momentum_update,
+    projection_head,
+    shuffled_bn_groups,
+)
 from tfxlearn.paradigms.base import Paradigm, check_images
 from tfxlearn.registry import PARADIGMS
-
-
-def projection_mlp(hidden_dim: int, projection_dim: int, name: str = "head") -> keras.Model:
-    """MoCo v2's projection head: Dense(hidden) -> ReLU -> Dense(projection_dim)."""
-    return keras.Sequential(
-        [
-            keras.layers.Dense(hidden_dim, activation="relu", name=f"{name}_hidden"),
-            keras.layers.Dense(projection_dim, name=f"{name}_projection"),
-        ],
-        name=name,
-    )
-
-
-def bn_groups_of(global_index: tf.Tensor, groups: int) -> tuple[tf.Tensor, tf.Tensor]:
-    """(query group, key group) of each global batch position (see the module docstring)."""
-    query = global_index % groups
-    return query, (query + global_index // groups) % groups
-
-
-def _global_index(batch: tf.Tensor) -> tf.Tensor:
-    """Positions of this replica's examples in the global batch (replica order)."""
-    context = tf.distribute.get_replica_context()
-    replica = context.replica_id_in_sync_group if context is not None else 0
-    return tf.cast(replica, tf.int32) * batch + tf.range(batch)
-
-
-def _encode_in_groups(model, images, groups, assignment, training):
-    """model(images) with batch statistics computed separately per group."""
-    if groups == 1:
-        return model(images, training=training)
-    positions = tf.dynamic_partition(tf.range(tf.shape(images)[0]), assignment, groups)
-    parts = tf.dynamic_partition(images, assignment, groups)
-    return tf.dynamic_stitch(positions, [model(p, training=training) for p in parts])
-
-
-def _momentum_copy(model: keras.Model, name: str) -> keras.Model:
-    """A same-architecture copy with the same weights, excluded from training."""
-    config = keras.saving.serialize_keras_object(model)
-    config = copy.deepcopy(config)
-    if isinstance(config.get("config"), dict) and "name" in config["config"]:
-        config["config"]["name"] = name
-    clone = keras.saving.deserialize_keras_object(config)
-    clone.set_weights(model.get_weights())
-    # Variable-level (not layer-level) freezing: the layers stay "trainable", so
-    # batch norm keeps using batch statistics in training mode, as the paper's key
-    # encoder does, while no optimizer or gradient ever sees these weights.
-    for variable in clone.weights:
-        variable.trainable = False
-    return clone
-
-
-def _assign_replicated(variables, values) -> None:
-    """variables[i] <- values[i] on every replica (values identical on all replicas).
-
-    The same cross-replica update as Keras's TensorFlow optimizer
-    (`_distributed_tf_update_step`): `extended.update` runs the assignment on each
-    device with that replica's value; with no strategy it is a plain assign.
-    """
-
-    def update(distribution, values):
-        for variable, value in zip(variables, values):
-            distribution.extended.update(
-                variable.value, lambda v, x: v.assign(x), args=(value,), group=False
-            )
-
-    tf.__internal__.distribute.interim.maybe_merge_call(
-        update, tf.distribute.get_strategy(), list(values)
-    )
 
 
 @PARADIGMS.register("moco")
@@ -184,28 +125,27 @@ class MoCo(Paradigm):
         self.momentum = float(momentum)
         self.bn_groups = int(bn_groups)
         feature_dim = int(feature_shape[-1])
-        self.head = head or projection_mlp(self.hidden_dim or feature_dim, self.projection_dim)
+        self.head = head or projection_head(self.hidden_dim or feature_dim, self.projection_dim)
         if not self.head.built:
             self.head.build((None, feature_dim))
         embedding_dim = self.head.compute_output_shape((None, feature_dim))[-1]
-        self.key_encoder = _momentum_copy(self.encoder, "key_encoder")
-        self.key_head = _momentum_copy(self.head, "key_head")
-        self.queue = self.add_weight(
-            shape=(self.queue_size, int(embedding_dim)),
-            initializer=lambda shape, dtype: tf.math.l2_normalize(
-                keras.random.normal(shape, dtype=dtype), axis=1
-            ),
-            trainable=False,
-            autocast=False,
-            name="queue",
-        )
-        self.queue_pointer = self.add_weight(
-            shape=(), dtype="int64", initializer="zeros", trainable=False, name="queue_pointer"
-        )
+        self.key_encoder = momentum_copy(self.encoder, "key_encoder")
+        self.key_head = momentum_copy(self.head, "key_head")
+        self.key_queue = KeyQueue(self.queue_size, int(embedding_dim), name="key_queue")
         self.loss_fn = InfoNCE(self.temperature)
         self.loss_tracker = keras.metrics.Mean(name="loss")
         # Pretext accuracy: how often the positive key beats all K queued negatives.
         self.accuracy_tracker = keras.metrics.SparseCategoricalAccuracy(name="accuracy")
+
+    @property
+    def queue(self):
+        """The queued keys [queue_size, embedding dim] (the `key_queue` layer's)."""
+        return self.key_queue.queue
+
+    @property
+    def queue_pointer(self):
+        """Row of the queue the next key goes to."""
+        return self.key_queue.pointer
 
     # ------------------------------------------------------------------ forward
 
@@ -218,8 +158,8 @@ class MoCo(Paradigm):
                 message=f"MoCo: each replica needs at least 2 * bn_groups = {2 * self.bn_groups} "
                 "examples per batch (shuffling batch norm splits it into groups)",
             )
-            assignment = bn_groups_of(_global_index(batch), self.bn_groups)[group]
-            features = _encode_in_groups(encoder, images, self.bn_groups, assignment, training)
+            assignment = shuffled_bn_groups(batch, self.bn_groups)[group]
+            features = encode_in_groups(encoder, images, self.bn_groups, assignment, training)
         else:
             features = encoder(images, training=training)
         return tf.math.l2_normalize(head(features, training=training), axis=1)
@@ -238,8 +178,7 @@ class MoCo(Paradigm):
     def _similarities(self, queries, keys):
         """[batch, 1 + K] cosine similarities: the positive first, then the queue."""
         positive = tf.reduce_sum(queries * keys, axis=1, keepdims=True)
-        negatives = tf.matmul(queries, tf.convert_to_tensor(self.queue), transpose_b=True)
-        return tf.concat([positive, negatives], axis=1)
+        return tf.concat([positive, self.key_queue(queries)], axis=1)
 
     def _views(self, data):
         queries, keys, _ = keras.utils.unpack_x_y_sample_weight(data)
@@ -275,8 +214,10 @@ class MoCo(Paradigm):
             scaled = self.optimizer.scale_loss(loss)
         gradients = tape.gradient(scaled, variables)
         self.optimizer.apply_gradients(zip(gradients, variables))
-        self._momentum_update()
-        self._enqueue(keys)
+        momentum_update(
+            [(self.encoder, self.key_encoder), (self.head, self.key_head)], self.momentum
+        )
+        self.key_queue.enqueue(keys)
         return self._track(labels, similarities)
 
     def test_step(self, data):
@@ -286,42 +227,6 @@ class MoCo(Paradigm):
         similarities = self._similarities(self(queries, training=False), keys)
         labels = tf.zeros(tf.shape(similarities)[:1], tf.int32)
         return self._track(labels, similarities)
-
-    def _momentum_update(self):
-        """key <- m * key + (1 - m) * query for every trained query weight (batch-norm
-        moving statistics of the key encoder are its own, as in the paper's code)."""
-        pairs = [
-            (k, q)
-            for model, key_model in ((self.encoder, self.key_encoder), (self.head, self.key_head))
-            for k, q in zip(key_model.weights, model.weights)
-            if q.trainable
-        ]
-        m = self.momentum
-        _assign_replicated(
-            [k for k, _ in pairs],
-            [m * tf.convert_to_tensor(k) + (1.0 - m) * tf.convert_to_tensor(q) for k, q in pairs],
-        )
-
-    def _enqueue(self, keys):
-        """Writes the global batch's keys over the oldest queue rows (ring buffer)."""
-        # Negatives must come from every replica's keys: each replica enqueues the
-        # keys of the whole global batch (replica order = global batch order).
-        context = tf.distribute.get_replica_context()
-        if context is not None and context.num_replicas_in_sync > 1:
-            keys = context.all_gather(keys, axis=0)
-        batch = tf.shape(keys)[0]
-        tf.debugging.assert_less_equal(
-            batch,
-            self.queue_size,
-            message=f"MoCo: the global batch must not exceed queue_size={self.queue_size}",
-        )
-        pointer = tf.cast(tf.convert_to_tensor(self.queue_pointer), tf.int32)
-        rows = (pointer + tf.range(batch)) % self.queue_size
-        queue = tf.tensor_scatter_nd_update(
-            tf.convert_to_tensor(self.queue), rows[:, None], tf.cast(keys, self.queue.dtype)
-        )
-        new_pointer = tf.cast((pointer + batch) % self.queue_size, tf.int64)
-        _assign_replicated([self.queue, self.queue_pointer], [queue, new_pointer])
 
     # ------------------------------------------------------------------ contract
 
