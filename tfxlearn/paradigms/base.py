@@ -11,6 +11,8 @@ paradigms, ...).
 
 from __future__ import annotations
 
+import copy
+
 import keras
 import tensorflow as tf
 
@@ -38,7 +40,21 @@ class Paradigm(MultiWorkerFit, keras.Model):
     """Base of every tfxlearn paradigm (a Keras subclassed model).
 
     `MultiWorkerFit` makes `fit` work under MultiWorkerMirroredStrategy.
+
+    The config holds the constructor's arguments and is written once, here: a
+    class lists its arguments that are Keras objects (sub-models, layers) in
+    `sub_models`, which `get_config` serializes and `from_config` deserializes
+    (None stays None), and its own `get_config` adds only its plain
+    hyperparameters. An argument of a base class's constructor that a subclass
+    sets itself (rotation's `num_classes`, always 4) is named in
+    `derived_arguments`: bases add such arguments through `own_arguments`, which
+    leaves them out, and `from_config` drops them from a config that has them.
     """
+
+    #: Constructor arguments that are Keras objects (serialized in the config).
+    sub_models: tuple[str, ...] = ()
+    #: Base-class constructor arguments this class sets itself (not in its config).
+    derived_arguments: tuple[str, ...] = ()
 
     def compile(self, optimizer="rmsprop", loss=None, **kwargs):
         if loss is not None:
@@ -78,6 +94,28 @@ class Paradigm(MultiWorkerFit, keras.Model):
     def serving_outputs(self, images: tf.Tensor) -> dict:
         """Named outputs of the exported `serving_default` signature."""
         return {"embedding": self.encoder(images, training=False)}
+
+    def get_config(self):
+        config = super().get_config()
+        for key in self.sub_models:
+            value = getattr(self, key)
+            config[key] = None if value is None else keras.saving.serialize_keras_object(value)
+        return config
+
+    def own_arguments(self, **arguments) -> dict:
+        """`arguments` without this class's `derived_arguments` (for a base class's
+        `get_config`)."""
+        return {k: v for k, v in arguments.items() if k not in self.derived_arguments}
+
+    @classmethod
+    def from_config(cls, config):
+        config = copy.deepcopy(config)  # deserialization consumes the nested dicts
+        for key in cls.derived_arguments:
+            config.pop(key, None)
+        for key in cls.sub_models:
+            if config.get(key) is not None:
+                config[key] = keras.saving.deserialize_keras_object(config[key])
+        return cls(**config)
 
 
 def global_batch_noise(

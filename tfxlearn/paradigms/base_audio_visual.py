@@ -6,8 +6,6 @@ an image and a sound belong together, trained on the generated labels of
 
 from __future__ import annotations
 
-import copy
-
 import keras
 import numpy as np
 import tensorflow as tf
@@ -33,10 +31,12 @@ class AudioVisualPairClassifier(GeneratedLabelClassifier):
         head: the pair head (see subclasses).
     """
 
+    sub_models = (*GeneratedLabelClassifier.sub_models, "audio_encoder")
+    derived_arguments = ("num_classes",)
+
     def __init__(
         self, encoder: keras.Model, audio_encoder: keras.Model, head: keras.Model, **kwargs
     ):
-        kwargs.pop("num_classes", None)
         super().__init__(encoder=encoder, num_classes=2, head=head, **kwargs)
         if not isinstance(audio_encoder, keras.Model):
             raise TypeError(
@@ -169,18 +169,3 @@ class AudioVisualPairClassifier(GeneratedLabelClassifier):
             "audio_embedding": audio_embedding,
             "logits": self.pair_logits(image_embedding, audio_embedding),
         }
-
-    def get_config(self):
-        config = super().get_config()
-        del config["num_classes"]
-        return {**config, "audio_encoder": keras.saving.serialize_keras_object(self.audio_encoder)}
-
-    #: constructor arguments that are sub-models (serialized in `get_config`)
-    sub_models = ("encoder", "head", "audio_encoder")
-
-    @classmethod
-    def from_config(cls, config):
-        config = copy.deepcopy(config)  # deserialization consumes the nested dicts
-        for key in cls.sub_models:
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)

@@ -29,7 +29,6 @@ Serving signature: `images` (float32 [batch, H, W, C] in [0, 1]) ->
 
 from __future__ import annotations
 
-import copy
 import os
 from collections.abc import Sequence
 
@@ -198,6 +197,8 @@ class AutoencoderBase(Paradigm):
             "mse", each averaged over the pixels of an image.
         code_activation: activation of the bottleneck (None: linear codes).
     """
+
+    sub_models = ("encoder", "decoder")
 
     code_layer_name = "code"
 
@@ -371,17 +372,9 @@ class AutoencoderBase(Paradigm):
     def get_config(self):
         return {
             **super().get_config(),
-            "encoder": keras.saving.serialize_keras_object(self.encoder),
             "latent_dim": self.latent_dim,
-            "decoder": keras.saving.serialize_keras_object(self.decoder),
             "decoder_widths": list(self.decoder_widths),
-            "reconstruction_loss": self.reconstruction_loss,
-            "code_activation": self.code_activation,
+            **self.own_arguments(
+                reconstruction_loss=self.reconstruction_loss, code_activation=self.code_activation
+            ),
         }
-
-    @classmethod
-    def from_config(cls, config):
-        config = copy.deepcopy(config)  # deserialization consumes the nested dicts
-        for key in ("encoder", "decoder"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)

@@ -6,8 +6,6 @@ audio-visual correspondence).
 
 from __future__ import annotations
 
-import copy
-
 import keras
 import tensorflow as tf
 
@@ -24,6 +22,8 @@ class GeneratedLabelClassifier(Paradigm):
         head: a Keras model mapping features to `num_classes` logits; a linear
             head if omitted.
     """
+
+    sub_models = ("encoder", "head")
 
     def __init__(
         self, encoder: keras.Model, num_classes: int, head: keras.Model | None = None, **kwargs
@@ -63,19 +63,7 @@ class GeneratedLabelClassifier(Paradigm):
         return {"embedding": embedding, "logits": self.head(embedding, training=False)}
 
     def get_config(self):
-        return {
-            **super().get_config(),
-            "encoder": keras.saving.serialize_keras_object(self.encoder),
-            "head": keras.saving.serialize_keras_object(self.head),
-            "num_classes": self.num_classes,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        config = copy.deepcopy(config)  # deserialization consumes the nested dicts
-        for key in ("encoder", "head"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)
+        return {**super().get_config(), **self.own_arguments(num_classes=self.num_classes)}
 
 
 class EncoderFeaturesServing:
@@ -165,4 +153,8 @@ class PatchSetClassifier(EncoderFeaturesServing, GeneratedLabelClassifier):
         return self.head(self.encode_patches(patches, training=training), training=training)
 
     def get_config(self):
-        return {**super().get_config(), "num_patches": self.num_patches, "hidden": self.hidden}
+        return {
+            **super().get_config(),
+            **self.own_arguments(num_patches=self.num_patches),
+            "hidden": self.hidden,
+        }

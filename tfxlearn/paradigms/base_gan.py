@@ -8,8 +8,6 @@ of the class-conditional ones.
 
 from __future__ import annotations
 
-import copy
-
 import keras
 import numpy as np
 import tensorflow as tf
@@ -60,6 +58,8 @@ class GANBase(AdversarialParadigm):
         head: the real/fake head (features -> 1 logit); a Dense(1) if omitted.
         seed: seed of the latent noise of the training steps.
     """
+
+    sub_models = ("generator", "discriminator", "head")
 
     def __init__(
         self,
@@ -192,15 +192,5 @@ class GANBase(AdversarialParadigm):
     def get_config(self):
         return {
             **super().get_config(),
-            "generator": keras.saving.serialize_keras_object(self.generator),
-            "discriminator": keras.saving.serialize_keras_object(self.discriminator),
-            "head": keras.saving.serialize_keras_object(self.head),
             "generator_loss": self.generator_loss,
         }
-
-    @classmethod
-    def from_config(cls, config):
-        config = copy.deepcopy(config)
-        for key in ("generator", "discriminator", "head"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)

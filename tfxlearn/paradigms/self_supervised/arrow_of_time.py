@@ -98,6 +98,7 @@ class ArrowOfTime(GeneratedLabelClassifier):
     """
 
     pretext = "arrow_of_time"
+    derived_arguments = ("num_classes",)
 
     def __init__(
         self,
@@ -107,7 +108,6 @@ class ArrowOfTime(GeneratedLabelClassifier):
         head: keras.Model | None = None,
         **kwargs,
     ):
-        kwargs.pop("num_classes", None)
         window = check_window(window, op="ArrowOfTime")
         if not isinstance(encoder, keras.Model):
             raise TypeError(f"encoder must be a keras.Model, got {type(encoder).__name__}")
@@ -259,6 +259,4 @@ class ArrowOfTime(GeneratedLabelClassifier):
         return {"embedding": embedding, "logits": self.head(embedding), "cam": cam}
 
     def get_config(self):
-        config = super().get_config()
-        del config["num_classes"]
-        return {**config, "window": self.window, "remove_mean": self.remove_mean}
+        return {**super().get_config(), "window": self.window, "remove_mean": self.remove_mean}

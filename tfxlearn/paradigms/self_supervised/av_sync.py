@@ -37,7 +37,6 @@ Serving signature: `frames` (float32 [batch, window, H, W, C] in [0, 1]) and
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Sequence
 
 import keras
@@ -159,6 +158,7 @@ class AvSync(Paradigm):
     """
 
     pretext = "av_sync"
+    sub_models = ("video_encoder", "audio_encoder", "video_head", "audio_head")
 
     def __init__(
         self,
@@ -433,10 +433,6 @@ class AvSync(Paradigm):
     def get_config(self):
         return {
             **super().get_config(),
-            "video_encoder": keras.saving.serialize_keras_object(self.video_encoder),
-            "audio_encoder": keras.saving.serialize_keras_object(self.audio_encoder),
-            "video_head": keras.saving.serialize_keras_object(self.video_head),
-            "audio_head": keras.saving.serialize_keras_object(self.audio_head),
             "window": self.window,
             "max_offset": self.max_offset,
             "fps": self.fps,
@@ -448,10 +444,3 @@ class AvSync(Paradigm):
             "audio_widths": list(self.audio_widths),
             "audio_norm": self.audio_norm,
         }
-
-    @classmethod
-    def from_config(cls, config):
-        config = copy.deepcopy(config)  # deserialization consumes the nested dicts
-        for key in ("video_encoder", "audio_encoder", "video_head", "audio_head"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)

@@ -70,7 +70,7 @@ class AVENet(AudioVisualPairClassifier):
     """
 
     pretext = "audio_visual_correspondence"
-    sub_models = ("encoder", "head", "audio_encoder", "image_projection", "audio_projection")
+    sub_models = (*AudioVisualPairClassifier.sub_models, "image_projection", "audio_projection")
 
     def __init__(
         self,
@@ -140,6 +140,4 @@ class AVENet(AudioVisualPairClassifier):
             **super().get_config(),
             "embedding_dim": self.embedding_dim,
             "hidden": self.hidden,
-            "image_projection": keras.saving.serialize_keras_object(self.image_projection),
-            "audio_projection": keras.saving.serialize_keras_object(self.audio_projection),
         }

@@ -24,8 +24,6 @@ temperature 0.38 in "bins" mode, the regression output x 110 in "ab" mode).
 
 from __future__ import annotations
 
-import copy
-
 import keras
 import tensorflow as tf
 
@@ -104,6 +102,7 @@ class Colorization(Paradigm):
     """
 
     pretext = "colorization"
+    sub_models = ("encoder", "decoder")
 
     def __init__(
         self,
@@ -214,18 +213,9 @@ class Colorization(Paradigm):
     def get_config(self):
         return {
             **super().get_config(),
-            "encoder": keras.saving.serialize_keras_object(self.encoder),
-            "decoder": keras.saving.serialize_keras_object(self.decoder),
             "mode": self.mode,
             "num_bins": self.num_bins,
             "class_weights": self.class_weights,
             "ab_loss": self.ab_loss,
             "decoder_widths": list(self.decoder_widths),
         }
-
-    @classmethod
-    def from_config(cls, config):
-        config = copy.deepcopy(config)  # deserialization consumes the nested dicts
-        for key in ("encoder", "decoder"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)

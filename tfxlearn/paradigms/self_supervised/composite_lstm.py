@@ -40,7 +40,6 @@ probabilities in [0, 1].
 
 from __future__ import annotations
 
-import copy
 import math
 
 import keras
@@ -119,6 +118,7 @@ class CompositeLstm(FramePredictor, Paradigm):
     """
 
     pretext = "frame_prediction"
+    sub_models = ("encoder", "reconstruction_decoder", "prediction_decoder")
 
     def __init__(
         self,
@@ -325,21 +325,9 @@ class CompositeLstm(FramePredictor, Paradigm):
     def get_config(self):
         return {
             **super().get_config(),
-            "encoder": keras.saving.serialize_keras_object(self.encoder),
             "context": self.context,
             "future": self.future,
             "units": self.units,
             "decoder_widths": list(self.decoder_widths),
             "reconstruction_weight": self.reconstruction_weight,
-            "reconstruction_decoder": keras.saving.serialize_keras_object(
-                self.reconstruction_decoder
-            ),
-            "prediction_decoder": keras.saving.serialize_keras_object(self.prediction_decoder),
         }
-
-    @classmethod
-    def from_config(cls, config):
-        config = copy.deepcopy(config)  # deserialization consumes the nested dicts
-        for key in ("encoder", "reconstruction_decoder", "prediction_decoder"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)

@@ -45,6 +45,7 @@ class Jigsaw(PatchSetClassifier):
     """
 
     pretext = "jigsaw"
+    derived_arguments = ("num_classes", "num_patches")
 
     def __init__(
         self,
@@ -56,8 +57,6 @@ class Jigsaw(PatchSetClassifier):
         head: keras.Model | None = None,
         **kwargs,
     ):
-        kwargs.pop("num_classes", None)
-        kwargs.pop("num_patches", None)
         if grid not in (2, 3):
             raise ValueError(f"grid must be 2 or 3, got {grid!r}")
         # Validates the size (2 .. (grid**2)!) and seed with the op's own errors.
@@ -80,10 +79,8 @@ class Jigsaw(PatchSetClassifier):
         return permutation_set(self.num_permutations, self.permutation_seed, self.grid**2)
 
     def get_config(self):
-        config = super().get_config()
-        del config["num_classes"], config["num_patches"]
         return {
-            **config,
+            **super().get_config(),
             "num_permutations": self.num_permutations,
             "permutation_seed": self.permutation_seed,
             "grid": self.grid,

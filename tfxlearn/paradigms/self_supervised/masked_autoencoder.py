@@ -41,8 +41,6 @@ Without NaNs the reconstruction is a plain autoencoding of the whole image.
 
 from __future__ import annotations
 
-import copy
-
 import keras
 import tensorflow as tf
 
@@ -104,6 +102,7 @@ class MaskedAutoencoder(Paradigm):
     """
 
     pretext = "masked_autoencoder"
+    sub_models = ("encoder", "decoder")
 
     def __init__(
         self,
@@ -183,15 +182,6 @@ class MaskedAutoencoder(Paradigm):
     def get_config(self):
         return {
             **super().get_config(),
-            "encoder": keras.saving.serialize_keras_object(self.encoder),
-            "decoder": keras.saving.serialize_keras_object(self.decoder),
             "decoder_widths": list(self.decoder_widths),
             "mask_token": self.use_mask_token,
         }
-
-    @classmethod
-    def from_config(cls, config):
-        config = copy.deepcopy(config)  # deserialization consumes the nested dicts
-        for key in ("encoder", "decoder"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)

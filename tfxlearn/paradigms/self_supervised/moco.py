@@ -42,8 +42,6 @@ Serving signature: `images` -> `embedding` (encoder features), `projection`
 
 from __future__ import annotations
 
-import copy
-
 import keras
 import tensorflow as tf
 
@@ -81,6 +79,7 @@ class MoCo(Paradigm):
     """
 
     pretext = "moco_views"
+    sub_models = ("encoder", "head")
 
     def __init__(
         self,
@@ -243,8 +242,6 @@ class MoCo(Paradigm):
     def get_config(self):
         return {
             **super().get_config(),
-            "encoder": keras.saving.serialize_keras_object(self.encoder),
-            "head": keras.saving.serialize_keras_object(self.head),
             "projection_dim": self.projection_dim,
             "hidden_dim": self.hidden_dim,
             "queue_size": self.queue_size,
@@ -252,10 +249,3 @@ class MoCo(Paradigm):
             "momentum": self.momentum,
             "bn_groups": self.bn_groups,
         }
-
-    @classmethod
-    def from_config(cls, config):
-        config = copy.deepcopy(config)  # deserialization consumes the nested dicts
-        for key in ("encoder", "head"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)

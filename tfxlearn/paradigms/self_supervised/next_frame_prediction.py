@@ -35,8 +35,6 @@ probabilities in [0, 1]).
 
 from __future__ import annotations
 
-import copy
-
 import keras
 import numpy as np
 import tensorflow as tf
@@ -134,6 +132,7 @@ class NextFramePrediction(FramePredictor, AdversarialParadigm):
     """
 
     pretext = "frame_prediction"
+    sub_models = ("encoder", "discriminator", "decoder", "head")
 
     def __init__(
         self,
@@ -414,27 +413,14 @@ class NextFramePrediction(FramePredictor, AdversarialParadigm):
         }
 
     def get_config(self):
-        serialize = keras.saving.serialize_keras_object
         return {
             **super().get_config(),
-            "encoder": serialize(self.encoder),
             "context": self.context,
             "future": self.future,
             "decoder_widths": list(self.decoder_widths),
             "pixel_loss": self.pixel_loss,
             "gdl_weight": self.gdl_weight,
             "gdl_alpha": self.gdl_alpha,
-            "discriminator": None if self.discriminator is None else serialize(self.discriminator),
             "adversarial_weight": self.adversarial_weight,
-            "decoder": serialize(self.decoder),
-            "head": None if self.head is None else serialize(self.head),
             "output_activation": self.output_activation,
         }
-
-    @classmethod
-    def from_config(cls, config):
-        config = copy.deepcopy(config)  # deserialization consumes the nested dicts
-        for key in ("encoder", "discriminator", "decoder", "head"):
-            if config.get(key) is not None:
-                config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)

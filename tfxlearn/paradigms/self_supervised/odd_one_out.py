@@ -28,8 +28,6 @@ Serving signature: `images` (float32 frames [batch, H, W, C] in [0, 1]) ->
 
 from __future__ import annotations
 
-import copy
-
 import keras
 import tensorflow as tf
 
@@ -60,6 +58,8 @@ class OddOneOut(FrameEncoderClips, EncoderFeaturesServing, GeneratedLabelClassif
     """
 
     pretext = "odd_one_out"
+    sub_models = (*GeneratedLabelClassifier.sub_models, "branch")
+    derived_arguments = ("num_classes",)
 
     def __init__(
         self,
@@ -71,7 +71,6 @@ class OddOneOut(FrameEncoderClips, EncoderFeaturesServing, GeneratedLabelClassif
         head: keras.Model | None = None,
         **kwargs,
     ):
-        kwargs.pop("num_classes", None)
         check_sizes(num_subsequences, subsequence_length, None)
         if int(hidden) < 1:
             raise ValueError(f"hidden must be >= 1, got {hidden!r}")
@@ -118,19 +117,9 @@ class OddOneOut(FrameEncoderClips, EncoderFeaturesServing, GeneratedLabelClassif
         return self.head(fused, training=training)
 
     def get_config(self):
-        config = super().get_config()
-        del config["num_classes"]
         return {
-            **config,
+            **super().get_config(),
             "num_subsequences": self.num_subsequences,
             "subsequence_length": self.subsequence_length,
             "hidden": self.hidden,
-            "branch": keras.saving.serialize_keras_object(self.branch),
         }
-
-    @classmethod
-    def from_config(cls, config):
-        config = copy.deepcopy(config)
-        for key in ("encoder", "head", "branch"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)

@@ -38,6 +38,7 @@ class RelativePatchLocation(PatchSetClassifier):
     """
 
     pretext = "relative_patch_location"
+    derived_arguments = ("num_classes", "num_patches")
 
     def __init__(
         self,
@@ -46,8 +47,6 @@ class RelativePatchLocation(PatchSetClassifier):
         head: keras.Model | None = None,
         **kwargs,
     ):
-        kwargs.pop("num_classes", None)
-        kwargs.pop("num_patches", None)
         super().__init__(
             encoder=encoder,
             num_patches=2,
@@ -56,8 +55,3 @@ class RelativePatchLocation(PatchSetClassifier):
             head=head,
             **kwargs,
         )
-
-    def get_config(self):
-        config = super().get_config()
-        del config["num_classes"], config["num_patches"]
-        return config

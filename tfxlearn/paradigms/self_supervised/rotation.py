@@ -27,12 +27,7 @@ class Rotation(GeneratedLabelClassifier):
     """
 
     pretext = "rotation"
+    derived_arguments = ("num_classes",)
 
     def __init__(self, encoder: keras.Model, head: keras.Model | None = None, **kwargs):
-        kwargs.pop("num_classes", None)
         super().__init__(encoder=encoder, num_classes=NUM_ROTATIONS, head=head, **kwargs)
-
-    def get_config(self):
-        config = super().get_config()
-        del config["num_classes"]
-        return config

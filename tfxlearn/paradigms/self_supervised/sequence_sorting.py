@@ -17,7 +17,6 @@ Serving signature: `images` (float32 frames [batch, H, W, C] in [0, 1]) ->
 
 from __future__ import annotations
 
-import copy
 import itertools
 
 import keras
@@ -66,6 +65,8 @@ class SequenceSorting(FrameEncoderClips, EncoderFeaturesServing, GeneratedLabelC
     """
 
     pretext = "sequence_sorting"
+    sub_models = (*GeneratedLabelClassifier.sub_models, "pair")
+    derived_arguments = ("num_classes",)
 
     def __init__(
         self,
@@ -75,7 +76,6 @@ class SequenceSorting(FrameEncoderClips, EncoderFeaturesServing, GeneratedLabelC
         head: keras.Model | None = None,
         **kwargs,
     ):
-        kwargs.pop("num_classes", None)
         if int(hidden) < 1:
             raise ValueError(f"hidden must be >= 1, got {hidden!r}")
         super().__init__(encoder=encoder, num_classes=NUM_CLASSES, head=head, **kwargs)
@@ -100,17 +100,4 @@ class SequenceSorting(FrameEncoderClips, EncoderFeaturesServing, GeneratedLabelC
         return self.head(flat, training=training)
 
     def get_config(self):
-        config = super().get_config()
-        del config["num_classes"]
-        return {
-            **config,
-            "hidden": self.hidden,
-            "pair": keras.saving.serialize_keras_object(self.pair),
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        config = copy.deepcopy(config)
-        for key in ("encoder", "head", "pair"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)
+        return {**super().get_config(), "hidden": self.hidden}

@@ -44,6 +44,7 @@ class ShuffleAndLearn(FrameEncoderClips, PatchSetClassifier):
     """
 
     pretext = "shuffle_and_learn"
+    derived_arguments = ("num_classes", "num_patches")
 
     def __init__(
         self,
@@ -52,8 +53,6 @@ class ShuffleAndLearn(FrameEncoderClips, PatchSetClassifier):
         head: keras.Model | None = None,
         **kwargs,
     ):
-        kwargs.pop("num_classes", None)
-        kwargs.pop("num_patches", None)
         super().__init__(
             encoder=encoder,
             num_patches=TUPLE_FRAMES,
@@ -62,8 +61,3 @@ class ShuffleAndLearn(FrameEncoderClips, PatchSetClassifier):
             head=head,
             **kwargs,
         )
-
-    def get_config(self):
-        config = super().get_config()
-        del config["num_classes"], config["num_patches"]
-        return config

@@ -27,8 +27,6 @@ order). Serving signature: `images` (float32 frames [batch, H, W, C]) ->
 
 from __future__ import annotations
 
-import copy
-
 import keras
 import tensorflow as tf
 
@@ -130,6 +128,7 @@ class SlowSteady(Paradigm):
     """
 
     pretext = "slow_steady"
+    sub_models = ("encoder", "embedding")
 
     def __init__(
         self,
@@ -234,19 +233,9 @@ class SlowSteady(Paradigm):
     def get_config(self):
         return {
             **super().get_config(),
-            "encoder": keras.saving.serialize_keras_object(self.encoder),
             "embedding_dim": self.embedding_dim,
             "slowness_weight": self.slowness_weight,
             "steadiness_weight": self.steadiness_weight,
             "slowness_margin": self.slowness_margin,
             "steadiness_margin": self.steadiness_margin,
-            "embedding": keras.saving.serialize_keras_object(self.embedding),
         }
-
-    @classmethod
-    def from_config(cls, config):
-        config = copy.deepcopy(config)  # deserialization consumes the nested dicts
-        for key in ("encoder", "embedding"):
-            if config.get(key) is not None:
-                config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)

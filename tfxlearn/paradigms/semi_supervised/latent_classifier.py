@@ -36,8 +36,6 @@ Serving signature: `images` -> `embedding` (encoder features), `code`,
 
 from __future__ import annotations
 
-import copy
-
 import keras
 import numpy as np
 import tensorflow as tf
@@ -101,6 +99,8 @@ class LatentClassifier(Paradigm):
         decoder_widths: widths of the default decoder.
         head: code -> K logits; a linear head if omitted.
     """
+
+    sub_models = ("encoder", "decoder", "head")
 
     def __init__(
         self,
@@ -276,19 +276,9 @@ class LatentClassifier(Paradigm):
     def get_config(self):
         return {
             **super().get_config(),
-            "encoder": keras.saving.serialize_keras_object(self.encoder),
-            "decoder": keras.saving.serialize_keras_object(self.decoder),
-            "head": keras.saving.serialize_keras_object(self.head),
             "num_classes": self.num_classes,
             "latent_dim": self.latent_dim,
             "alpha": self.alpha,
             "reconstruction_loss": self.reconstruction_loss,
             "decoder_widths": list(self.decoder_widths),
         }
-
-    @classmethod
-    def from_config(cls, config):
-        config = copy.deepcopy(config)  # deserialization consumes the nested dicts
-        for key in ("encoder", "decoder", "head"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)

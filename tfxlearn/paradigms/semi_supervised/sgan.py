@@ -53,8 +53,6 @@ generator is the `generator` attribute (export it with
 
 from __future__ import annotations
 
-import copy
-
 import keras
 import numpy as np
 import tensorflow as tf
@@ -143,6 +141,8 @@ class SGAN(AdversarialParadigm):
         head: features -> K class logits; a Dense(K) if omitted.
         seed: seed of the latent noise of the training steps.
     """
+
+    sub_models = ("generator", "discriminator", "head")
 
     def __init__(
         self,
@@ -341,17 +341,7 @@ class SGAN(AdversarialParadigm):
     def get_config(self):
         return {
             **super().get_config(),
-            "generator": keras.saving.serialize_keras_object(self.generator),
-            "discriminator": keras.saving.serialize_keras_object(self.discriminator),
-            "head": keras.saving.serialize_keras_object(self.head),
             "num_classes": self.num_classes,
             "generator_loss": self.generator_loss,
             "unsupervised_weight": self.unsupervised_weight,
         }
-
-    @classmethod
-    def from_config(cls, config):
-        config = copy.deepcopy(config)
-        for key in ("generator", "discriminator", "head"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)

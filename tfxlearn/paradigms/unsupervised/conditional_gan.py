@@ -33,7 +33,6 @@ Serving signature: `latent` [batch, latent_dim] float32 noise and `labels`
 
 from __future__ import annotations
 
-import copy
 import os
 
 import keras
@@ -68,6 +67,8 @@ class ConditionalGAN(GANBase):
             `keras.layers.Embedding(num_classes, d)` if omitted.
         seed: seed of the noise of the training steps.
     """
+
+    sub_models = (*GANBase.sub_models, "embedding")
 
     def __init__(
         self,
@@ -306,15 +307,7 @@ class ConditionalGAN(GANBase):
         return {
             **super().get_config(),
             "num_classes": self.num_classes,
-            "embedding": keras.saving.serialize_keras_object(self.embedding),
         }
-
-    @classmethod
-    def from_config(cls, config):
-        config = copy.deepcopy(config)
-        for key in ("generator", "discriminator", "head", "embedding"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)
 
 
 def _same_batch(a: tf.Tensor, b: tf.Tensor, name_a: str, name_b: str) -> None:

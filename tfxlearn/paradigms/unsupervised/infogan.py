@@ -44,7 +44,6 @@ without knowing the layout of G's input.
 
 from __future__ import annotations
 
-import copy
 import math
 import os
 
@@ -146,6 +145,8 @@ class InfoGAN(GANBase):
         head: the real/fake head (features -> 1 logit); a Dense(1) if omitted.
         seed: seed of the noise and codes of the training steps.
     """
+
+    sub_models = (*GANBase.sub_models, "q_head")
 
     def __init__(
         self,
@@ -549,12 +550,4 @@ class InfoGAN(GANBase):
             "lambda_categorical": self.lambda_categorical,
             "lambda_continuous": self.lambda_continuous,
             "q_hidden": self.q_hidden,
-            "q_head": keras.saving.serialize_keras_object(self.q_head),
         }
-
-    @classmethod
-    def from_config(cls, config):
-        config = copy.deepcopy(config)
-        for key in ("generator", "discriminator", "head", "q_head"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)

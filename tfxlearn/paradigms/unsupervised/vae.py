@@ -84,6 +84,7 @@ class VAE(AutoencoderBase):
     """
 
     code_layer_name = "mean"
+    derived_arguments = ("reconstruction_loss", "code_activation")  # fixed for the VAE
 
     def __init__(
         self,
@@ -283,7 +284,4 @@ class VAE(AutoencoderBase):
         }
 
     def get_config(self):
-        config = super().get_config()
-        for key in ("reconstruction_loss", "code_activation"):  # fixed for the VAE
-            del config[key]
-        return {**config, "beta": self.beta, "seed": self.seed}
+        return {**super().get_config(), "beta": self.beta, "seed": self.seed}

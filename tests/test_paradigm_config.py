@@ -1,0 +1,40 @@
+"""Paradigm configs are written once, in `Paradigm` (docs/architecture.md section 5):
+sub-models listed in `sub_models` are serialized generically, arguments a class
+derives itself (`derived_arguments`) stay out of its config and are ignored when
+a config holds them."""
+
+import inspect
+
+import keras
+import pytest
+from contract_examples import EXAMPLES
+
+import tfxlearn
+from tfxlearn.paradigms import Paradigm
+
+
+@pytest.fixture(params=sorted(EXAMPLES))
+def name(request):
+    return request.param
+
+
+def test_no_paradigm_writes_its_own_from_config():
+    for name in tfxlearn.paradigms.names():
+        cls = tfxlearn.paradigms.get(name)
+        assert cls.from_config.__func__ is Paradigm.from_config.__func__, name
+
+
+def test_config_holds_the_constructor_arguments_and_no_derived_one(name):
+    keras.utils.set_random_seed(1)
+    model = EXAMPLES[name]["build"]("batch")
+    config = model.get_config()
+    signature = inspect.signature(type(model).__init__).parameters.values()
+    arguments = {p.name for p in signature if p.kind is p.POSITIONAL_OR_KEYWORD} - {"self"}
+    assert arguments <= set(config), sorted(arguments - set(config))
+    assert not set(type(model).derived_arguments) & set(config)
+    for key in type(model).sub_models:
+        assert config[key] is None or config[key]["class_name"], key
+    # A config that also holds the derived arguments (as a base class writes them) loads.
+    derived = {key: getattr(model, key) for key in type(model).derived_arguments}
+    clone = type(model).from_config({**config, **derived})
+    assert clone.get_config() == config
