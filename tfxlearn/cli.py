@@ -2,7 +2,14 @@
 
 tfxlearn list                              paradigms, pretext ops, datasets, pipelines
 tfxlearn run PIPELINE [--smoke] [--run_dir=DIR] [--export_root=DIR]
-             [--workers=N | --cluster=tf_config|slurm]
+             [--workers=N | --cluster=tf_config|slurm] [--config.KEY.PATH=VALUE ...]
+
+PIPELINE is a name from `tfxlearn list` or a path to a pipeline file. Each
+--config.KEY.PATH=VALUE overrides one entry of the pipeline's config, e.g.
+--config.train.epochs=5, --config.dataset.name=folder:/data/images,
+--config.dataset.image_size=[28,28,1] (VALUE is read as JSON when it parses,
+else as a string); unknown keys and wrong types are refused before anything
+runs, and the run directory's config.json records the resolved config.
 
 --workers=N starts N worker processes on this machine that train together under
 MultiWorkerMirroredStrategy (free ports, TF_CONFIG set for each; worker 0 is the
@@ -40,6 +47,8 @@ flags.DEFINE_float(
 )
 
 USAGE = __doc__
+CONFIG_PREFIX = "--config."
+_overrides: list[str] = []  # the --config.* arguments, taken out before absl parses flags
 USAGE_ERROR = 2  # exit status of a user error (bad name, flag, config or output location)
 
 
@@ -88,7 +97,7 @@ def _launch_workers(name: str) -> int:
     config = _load(name)  # fail early on a bad name
     check_outputs(config)
     run_dir = FLAGS.run_dir or pipeline.new_run_dir(config, FLAGS.runs_root)
-    argv = ["-m", "tfxlearn.cli", "run", name, f"--run_dir={run_dir}"]
+    argv = ["-m", "tfxlearn.cli", "run", name, f"--run_dir={run_dir}", *_overrides]
     argv += [f"--collective_timeout={FLAGS.collective_timeout}"]
     if FLAGS.smoke:
         argv.append("--smoke")
@@ -112,9 +121,12 @@ def _load(name: str) -> dict:
     from tfxlearn import pipeline
 
     try:
-        return pipeline.load_config(name, smoke=FLAGS.smoke)
-    except (ValueError, KeyError) as error:
-        raise UserError(str(error).strip("'\"")) from None
+        config = pipeline.load_config(name, smoke=FLAGS.smoke)
+        return pipeline.apply_overrides(config, _overrides) if _overrides else config
+    except KeyError as error:  # its str() is quoted
+        raise UserError(str(error.args[0] if error.args else error)) from None
+    except ValueError as error:
+        raise UserError(str(error)) from None
 
 
 def check_outputs(config: dict) -> None:
@@ -125,6 +137,17 @@ def check_outputs(config: dict) -> None:
     else:
         check_writable(FLAGS.runs_root, "runs root")
     check_writable(FLAGS.export_root or config["export"]["root"], "export root")
+
+
+def check_data(config: dict) -> None:
+    """The dataset exists and its images fit the encoder (else a `UserError`
+    naming `dataset.image_size`), before any step is trained."""
+    from tfxlearn import pipeline
+
+    try:
+        pipeline.example_gen(config)
+    except ValueError as error:
+        raise UserError(str(error)) from None
 
 
 def _strategy():
@@ -162,6 +185,7 @@ def _run(name: str) -> int:
         )
     config = _load(name)
     check_outputs(config)
+    check_data(config)
     strategy = _strategy()
     try:
         result = pipeline.run(
@@ -238,7 +262,10 @@ def _main(argv: list[str]) -> int:
 
 
 def run_main() -> None:
-    app.run(main)
+    # absl knows no --config.* flags: take them out before it parses the rest.
+    _overrides[:] = [a[len(CONFIG_PREFIX) :] for a in sys.argv[1:] if a.startswith(CONFIG_PREFIX)]
+    argv = [a for a in sys.argv if not a.startswith(CONFIG_PREFIX)]
+    app.run(main, argv=argv)
 
 
 if __name__ == "__main__":

@@ -48,13 +48,16 @@ from tfxlearn.pipeline.components import (
     transform,
 )
 from tfxlearn.pipeline.config import (
+    OPTIONAL_KEYS,
     PIPELINE_DIRS,
     SCHEDULES,
+    apply_overrides,
     available_pipelines,
     evaluated_protocols,
     label_keys,
     load_config,
     net_configs,
+    parse_override,
     selection_config,
     validate_config,
 )
@@ -87,6 +90,9 @@ __all__ = [
     "load_config",
     "validate_config",
     "selection_config",
+    "apply_overrides",
+    "parse_override",
+    "OPTIONAL_KEYS",
     "label_keys",
     "evaluated_protocols",
     "net_configs",

@@ -44,14 +44,24 @@ def example_gen(config: dict) -> tf.data.Dataset:
     pretraining (a held-out class for the anomaly protocol); `pretext_features`
     `{element key: dataset feature}` adds more features to each element (e.g.
     `{"audio": "audio"}` for the audio-visual pretext ops, whose clips or images
-    come under "image" via `pretext_image_key`).
+    come under "image" via `pretext_image_key`). `image_size` (height, width,
+    channels) resizes the images (a folder of your own, "folder:/path").
     """
     cfg = config["dataset"]
-    ds = tfx_data.load(cfg["name"], cfg.get("train_split", "train"), data_dir=cfg.get("data_dir"))
+    image_key = cfg.get("pretext_image_key", cfg.get("image_key", "image"))
+    ds = tfx_data.load(
+        cfg["name"],
+        cfg.get("train_split", "train"),
+        data_dir=cfg.get("data_dir"),
+        image_size=cfg.get("image_size"),
+        image_key=image_key,
+    )
+    check_image_shape(
+        config, ds.element_spec.get(image_key) if isinstance(ds.element_spec, dict) else None
+    )
     limits = [int(cfg[k]) for k in ("max_train", "pretext_max_train") if cfg.get(k)]
     if limits:
         ds = ds.take(min(limits))
-    image_key = cfg.get("pretext_image_key", cfg.get("image_key", "image"))
     if cfg.get("exclude_classes"):  # e.g. the held-out class of the anomaly protocol
         excluded = tf.constant([int(c) for c in cfg["exclude_classes"]], tf.int64)
         key = cfg.get("label_key", "label")
@@ -254,6 +264,23 @@ def trainer(
     )
 
 
+def check_image_shape(config: dict, spec) -> None:
+    """Refuses images the encoder cannot take (before any step), naming the option
+    that resizes them: `dataset.image_size`."""
+    encoder = config.get("encoder") or {}
+    expected = (encoder.get("args") or {}).get("input_shape")
+    if spec is None or expected is None or spec.shape.rank != len(expected):
+        return  # clips, audio, or an encoder without a declared input shape
+    got = tuple(spec.shape)
+    if any(e is not None and g != e for g, e in zip(got, expected)):
+        raise ValueError(
+            f"dataset {config['dataset']['name']!r} has images of shape {got}, but the "
+            f"encoder takes {tuple(expected)}: set dataset.image_size="
+            f"{list(expected)} to resize them (--config.dataset.image_size="
+            f"[{','.join(str(d) for d in expected)}])"
+        )
+
+
 def eval_data(config: dict) -> evaluation.EvalData:
     cfg = config["dataset"]
     return evaluation.EvalData(
@@ -265,6 +292,7 @@ def eval_data(config: dict) -> evaluation.EvalData:
         data_dir=cfg.get("data_dir"),
         max_train=cfg.get("max_train"),
         max_test=cfg.get("max_test"),
+        image_size=cfg.get("image_size"),
     )
 
 

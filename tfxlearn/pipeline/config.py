@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import importlib.util
+import json
 import os
 
 from tfxlearn import data as tfx_data
@@ -192,3 +193,122 @@ def net_configs(config: dict) -> dict:
     out = {"encoder": config["encoder"]} if "encoder" in config else {}
     out.update(config.get("nets", {}))
     return out
+
+
+# Keys a config may gain by an override although its pipeline does not set them:
+# the ones the stages read (`components.example_gen`, `eval_data`, `trainer`, ...).
+OPTIONAL_KEYS = {
+    "dataset": {
+        "name",
+        "train_split",
+        "test_split",
+        "image_key",
+        "label_key",
+        "data_dir",
+        "max_train",
+        "max_test",
+        "image_size",
+        "pretext_max_train",
+        "pretext_image_key",
+        "pretext_labels",
+        "exclude_classes",
+        "pretext_features",
+    },
+    "train": {
+        "epochs",
+        "batch_size",
+        "learning_rate",
+        "learning_rate_schedule",
+        "optimizer",
+        "optimizers",
+        "shuffle_buffer",
+        "data_service",
+        "generator_ema",
+    },
+    "evaluation": {
+        "protocols",
+        "model_protocols",
+        "supervised_epochs",
+        "supervised_batch_size",
+        "blessing",
+        "label_keys",
+        "encoder_options",
+    },
+    "export": {"root", "model_name"},
+}
+
+
+def parse_override(text: str) -> tuple[str, object]:
+    """`"train.epochs=5"` -> `("train.epochs", 5)`. The value is read as JSON when
+    it parses (numbers, true / false / null, lists, quoted strings), else it is
+    the plain string (`dataset.name=folder:/data/images`)."""
+    path, sep, raw = text.partition("=")
+    if not sep or not path or any(not part for part in path.split(".")):
+        raise ValueError(f"a config override is KEY.PATH=VALUE (e.g. train.epochs=5), got {text!r}")
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        value = raw
+    return path, value
+
+
+def apply_overrides(config: dict, overrides) -> dict:
+    """A copy of `config` with each override (`"KEY.PATH=VALUE"` strings, or a
+    `{path: value}` dict) set, checked like the rest of the config.
+
+    A key must exist in the config, be one the stages read (`OPTIONAL_KEYS`), or
+    sit under an `args` mapping (constructor arguments, checked when the object
+    is built). A value must have the type of the value it replaces (an int may
+    replace a float; a missing or None value takes any).
+
+    Raises:
+        ValueError: an unknown key (the message lists the known keys there) or a
+            value of the wrong type, naming the key.
+    """
+    config = copy.deepcopy(config)
+    items = overrides.items() if isinstance(overrides, dict) else map(parse_override, overrides)
+    for path, value in items:
+        parts = path.split(".")
+        node = config
+        for depth, part in enumerate(parts[:-1]):
+            child = node.get(part) if isinstance(node, dict) else None
+            if not isinstance(child, dict):
+                where = ".".join(parts[: depth + 1])
+                known = sorted(node) if isinstance(node, dict) else []
+                raise ValueError(
+                    f"config override {path!r}: {where!r} is not a section of this config; "
+                    f"known keys there: {', '.join(known)}"
+                )
+            node = child
+        key, parent = parts[-1], ".".join(parts[:-1])
+        if key not in node:
+            optional = OPTIONAL_KEYS.get(parent, set())
+            if key not in optional and parts[-2:-1] != ["args"]:
+                known = sorted(set(node) | optional)
+                raise ValueError(
+                    f"config override {path!r}: unknown key {key!r}; known keys of "
+                    f"{parent or 'the config'}: {', '.join(known)}"
+                )
+        else:
+            _check_type(path, node[key], value)
+        node[key] = value
+    validate_config(config)
+    return config
+
+
+def _check_type(path: str, old, new) -> None:
+    if old is None or new is None:
+        return
+    if isinstance(old, bool) or isinstance(new, bool):
+        ok = isinstance(old, bool) and isinstance(new, bool)
+    elif isinstance(old, float):
+        ok = isinstance(new, int | float)
+    elif isinstance(old, list | tuple):
+        ok = isinstance(new, list | tuple)
+    else:
+        ok = isinstance(new, type(old))
+    if not ok:
+        raise ValueError(
+            f"config override {path!r}: expected a {type(old).__name__} like the "
+            f"pipeline's {old!r}, got {type(new).__name__} {new!r}"
+        )
