@@ -2,6 +2,15 @@
 
 from tfxlearn._version import __version__  # noqa: F401
 
+import os as _os
+import sys as _sys
+
+if "tensorflow" not in _sys.modules:
+    # TensorFlow's C++ INFO and WARNING lines (tf.data cache notices, auto-shard
+    # rewrites, ...) are not for a user of tfxlearn; set TF_CPP_MIN_LOG_LEVEL=0
+    # (before importing tfxlearn) to see them. Errors still print.
+    _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
 try:
     import tensorflow as _tf  # noqa: F401
 except ImportError as _e:  # pragma: no cover - depends on the environment
