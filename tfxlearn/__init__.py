@@ -1,9 +1,9 @@
 """tfxlearn: learning when labels are missing or partial, in TensorFlow / Keras 3."""
 
-from tfxlearn._version import __version__  # noqa: F401
-
 import os as _os
 import sys as _sys
+
+from tfxlearn._version import __version__  # noqa: F401
 
 if "tensorflow" not in _sys.modules:
     # TensorFlow's C++ INFO and WARNING lines (tf.data cache notices, auto-shard
