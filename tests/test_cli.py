@@ -66,3 +66,33 @@ def test_check_writable_names_the_flag(tmp_path):
     (tmp_path / "f").write_text("")
     with pytest.raises(cli.UserError, match=r"run dir .* --run_dir"):
         cli.check_writable(str(tmp_path / "f" / "x"), "run dir")
+
+
+@pytest.mark.slow
+def test_the_default_console_is_quiet(subprocess_env, tmp_path):
+    env = {k: v for k, v in subprocess_env.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    result = _cli(
+        "run",
+        "rotation_fashion_mnist",
+        "--smoke",
+        f"--runs_root={tmp_path}/runs",
+        f"--export_root={tmp_path}/models",
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    console = result.stdout + result.stderr
+    for noise in (
+        "INFO:tensorflow",  # TensorFlow's Python logger
+        "WARNING:tensorflow",
+        "retracing",  # the evaluation traced its predict step again and again
+        "dataset_builder.py",  # absl INFO lines of TFDS
+        "comparison.py",  # tfxlearn's own INFO lines
+        "Generating",  # TFDS's preparation bars
+        "cache_dataset_ops",  # TensorFlow's C++ WARNING lines
+        "auto_shard",
+    ):
+        assert noise not in console, noise
+    for stage in ("ExampleGen", "Trainer:", "Evaluator:", "Pusher:", "TensorBoard: tensorboard"):
+        assert stage in result.stdout, stage
+    lines = [x for x in console.replace("\r", "\n").splitlines() if x.strip()]
+    assert len([x for x in lines if "━" not in x and "probe/s" not in x]) < 60

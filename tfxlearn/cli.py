@@ -212,6 +212,7 @@ def _run(name: str) -> int:
         print("SavedModel: not exported (the model was not blessed)")
     print(f"plots: {', '.join(result.plots.values())}")
     print(f"run directory (config.json, metrics.json, tensorboard/): {result.run_dir}")
+    print(f"TensorBoard: tensorboard --logdir {os.path.join(result.run_dir, 'tensorboard')}")
     timings = ", ".join(f"{k} {v:.0f} s" for k, v in m["seconds"].items())
     print(f"time: {timings}")
     return 0

@@ -106,13 +106,33 @@ def run(
         return _run_stages(config, run_dir, strategy, verbose, baselines, service_target)
 
 
+def _stage(verbose, text: str) -> None:
+    """One console line per stage (none with verbose=0)."""
+    if verbose != 0:
+        print(text, flush=True)
+
+
 def _run_stages(config, run_dir, strategy, verbose, baselines, service_target) -> RunResult:
     timings = {}
+    chief = is_chief(strategy)
+    cfg = config["dataset"]
+    if chief:
+        _stage(
+            verbose,
+            f"ExampleGen + Transform: {cfg['name']} {cfg.get('train_split', 'train')}"
+            f", pretext {config['pretext']['name']}",
+        )
     start = time.perf_counter()
     order = EpochOrder(seed=int(config.get("seed", 0)))
     ds = transform(config, example_gen(config), order, service_target=service_target)
     timings["example_gen+transform"] = time.perf_counter() - start
 
+    if chief:
+        _stage(
+            verbose,
+            f"Trainer: {config['paradigm']['name']}, {config['train']['epochs']} "
+            f"epoch(s), run directory {run_dir}",
+        )
     start = time.perf_counter()
     model, history = trainer(config, ds, order, run_dir, strategy=strategy, verbose=verbose)
     timings["trainer"] = time.perf_counter() - start
@@ -122,12 +142,14 @@ def _run_stages(config, run_dir, strategy, verbose, baselines, service_target) -
         # chief evaluates, exports and writes the metrics.
         return RunResult(run_dir=run_dir, metrics={"chief": False}, export_path=None, plots={})
 
+    _stage(verbose, "Evaluator: the trained encoder, random-init and all-labels baselines")
     start = time.perf_counter()
     data = eval_data(config)
     encoder = evaluation_encoder(config, model, data)
     report = evaluator(config, encoder, data, baselines=baselines, model=model)
     timings["evaluator"] = time.perf_counter() - start
 
+    _stage(verbose, f"Pusher: {'export' if report['blessed'] else 'not blessed, no export'}")
     start = time.perf_counter()
     export_path = pusher(config, model, report["blessed"], run_id=run_id_of(run_dir))
     timings["pusher"] = time.perf_counter() - start
