@@ -151,3 +151,32 @@ def test_example_gen_indexes_and_limits_the_pretext_set():
     assert batch["index"].numpy().tolist() == list(range(10))
     assert batch["image"].shape == (10, 8, 8, 1)
     assert pipeline.eval_data(config).max_train == 256  # evaluation keeps max_train
+
+
+def test_a_pipeline_runs_on_your_own_arrays(tmp_path, tfds_dir):
+    import numpy as np
+
+    from tfxlearn import evaluation
+
+    rng = np.random.default_rng(0)
+
+    def arrays(n):
+        labels = np.arange(n) % 2
+        images = rng.normal(80 + 100 * labels[:, None, None, None], 20, (n, 8, 8, 1))
+        return images.clip(0, 255).astype(np.uint8), labels
+
+    mine = evaluation.EvalData.from_arrays(arrays(128), arrays(64), name="my_arrays")
+    config = _tiny_config()
+    config["evaluation"]["supervised_epochs"] = 0
+    result = pipeline.run(
+        config,
+        run_dir=str(tmp_path / "run"),
+        export_root=str(tmp_path / "models"),
+        verbose=0,
+        data=mine,
+    )
+    written = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert written["dataset"]["name"] == "my_arrays"
+    assert result.metrics["results"]["rotation"]["linear_probe"]["accuracy"] > 0.9
+    with pytest.raises(TypeError, match="EvalData"):
+        pipeline.run(config, run_dir=str(tmp_path / "r2"), data=arrays(4))

@@ -76,7 +76,10 @@ def _load_tfds(name, split, data_dir, shuffle_files) -> tf.data.Dataset:
 
 
 def info(name: str, *, data_dir: str | None = None) -> tfds.core.DatasetInfo:
-    """The prepared dataset's `DatasetInfo` (prepares it if needed)."""
+    """The prepared dataset's `DatasetInfo` (prepares it if needed); for
+    "folder:PATH", the info of TFDS's ImageFolder over that folder."""
+    if folder.is_folder(name):
+        return folder.folder_builder(name).info
     return prepare(tfds.builder(name, data_dir=data_dir)).info
 
 

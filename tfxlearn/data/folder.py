@@ -41,6 +41,16 @@ def load_folder(name: str, split: str, channels: int | None = None) -> tf.data.D
         ValueError: the folder or its split subfolders are missing, or the split
             names no subfolder.
     """
+    builder = folder_builder(name, channels)
+    sizes = {key: int(info.num_examples) for key, info in builder.info.splits.items()}
+    base, start, stop = splits.select(split, sizes)
+    ds = builder.as_dataset(split=base, shuffle_files=False)
+    ds = ds.shuffle(max(sizes[base], 1), seed=ORDER_SEED, reshuffle_each_iteration=False)
+    return ds.skip(start).take(stop - start)
+
+
+def folder_builder(name: str, channels: int | None = None):
+    """TFDS's `ImageFolder` builder over `folder:PATH`, after checking the folder."""
     root = os.path.expanduser(name[len(PREFIX) :])
     if not os.path.isdir(root):
         raise ValueError(f"dataset {name!r}: {root!r} is not a directory")
@@ -50,12 +60,7 @@ def load_folder(name: str, split: str, channels: int | None = None) -> tf.data.D
             f"dataset {name!r}: expected split subfolders (train/, test/), each with one "
             f"subfolder per class; {root!r} has none"
         )
-    builder = tfds.folder_dataset.ImageFolder(root, shape=(None, None, channels or 3))
-    sizes = {key: int(info.num_examples) for key, info in builder.info.splits.items()}
-    base, start, stop = splits.select(split, sizes)
-    ds = builder.as_dataset(split=base, shuffle_files=False)
-    ds = ds.shuffle(max(sizes[base], 1), seed=ORDER_SEED, reshuffle_each_iteration=False)
-    return ds.skip(start).take(stop - start)
+    return tfds.folder_dataset.ImageFolder(root, shape=(None, None, channels or 3))
 
 
 def resize_images(ds: tf.data.Dataset, image_size, image_key: str = "image") -> tf.data.Dataset:

@@ -29,7 +29,7 @@ from tfxlearn.training import (
 )
 
 
-def example_gen(config: dict) -> tf.data.Dataset:
+def example_gen(config: dict, data: evaluation.EvalData | None = None) -> tf.data.Dataset:
     """ExampleGen: the (unlabelled use of the) TFDS training split.
 
     Elements are `{"image": ..., "index": int64}`, `index` being the example's
@@ -45,17 +45,25 @@ def example_gen(config: dict) -> tf.data.Dataset:
     `{element key: dataset feature}` adds more features to each element (e.g.
     `{"audio": "audio"}` for the audio-visual pretext ops, whose clips or images
     come under "image" via `pretext_image_key`). `image_size` (height, width,
-    channels) resizes the images (a folder of your own, "folder:/path").
+    channels) resizes the images (a folder of your own, "folder:/path"). With
+    `data` (an `EvalData`, e.g. `EvalData.from_arrays(...)`) its training split
+    is used instead of loading `dataset.name`.
     """
     cfg = config["dataset"]
     image_key = cfg.get("pretext_image_key", cfg.get("image_key", "image"))
-    ds = tfx_data.load(
-        cfg["name"],
-        cfg.get("train_split", "train"),
-        data_dir=cfg.get("data_dir"),
-        image_size=cfg.get("image_size"),
-        image_key=image_key,
-    )
+    if data is not None:  # your own data in Python: its training split, in memory
+        images, labels = data.train
+        ds = tf.data.Dataset.from_tensor_slices(
+            {image_key: images, cfg.get("label_key", "label"): labels}
+        )
+    else:
+        ds = tfx_data.load(
+            cfg["name"],
+            cfg.get("train_split", "train"),
+            data_dir=cfg.get("data_dir"),
+            image_size=cfg.get("image_size"),
+            image_key=image_key,
+        )
     check_image_shape(
         config, ds.element_spec.get(image_key) if isinstance(ds.element_spec, dict) else None
     )

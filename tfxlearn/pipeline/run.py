@@ -21,6 +21,7 @@ from absl import logging
 
 from tfxlearn import data as tfx_data
 from tfxlearn import evaluation, pretext
+from tfxlearn.evaluation import EvalData
 from tfxlearn.pipeline.components import (
     data_service,
     eval_data,
@@ -75,8 +76,14 @@ def run(
     strategy=None,
     verbose="auto",
     baselines: dict | None = None,
+    data=None,
 ) -> RunResult:
     """Runs every stage; rerunning with the same `run_dir` resumes training.
+
+    `data`: an `EvalData` of your own (`EvalData.from_arrays(...)`,
+    `EvalData.from_dataset(...)`, `EvalData("folder:/path", image_size=...)`) to
+    pretrain on its training split and evaluate on it, instead of the config's
+    `dataset` (whose `name` then records `data.name`).
 
     `baselines`: precomputed baseline rows (`baseline_results(config)`) to reuse
     instead of evaluating random-init and all-labels encoders again.
@@ -88,6 +95,13 @@ def run(
     `{"chief": False}`.
     """
     config = copy.deepcopy(config)
+    if data is not None:
+        if not isinstance(data, EvalData):
+            raise TypeError(
+                f"data must be a tfxlearn.evaluation.EvalData (e.g. EvalData.from_arrays), "
+                f"got {type(data).__name__}"
+            )
+        config["dataset"].update(name=data.name, image_key=data.image_key)
     validate_config(config)
     if export_root is not None:
         config["export"]["root"] = export_root
@@ -103,7 +117,7 @@ def run(
             json.dump(config, f, indent=2)
 
     with data_service(config) as service_target:
-        return _run_stages(config, run_dir, strategy, verbose, baselines, service_target)
+        return _run_stages(config, run_dir, strategy, verbose, baselines, service_target, data)
 
 
 def _stage(verbose, text: str) -> None:
@@ -112,7 +126,9 @@ def _stage(verbose, text: str) -> None:
         print(text, flush=True)
 
 
-def _run_stages(config, run_dir, strategy, verbose, baselines, service_target) -> RunResult:
+def _run_stages(
+    config, run_dir, strategy, verbose, baselines, service_target, own_data=None
+) -> RunResult:
     timings = {}
     chief = is_chief(strategy)
     cfg = config["dataset"]
@@ -124,7 +140,7 @@ def _run_stages(config, run_dir, strategy, verbose, baselines, service_target) -
         )
     start = time.perf_counter()
     order = EpochOrder(seed=int(config.get("seed", 0)))
-    ds = transform(config, example_gen(config), order, service_target=service_target)
+    ds = transform(config, example_gen(config, own_data), order, service_target=service_target)
     timings["example_gen+transform"] = time.perf_counter() - start
 
     if chief:
@@ -144,7 +160,7 @@ def _run_stages(config, run_dir, strategy, verbose, baselines, service_target) -
 
     _stage(verbose, "Evaluator: the trained encoder, random-init and all-labels baselines")
     start = time.perf_counter()
-    data = eval_data(config)
+    data = own_data if own_data is not None else eval_data(config)
     encoder = evaluation_encoder(config, model, data)
     report = evaluator(config, encoder, data, baselines=baselines, model=model)
     timings["evaluator"] = time.perf_counter() - start
@@ -214,9 +230,10 @@ def _plots(config, ds, model, encoder, data, history, plot_dir) -> dict:
     )
     test_images, test_labels = data.arrays("test")
     keep = slice(0, min(len(test_labels), 3000))
-    info = tfx_data.info(config["dataset"]["name"], data_dir=config["dataset"].get("data_dir"))
-    label_feature = info.features[label_keys(config)[0]]
-    names = getattr(label_feature, "names", None)
+    names = None
+    if data.in_memory is None:  # in-memory data of your own carries no class names
+        info = tfx_data.info(config["dataset"]["name"], data_dir=config["dataset"].get("data_dir"))
+        names = getattr(info.features[label_keys(config)[0]], "names", None)
     if encoder is not None:
         features = evaluation.extract_features(encoder, test_images[keep])
         plots["embedding"] = viz.embedding_plot(
