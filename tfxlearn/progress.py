@@ -8,6 +8,7 @@ import os
 from collections.abc import Iterable, Iterator
 from typing import TypeVar
 
+import keras
 from tqdm import tqdm
 
 T = TypeVar("T")
@@ -33,3 +34,29 @@ def progress(
             leave=False,
         )
     )
+
+
+class StepProgress(keras.callbacks.Callback):
+    """A Keras callback drawing one bar over `total` training steps (with ETA),
+    for `fit` calls that run quietly (`verbose=0`) inside a longer stage."""
+
+    def __init__(self, total: int, desc: str):
+        super().__init__()
+        self.total, self.desc, self.bar = int(total), desc, None
+
+    def on_train_begin(self, logs=None):
+        self.bar = tqdm(
+            total=self.total,
+            desc=self.desc,
+            unit="step",
+            disable=not enabled(),
+            mininterval=0.5,
+            dynamic_ncols=True,
+            leave=False,
+        )
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.bar.update(1)
+
+    def on_train_end(self, logs=None):
+        self.bar.close()

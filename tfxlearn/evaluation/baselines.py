@@ -77,5 +77,6 @@ def supervised_encoder(
         batch_size=int(batch_size),
         learning_rate=float(learning_rate),
         seed=int(seed),
+        progress=f"all-labels baseline on {data.name}",
     )
     return fresh

@@ -17,6 +17,7 @@ from tfxlearn.data.subsets import balanced_subset
 from tfxlearn.evaluation.eval_data import EvalData
 from tfxlearn.evaluation.features import check_encoder, check_images
 from tfxlearn.nets import classifier_head
+from tfxlearn.progress import StepProgress
 
 
 def _check_positive_int(value, argument: str) -> int:
@@ -54,8 +55,10 @@ def train_classifier(
     min_steps: int = 0,
     head_steps: int = 0,
     head_learning_rate: float = 1e-2,
+    progress: str | None = None,
 ) -> tuple[keras.Model, int]:
-    """Trains `encoder` + a fresh linear head end to end, in place.
+    """Trains `encoder` + a fresh linear head end to end, in place (with a
+    progress bar named `progress`, if given).
 
     Cross-entropy, Adam; the examples are reshuffled (with `seed`) every pass
     and repeated as needed, each epoch has `max(ceil(n / batch_size),
@@ -131,8 +134,14 @@ def train_classifier(
     for layer in batch_norms:
         layer.momentum = min(layer.momentum, max(0.0, 1.0 - 10.0 / steps))
     try:
+        bar = [] if progress is None else [StepProgress(epochs * steps_per_epoch, progress)]
         model.fit(
-            dataset(seed), epochs=epochs, steps_per_epoch=steps_per_epoch, shuffle=False, verbose=0
+            dataset(seed),
+            epochs=epochs,
+            steps_per_epoch=steps_per_epoch,
+            shuffle=False,
+            verbose=0,
+            callbacks=bar,
         )
     finally:
         for layer, momentum in zip(batch_norms, momenta, strict=True):
