@@ -28,11 +28,34 @@ def _load(name):
     if not os.path.isfile(path):
         return None
     with open(path) as f:
-        return json.load(f)
+        result = json.load(f)
+    result["_file"] = name  # for _flags: which code the result measured
+    return result
+
+
+_FLAGS: dict[str, str] = {}
+
+
+def _flags(r) -> str:
+    """ " (dirty)", " (stale)", " (dirty, stale)" or "": what `stale.problems` finds
+    for the result file behind `r` (stale: the code or settings it measured changed
+    since; an unknown commit counts as stale). Rendered next to every stamp."""
+    name = r.get("_file")
+    if name is None:
+        return " (dirty)" if r.get("dirty") else ""
+    if name not in _FLAGS:
+        import stale
+
+        found = stale.problems(name, r)
+        words = ["dirty"] if "dirty" in found else []
+        if any(p != "dirty" for p in found):
+            words.append("stale")
+        _FLAGS[name] = f" ({', '.join(words)})" if words else ""
+    return _FLAGS[name]
 
 
 def _stamp(r):
-    dirty = " (uncommitted changes)" if r.get("dirty") else ""
+    dirty = _flags(r)
     return (
         f"{r['date']}, commit `{r['commit']}`{dirty}, TensorFlow {r['tensorflow']}, "
         f"{r['cpu_count']} CPU cores"
@@ -79,7 +102,7 @@ def quality_section() -> str:
 
     def add(name, row, gain, pretraining, r):
         cells = " | ".join(_cell(_acc(row, p)) for p, _ in PROTOCOLS)
-        stamp = f"{r['date']}, `{r['commit']}`" + (" (dirty)" if r.get("dirty") else "")
+        stamp = f"{r['date']}, `{r['commit']}`" + _flags(r)
         stamps[name] = r
         lines.append(f"| {name} | {cells} | {gain} | {pretraining} | {stamp} |")
 
@@ -330,7 +353,7 @@ SAMPLERS = ("gan", "conditional_gan", "infogan", "vae")
 
 
 def _row_stamp(r):
-    return f"{r['date']}, `{r['commit']}`" + (" (dirty)" if r.get("dirty") else "")
+    return f"{r['date']}, `{r['commit']}`" + _flags(r)
 
 
 def _minutes(r):
@@ -1108,6 +1131,8 @@ def _headline_cell(label: str, seeded: list, value, fmt: str, ok=None, note: str
     if not values:
         return "not measured"
     notes = [note] if note else []
+    if any(_flags(r) for _, r in seeded):
+        notes.append("† rerun pending")
     if len(values) == 1:
         mark = "" if ok is None else (" ✓" if ok(values[0]) else " ✗")
         text = f"{label}: {fmt.format(values[0])}{mark}"
@@ -1233,7 +1258,10 @@ def paradigms_section() -> str:
         "",
         "Points are percentage points of test accuracy (test error for the semi-supervised "
         "rows); ✓ / ✗: the issue's target met or missed. Each results page has the full "
-        "tables, the baselines, and the date and commit of every measurement.",
+        "tables, the baselines, and the date and commit of every measurement. † marks a "
+        "result measured from uncommitted code (dirty) or before the code or settings it "
+        "measures last changed (stale), e.g. a setting since chosen on validation: it stands "
+        "until its rerun (`python benchmarks/render_readme.py --check` lists them).",
     ]
     return "\n".join(lines)
 
