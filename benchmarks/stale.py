@@ -24,6 +24,8 @@ import json
 import os
 import subprocess
 
+from render_readme import METHODS as IMAGE_METHODS  # the image quality table's methods
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
@@ -44,14 +46,6 @@ SOURCES = {
     "fault_soak": ["benchmarks/fault_soak.py"],
     "select_": ["benchmarks/selection.py"],
 }
-IMAGE_METHODS = (
-    "rotation",
-    "relative_patch_location",
-    "jigsaw",
-    "exemplar",
-    "masked_autoencoder",
-    "moco",
-)
 
 
 def _git(*args: str) -> subprocess.CompletedProcess:
