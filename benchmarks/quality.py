@@ -36,6 +36,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from common import RESULTS, begin, parse_seeds, seeded, write_result  # noqa: E402
 
 from tfxlearn import evaluation, pipeline  # noqa: E402
+from tfxlearn.progress import progress  # noqa: E402
 
 METHODS = (
     "rotation",
@@ -141,9 +142,9 @@ def main(
     if unknown:
         raise SystemExit(f"unknown method(s) {unknown}; known: {', '.join(METHODS)}")
     base = baselines(recompute, protocols, baselines_name, all_labels_protocols)
-    for method in methods:
-        for seed in seeds:
-            run_method(method, base, protocols, prefix, seed)
+    runs = [(m, s) for m in methods for s in seeds]
+    for method, seed in progress(runs, total=len(runs), desc="quality runs", unit="run"):
+        run_method(method, base, protocols, prefix, seed)
 
 
 if __name__ == "__main__":

@@ -43,6 +43,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from common import RESULTS, begin, parse_seeds, provenance, seeded, write_result  # noqa: E402
 
 from tfxlearn import evaluation, pipeline  # noqa: E402
+from tfxlearn.progress import progress  # noqa: E402
 
 ENCODER_PROTOCOLS = {"linear_probe": {}, "knn": {"k": 20}, "low_shot/10": {"labels_per_class": 10}}
 # method -> how its encoder protocols are evaluated:
@@ -232,10 +233,10 @@ def main(argv):
     if unknown:
         raise SystemExit(f"unknown method(s) {unknown}; known: {', '.join(METHODS)}")
     classes = _held_out_classes(argv)
-    for method in methods:
+    if seeds != [None] and any(METHODS[m] == "anomaly" for m in methods):
+        raise SystemExit("--seeds does not apply to autoencoder_anomaly")
+    for method in progress(methods, total=len(methods), desc="generative methods", unit="method"):
         if METHODS[method] == "anomaly":
-            if seeds != [None]:
-                raise SystemExit("--seeds does not apply to autoencoder_anomaly")
             run_anomaly(method, classes)
         else:
             for seed in seeds:

@@ -34,6 +34,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from common import begin, parse_seeds, seeded, write_result  # noqa: E402
 
 from tfxlearn import pipeline  # noqa: E402
+from tfxlearn.progress import progress  # noqa: E402
 
 PIPELINES = (
     "shuffle_and_learn_moving_digits",
@@ -80,9 +81,9 @@ def main(argv):
     unknown = sorted(set(names) - known)
     if unknown:
         raise SystemExit(f"unknown pipeline(s) {unknown}; known: {', '.join(sorted(known))}")
-    for name in names:
-        for seed in seeds:
-            run_pipeline(name, seed)
+    runs = [(n, s) for n in names for s in seeds]
+    for name, seed in progress(runs, total=len(runs), desc="video pipelines", unit="run"):
+        run_pipeline(name, seed)
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ import common  # noqa: E402
 
 from tfxlearn import data as tfx_data  # noqa: E402
 from tfxlearn import pipeline  # noqa: E402
+from tfxlearn.progress import progress  # noqa: E402
 
 
 @dataclasses.dataclass(frozen=True)
@@ -129,7 +130,9 @@ def run_candidate(config: dict) -> dict:
 def select(name: str, selection: Selection, run=run_candidate) -> dict:
     """Runs every candidate of `selection`, returns (and writes) the choice."""
     rows = {}
-    for label, candidate in selection.candidates.items():
+    candidates = selection.candidates.items()
+    bar = progress(candidates, total=len(candidates), desc=f"selection {name}", unit="run")
+    for label, candidate in bar:
         start = time.perf_counter()
         config = pipeline.load_config(selection.pipeline, **selection.options, **candidate)
         metrics = run(config)
