@@ -185,8 +185,10 @@ def _run(name: str) -> int:
         )
     config = _load(name)
     check_outputs(config)
-    check_data(config)
+    # The strategy first: a multi-worker strategy must configure collective ops
+    # before TensorFlow runs anything (the data check builds datasets).
     strategy = _strategy()
+    check_data(config)
     try:
         result = pipeline.run(
             config,
