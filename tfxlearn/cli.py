@@ -145,7 +145,7 @@ def check_data(config: dict) -> None:
     from tfxlearn import pipeline
 
     try:
-        pipeline.example_gen(config)
+        pipeline.check_image_shape(config, pipeline.example_gen(config))
     except ValueError as error:
         raise UserError(str(error)) from None
 

@@ -64,9 +64,6 @@ def example_gen(config: dict, data: evaluation.EvalData | None = None) -> tf.dat
             image_size=cfg.get("image_size"),
             image_key=image_key,
         )
-    check_image_shape(
-        config, ds.element_spec.get(image_key) if isinstance(ds.element_spec, dict) else None
-    )
     limits = [int(cfg[k]) for k in ("max_train", "pretext_max_train") if cfg.get(k)]
     if limits:
         ds = ds.take(min(limits))
@@ -272,9 +269,11 @@ def trainer(
     )
 
 
-def check_image_shape(config: dict, spec) -> None:
-    """Refuses images the encoder cannot take (before any step), naming the option
-    that resizes them: `dataset.image_size`."""
+def check_image_shape(config: dict, ds: tf.data.Dataset) -> None:
+    """Refuses `example_gen`'s images if the encoder cannot take them (the CLI and
+    `run` call it before any step), naming the option that resizes them:
+    `dataset.image_size`."""
+    spec = ds.element_spec.get("image") if isinstance(ds.element_spec, dict) else None
     encoder = config.get("encoder") or {}
     expected = (encoder.get("args") or {}).get("input_shape")
     if spec is None or expected is None or spec.shape.rank != len(expected):

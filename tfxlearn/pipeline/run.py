@@ -23,6 +23,7 @@ from tfxlearn import data as tfx_data
 from tfxlearn import evaluation, pretext
 from tfxlearn.evaluation import EvalData
 from tfxlearn.pipeline.components import (
+    check_image_shape,
     data_service,
     eval_data,
     evaluation_encoder,
@@ -140,7 +141,9 @@ def _run_stages(
         )
     start = time.perf_counter()
     order = EpochOrder(seed=int(config.get("seed", 0)))
-    ds = transform(config, example_gen(config, own_data), order, service_target=service_target)
+    examples = example_gen(config, own_data)
+    check_image_shape(config, examples)
+    ds = transform(config, examples, order, service_target=service_target)
     timings["example_gen+transform"] = time.perf_counter() - start
 
     if chief:
