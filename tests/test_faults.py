@@ -16,6 +16,7 @@ import pytest
 
 import tfxlearn
 from tfxlearn.training import AtomicBackupAndRestore, NonFiniteLossError, train
+from tfxlearn.training.callbacks import SEEDS, seed_states
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(__file__)), "benchmarks"))
 import fault_soak  # noqa: E402
@@ -170,12 +171,16 @@ class _Crash(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         if epoch + 1 == self.after:
-            self.states = [g.state.numpy().tolist() for g in _seed_generators(self.model)]
+            self.states = _seed_states(self.model)
             raise _CrashError
 
 
 def _seed_generators(model):
     return [g for layer in model._flatten_layers() for g in layer._seed_generators]
+
+
+def _seed_states(model):
+    return [v.numpy().tolist() for v in seed_states(model)]
 
 
 def test_backup_restores_the_dropout_random_stream(tmp_path):
@@ -185,17 +190,21 @@ def test_backup_restores_the_dropout_random_stream(tmp_path):
         train(_dropout_model, data, epochs=3, run_dir=str(tmp_path), verbose=0, callbacks=[crash])
     assert crash.states and all(s[1] > 0 for s in crash.states)  # the streams advanced
     metadata = json.loads((tmp_path / "backup/state/training_metadata.json").read_text())
-    assert metadata["epoch"] == 2 and metadata["seed_generators"] == crash.states
+    assert metadata["epoch"] == 2 and metadata[SEEDS] == crash.states
+    # the same random streams as Keras's own walk of the layers finds
+    assert sorted(_seed_states(crash.model)) == sorted(
+        g.state.numpy().tolist() for g in _seed_generators(crash.model)
+    )
 
     fresh = _dropout_model()
     fresh(np.zeros((1, 8, 8, 1), np.float32))
-    before = [g.state.numpy().tolist() for g in _seed_generators(fresh)]
+    before = _seed_states(fresh)
     assert before != crash.states  # a fresh model would restart the streams...
     backup = AtomicBackupAndRestore(str(tmp_path / "backup"))
     backup.set_model(fresh)
     backup.on_train_begin()
     assert backup.saved_epoch == 2
-    assert [g.state.numpy().tolist() for g in _seed_generators(fresh)] == crash.states  # ...not so
+    assert _seed_states(fresh) == crash.states  # ...not so
 
 
 def _build_small():

@@ -12,8 +12,8 @@ the same thing (docs/architecture.md sections 5, 13 and 14).
   every paradigm, that makes Keras's `fit` / `evaluate` run under
   MultiWorkerMirroredStrategy (section 14).
 
-Imports only TensorFlow and Keras, so paradigms, nets, training and export can
-all use it.
+Imports only TensorFlow, Keras and `tfxlearn.keras_private`, so paradigms, nets,
+training and export can all use it.
 
 Replica statistics
 ------------------
@@ -44,8 +44,8 @@ Keras 3.15's TensorFlow trainer does not run `fit` under
 `MultiWorkerMirroredStrategy` (keras-team/keras#20585). Two of its functions
 assume a single worker:
 
-1. `_maybe_symbolic_build` reduces the first distributed batch with an eager
-   `strategy.reduce(...)` only to learn its shapes and dtypes; with several
+1. The symbolic build on the first batch reduces the first distributed batch
+   with an eager `strategy.reduce(...)` only to learn its shapes and dtypes; with several
    workers the eager reduction of a `PerReplica` batch fails ("Attempt to
    convert a value (PerReplica...) with an unsupported type").
 2. The train and test functions reduce each step's logs with
@@ -59,14 +59,25 @@ worker's first replica (the values do not matter), and in multi-worker mode
 each replica's logs are handed to Keras as 1-element vectors, so Keras's
 `reduce(MEAN, axis=0)` is the mean over all replicas — the same mean Keras
 takes over the replicas of one machine. Callbacks, history and the progress
-bar are Keras's own. The overrides touch two private Keras methods; the
-multi-worker tests fail loudly if a Keras release changes them.
+bar are Keras's own. The two private Keras methods involved are overridden in
+`tfxlearn.keras_private.TrainerHooks`, which calls the hooks defined here;
+tests/test_keras_private.py and the multi-worker tests fail loudly if a Keras
+release changes them.
 """
 
 from __future__ import annotations
 
 import keras
 import tensorflow as tf
+
+from tfxlearn.keras_private import (
+    TrainerHooks,
+    assigned_strategy,
+    cross_replica_call,
+    flatten_layers,
+    in_multi_worker_mode,
+    symbolic_build,
+)
 
 # ----------------------------------------------------------------------------- means
 
@@ -150,9 +161,7 @@ def assign_on_replicas(variables, values) -> None:
                 variable.value, lambda v, x: v.assign(x), args=(value,), group=False
             )
 
-    tf.__internal__.distribute.interim.maybe_merge_call(
-        update, tf.distribute.get_strategy(), list(values)
-    )
+    cross_replica_call(update, tf.distribute.get_strategy(), list(values))
 
 
 # ----------------------------------------------------------------------------- statistics
@@ -187,8 +196,8 @@ def average_replica_statistics(model: keras.Layer) -> int:
             "average while the others are still updating"
         )
     averaged = 0
-    # _flatten_layers yields each layer once, also one shared by several models.
-    for layer in model._flatten_layers(include_self=True, recursive=True):
+    # Each layer once, also one shared by several models or inside a plain layer.
+    for layer in flatten_layers(model):
         if not isinstance(layer, STATISTICS_LAYERS):
             continue
         for variable in layer.non_trainable_variables:
@@ -209,17 +218,18 @@ def is_multi_worker(strategy: tf.distribute.Strategy | None) -> bool:
     """True when `strategy` is a MultiWorkerMirroredStrategy over more than one worker."""
     if not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
         return False
-    return bool(strategy.extended._in_multi_worker_mode())
+    return in_multi_worker_mode(strategy)
 
 
-class MultiWorkerFit:
+class MultiWorkerFit(TrainerHooks):
     """Mixin for `keras.Model` subclasses: makes `fit`/`evaluate` work under
-    MultiWorkerMirroredStrategy (see the module docstring)."""
+    MultiWorkerMirroredStrategy (see the module docstring). Keras's private
+    trainer methods are reached through `tfxlearn.keras_private.TrainerHooks`."""
 
-    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
-        strategy = getattr(self, "_distribute_strategy", None)
+    def prepare_first_build(self, iterator, data_batch, keras_build):
+        strategy = assigned_strategy(self)
         if strategy is None or iterator is None or not is_multi_worker(strategy):
-            return super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
+            return keras_build(iterator=iterator, data_batch=data_batch)
         for _, _, it in iterator:
             batch = next(it)
             # Only shapes and dtypes are needed: this worker's first replica has them.
@@ -233,13 +243,13 @@ class MultiWorkerFit:
             )
             break
         with strategy.scope():
-            self._symbolic_build(data_batch=data_batch)
+            symbolic_build(self, data_batch)
 
-    def _make_function(self, step_function):
-        strategy = getattr(self, "_distribute_strategy", None)
-        if is_multi_worker(strategy):
+    def wrap_step_function(self, step_function):
+        step_function = super().wrap_step_function(step_function)
+        if is_multi_worker(assigned_strategy(self)):
             step_function = _logs_as_vectors(step_function)
-        return super()._make_function(step_function)
+        return step_function
 
 
 def _logs_as_vectors(step_function):

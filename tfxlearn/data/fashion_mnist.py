@@ -17,11 +17,10 @@ from __future__ import annotations
 import os
 
 import numpy as np
-import tensorflow_datasets as tfds
-from tensorflow_datasets.core import registered
 from tensorflow_datasets.image_classification import mnist as tfds_mnist
 
 from tfxlearn.data.idx import read_idx
+from tfxlearn.keras_private import register_tfds_builder
 from tfxlearn.registry import DATASETS
 
 DEFAULT_SOURCE_DIR = "/usr/share/datasets/fashion-mnist"
@@ -87,5 +86,4 @@ class FashionMnist(tfds_mnist.FashionMNIST, skip_registration=True):
 # Replace the official (downloading) builder in TFDS's registry. Importing the
 # official module first registers it, so TFDS's lazy import of its legacy
 # builders later finds the module already imported and cannot re-register it.
-registered._DATASET_REGISTRY[FashionMnist.name] = FashionMnist
-assert tfds.builder_cls("fashion_mnist") is FashionMnist
+register_tfds_builder(FashionMnist)

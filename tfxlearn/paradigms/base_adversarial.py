@@ -168,10 +168,12 @@ class AdversarialParadigm(Paradigm):
             if not optimizer.built:
                 optimizer.build(self.player_variables(role))
 
-    def _symbolic_build(self, *args, **kwargs):
+    def wrap_build(self, build):
+        # Keras's symbolic build on the first batch (tfxlearn.keras_private.TrainerHooks)
+        # builds `model.optimizer` only: build both players' optimizers around it.
         if getattr(self, "compiled", False) and self.built:
             self.build_optimizers()
-        super()._symbolic_build(*args, **kwargs)
+        super().wrap_build(build)
         if getattr(self, "compiled", False):
             self.build_optimizers()
 

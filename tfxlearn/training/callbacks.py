@@ -12,10 +12,11 @@ import tensorflow as tf
 
 from tfxlearn.atomic import remove_stale_tmp, tmp_dir_name
 from tfxlearn.distribute import average_replica_statistics, is_multi_worker
+from tfxlearn.keras_private import BackupAndRestoreHooks, set_initial_epoch
 from tfxlearn.training.multi_worker import is_chief
 
 
-class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
+class AtomicBackupAndRestore(BackupAndRestoreHooks):
     """`keras.callbacks.BackupAndRestore` whose backups are atomic.
 
     Keras writes the weights and then the epoch counter in place, so a kill
@@ -35,6 +36,9 @@ class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
     files leave out: without them a resumed run would draw the first epoch's
     dropout masks again and drift away from an uninterrupted one (measured on
     the SGAN smoke pipeline: weights differed by up to 9.8 after a resume).
+
+    Keras's private save and load methods are reached through
+    `tfxlearn.keras_private.BackupAndRestoreHooks` (`save_backup`, `load_backup`).
     """
 
     STATE = "state"
@@ -50,23 +54,23 @@ class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
         self._old = self._state + ".old"
         self.saved_epoch = 0  # epochs completed in the newest backup
 
-    def _load_model(self):
+    def load_backup(self):
         for path in (self._state, self._old):
             if saved_epoch(path) is not None:
                 epoch = load_state(self.model, path)
-                self._restore_seed_generators(path)
-                self.model._initial_epoch = epoch
-                self._current_epoch = epoch  # all done already: on_train_end sees it
+                self._restore_seed_states(path)
+                set_initial_epoch(self.model, epoch)
+                self.epochs_done = epoch  # all done already: on_train_end sees it
                 self.saved_epoch = epoch
                 break
         _check_workers_agree(self.model.distribute_strategy, self.saved_epoch, self.backup_dir)
 
-    def _save_model(self):
+    def save_backup(self):
         if self._skip_if is not None and self._skip_if():
             return
         if not is_chief(self.model.distribute_strategy):
             # Multi-worker: the chief alone writes the shared backup directory.
-            self.saved_epoch = self._current_epoch
+            self.saved_epoch = self.epochs_done
             return
         os.makedirs(self.backup_dir, exist_ok=True)
         remove_stale_tmp(self.backup_dir)
@@ -78,8 +82,9 @@ class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
             with open(weights, "rb") as f:
                 os.fsync(f.fileno())
             with open(os.path.join(tmp, METADATA), "w") as f:
-                metadata = {"epoch": self._current_epoch, "batch": self._last_batch_seen}
-                json.dump({**metadata, SEEDS: self._seed_generator_states()}, f)
+                metadata = {"epoch": self.epochs_done, "batch": self.last_batch}
+                states = [keras.ops.convert_to_numpy(s).tolist() for s in seed_states(self.model)]
+                json.dump({**metadata, SEEDS: states}, f)
                 f.flush()
                 os.fsync(f.fileno())
             if os.path.isdir(self._state):
@@ -87,48 +92,33 @@ class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
                     shutil.rmtree(self._old)
                 os.rename(self._state, self._old)
             os.rename(tmp, self._state)
-            self.saved_epoch = self._current_epoch
+            self.saved_epoch = self.epochs_done
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         shutil.rmtree(self._old, ignore_errors=True)
 
-    def _seed_generators(self) -> list:
-        """The model's SeedGenerators in the model's layer order, which the same
-        model-building code reproduces (their names do not: Keras numbers them
-        per process, so they are matched by position)."""
-        found, seen = [], set()
-        for layer in self.model._flatten_layers(include_self=True, recursive=True):
-            for generator in getattr(layer, "_seed_generators", ()):
-                if id(generator) not in seen:
-                    seen.add(id(generator))
-                    found.append(generator)
-        return found
-
-    def _seed_generator_states(self) -> list[list[int]]:
-        return [keras.ops.convert_to_numpy(g.state).tolist() for g in self._seed_generators()]
-
-    def _restore_seed_generators(self, path: str) -> None:
+    def _restore_seed_states(self, path: str) -> None:
         """Puts the random streams back where the backup at `path` left them."""
         try:
             with open(os.path.join(path, METADATA)) as f:
                 saved = json.load(f).get(SEEDS)
         except (OSError, ValueError):
             saved = None
-        if saved is None:  # a backup written before seed states were kept
+        if saved is None:  # a backup written before seed states were kept in this order
             return
-        generators = self._seed_generators()
-        if len(generators) != len(saved):
+        states = seed_states(self.model)
+        if len(states) != len(saved):
             raise ValueError(
                 f"the backup in {path} holds {len(saved)} random-stream states but the model "
-                f"has {len(generators)} SeedGenerators: it was written by a different model"
+                f"has {len(states)} SeedGenerators: it was written by a different model"
             )
-        for generator, state in zip(generators, saved):
-            generator.state.assign(np.asarray(state, dtype=generator.state.dtype))
+        for variable, state in zip(states, saved):
+            variable.assign(np.asarray(state, dtype=variable.dtype))
 
     def on_train_end(self, logs=None):
         params = self.params or {}
-        finished = self._current_epoch >= params.get("epochs", 0) and not self.model.stop_training
+        finished = self.epochs_done >= params.get("epochs", 0) and not self.model.stop_training
         chief = is_chief(self.model.distribute_strategy)  # it owns the shared directory
         if finished and chief and os.path.isdir(self.backup_dir):
             if self._final_dir is not None and saved_epoch(self._state) == params["epochs"]:
@@ -139,7 +129,23 @@ class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
 
 WEIGHTS = "latest.weights.h5"
 METADATA = "training_metadata.json"
-SEEDS = "seed_generators"  # metadata entry: the SeedGenerator states
+# Metadata entry: the SeedGenerator states, in `seed_states` order. Backups of
+# earlier tfxlearn recorded them as "seed_generators" in another order (Keras's
+# private layer walk); those are not restored, rather than given to the wrong layers.
+SEEDS = "seed_states"
+
+
+def seed_states(model: keras.Layer) -> list:
+    """The state variables of the `keras.random.SeedGenerator`s in `model` (e.g. its
+    Dropout layers'), in the order of `model.variables`, which the same
+    model-building code reproduces (their names do not: Keras numbers them per
+    process, so a backup matches them by position).
+
+    Keras documents `Layer.variables` as `Layer.weights` plus the SeedGenerator
+    states (tests/test_keras_private.py checks it); the states are the rest.
+    """
+    weights = {id(w) for w in model.weights}
+    return [v for v in model.variables if id(v) not in weights]
 
 
 def saved_epoch(path: str) -> int | None:
