@@ -3,12 +3,17 @@
 Train steps of the same networks (`conv_encoder()` + a head, Adam, batch 256,
 Fashion-MNIST 28x28x1) in tfxlearn / Keras and in plain PyTorch
 (`benchmarks/peers/torch_steps.py`, eager and `torch.compile`), for a supervised
-step, the rotation step and the MoCo step. Each measurement runs in a fresh
-process, and the configurations alternate round by round (the machine is noisy:
-the ratio of medians over the rounds is the result, not any single rate).
+step, the rotation step and the MoCo step; and the pretext input pipelines
+(rotation, jigsaw, MoCo views with the benchmark pipelines' settings): tfxlearn's
+vectorized tf.data ops against the PyTorch way, a per-image `Dataset` with
+torchvision v2 transforms under a `DataLoader` with 2 workers
+(`benchmarks/peers/torch_pipelines.py`), in output samples/s. Each measurement
+runs in a fresh process, and the configurations alternate round by round (the
+machine is noisy: the ratio of medians over the rounds is the result, not any
+single rate).
 
     make peers                                  # .venv-peers: torch, torchvision, lightly
-    python benchmarks/peers_speed.py [--rounds 3] [--steps 40]
+    python benchmarks/peers_speed.py [--rounds 3] [--steps 40] [--batches 200]
 
 Results: benchmarks/results/peers.json, rendered by render_readme.py.
 """
@@ -31,6 +36,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 PEERS_PYTHON = os.path.join(os.path.dirname(HERE), ".venv-peers", "bin", "python")
 STEPS = ("supervised", "rotation", "moco")
 BATCH = 256
+PIPELINES = ("rotation", "jigsaw", "moco_views")
+PIPELINE_BATCH = 64  # input images per batch, as in the pipelines
 
 
 def tf_step(step: str, images_path: str, steps: int) -> dict:
@@ -76,10 +83,62 @@ def tf_step(step: str, images_path: str, steps: int) -> dict:
     return {"step": step, "mode": "tfxlearn", "images_per_s": steps * per_step / seconds}
 
 
+def tf_pipeline(op: str, images_path: str, batches: int) -> dict:
+    """Output samples/s of tfxlearn's pretext op `op` in a tf.data pipeline (child process)."""
+    import numpy as np
+    import tensorflow as tf
+
+    import tfxlearn
+
+    images = np.load(images_path)
+    args, per_image = {
+        "rotation": ({"mode": "all"}, 4),
+        "jigsaw": (
+            {
+                "num_permutations": 24,
+                "permutation_seed": 0,
+                "grid": 2,
+                "tile_size": 10,
+                "permutations_per_image": 2,
+            },
+            2,
+        ),
+        "moco_views": (
+            {"crop_scale": (0.35, 1.0), "flip": True, "jitter_prob": 0.8},
+            1,
+        ),
+    }[op]
+    source = tf.data.Dataset.from_tensor_slices({"image": images}).repeat()
+    ds = tfxlearn.pretext.get(op)(source.batch(PIPELINE_BATCH, drop_remainder=True), **args)
+    iterator = iter(ds.prefetch(tf.data.AUTOTUNE))
+    for _ in range(5):  # trace and fill the prefetch buffer
+        next(iterator)
+    start = time.perf_counter()
+    for _ in range(batches):
+        next(iterator)
+    seconds = time.perf_counter() - start
+    n_images = batches * PIPELINE_BATCH
+    return {
+        "op": op,
+        "samples_per_s": n_images * per_image / seconds,
+        "images_per_s": n_images / seconds,
+    }
+
+
 def measure(kind: str, step: str, images_path: str, steps: int) -> dict:
-    """One measurement in a fresh process: kind "tfxlearn", "eager" or "compile"."""
+    """One measurement in a fresh process.
+
+    kind: "tfxlearn", "eager" or "compile" (train steps); "tf.data" or
+    "DataLoader" (input pipelines, `step` is then the op and `steps` the batches).
+    """
     if kind == "tfxlearn":
         command = [sys.executable, __file__, "--child", step, images_path, str(steps)]
+    elif kind == "tf.data":
+        command = [sys.executable, __file__, "--child-pipeline", step, images_path, str(steps)]
+    elif kind == "DataLoader":
+        script = os.path.join(HERE, "peers", "torch_pipelines.py")
+        command = [PEERS_PYTHON, script, step, images_path, "--batches", str(steps)]
+        command += ["--batch", str(PIPELINE_BATCH), "--workers", "2"]
     else:
         script = os.path.join(HERE, "peers", "torch_steps.py")
         command = [PEERS_PYTHON, script, step, kind, images_path, "--steps", str(steps)]
@@ -93,23 +152,29 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--steps", type=int, default=40)
+    parser.add_argument("--batches", type=int, default=200, help="input-pipeline batches timed")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--child-pipeline", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         step, images_path, steps = args.child
         print(json.dumps(tf_step(step, images_path, int(steps))))
         return
+    if args.child_pipeline:
+        op, images_path, batches = args.child_pipeline
+        print(json.dumps(tf_pipeline(op, images_path, int(batches))))
+        return
     if not os.path.isfile(PEERS_PYTHON):
         raise SystemExit(f"{PEERS_PYTHON} is missing: run `make peers` first")
-    if args.rounds < 1 or args.steps < 1:
-        raise SystemExit("--rounds and --steps must be >= 1")
+    if args.rounds < 1 or args.steps < 1 or args.batches < 1:
+        raise SystemExit("--rounds, --steps and --batches must be >= 1")
     import numpy as np
     from common import write_result
 
     import tfxlearn
 
     images, _ = tfxlearn.data.as_arrays(
-        tfxlearn.data.load("fashion_mnist", "train").take(BATCH * 8)
+        tfxlearn.data.load("fashion_mnist", "train").take(PIPELINE_BATCH * 64)
     )
     versions = json.loads(
         subprocess.run(
@@ -126,6 +191,8 @@ def main(argv=None) -> None:
     )
     kinds = ("tfxlearn", "eager", "compile")
     rates = {step: {kind: [] for kind in kinds} for step in STEPS}
+    loaders = ("tf.data", "DataLoader")
+    pipeline_rates = {op: {kind: [] for kind in loaders} for op in PIPELINES}
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "images.npy")
         np.save(path, images)
@@ -139,6 +206,15 @@ def main(argv=None) -> None:
                         f"round {r + 1}: {step} {kind}: {result['images_per_s']:.0f} images/s",
                         flush=True,
                     )
+            for op in PIPELINES:
+                for kind in loaders if r % 2 == 0 else loaders[::-1]:
+                    result = measure(kind, op, path, args.batches)
+                    pipeline_rates[op][kind].append(result["samples_per_s"])
+                    print(
+                        f"round {r + 1}: {op} input {kind}: "
+                        f"{result['samples_per_s']:.0f} samples/s",
+                        flush=True,
+                    )
     table = {}
     for step in STEPS:
         medians = {kind: statistics.median(v) for kind, v in rates[step].items()}
@@ -147,6 +223,14 @@ def main(argv=None) -> None:
             "median": medians,
             "ratio_to_eager": medians["tfxlearn"] / medians["eager"],
             "ratio_to_compile": medians["tfxlearn"] / medians["compile"],
+        }
+    pipelines = {}
+    for op in PIPELINES:
+        medians = {kind: statistics.median(v) for kind, v in pipeline_rates[op].items()}
+        pipelines[op] = {
+            "samples_per_s": pipeline_rates[op],
+            "median": medians,
+            "ratio_to_dataloader": medians["tf.data"] / medians["DataLoader"],
         }
     import tensorflow as tf
 
@@ -162,12 +246,18 @@ def main(argv=None) -> None:
                 **versions,
             },
             "train_steps": table,
+            "input_pipelines": {
+                "batch": PIPELINE_BATCH,
+                "batches": args.batches,
+                "dataloader_workers": 2,
+                "ops": pipelines,
+            },
         },
     )
 
 
 if __name__ == "__main__":
-    if "--child" not in sys.argv:
+    if not any(a.startswith("--child") for a in sys.argv[1:]):
         from common import begin
 
         sys.argv[1:] = begin(sys.argv[1:])
