@@ -1,5 +1,6 @@
-"""benchmarks/peers_speed.py: the tfxlearn side of the input-pipeline comparison runs every op
-with the settings its PyTorch peer reproduces (the peer itself needs .venv-peers, not in CI)."""
+"""benchmarks/peers_speed.py and peers_moco.py, their tfxlearn side: the input-pipeline
+comparison runs every op with the settings its PyTorch peer reproduces, and the time to reach
+an accuracy is interpolated between checkpoints (the peers need .venv-peers, not in CI)."""
 
 import os
 import sys
@@ -11,6 +12,7 @@ sys.path.insert(
     0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "benchmarks")
 )
 
+import peers_moco  # noqa: E402
 import peers_speed  # noqa: E402
 
 
@@ -30,3 +32,14 @@ def test_the_peer_scripts_cover_the_same_ops():
         source = f.read()
     for op in peers_speed.PIPELINES:
         assert f'"{op}": (' in source
+
+
+def test_time_to_reach_interpolates_between_checkpoints():
+    curve = [
+        {"train_seconds": 60.0, "validation_knn": 0.5},
+        {"train_seconds": 120.0, "validation_knn": 0.7},
+    ]
+    assert peers_moco.time_to_reach(curve, 0.5) == pytest.approx(60.0)
+    assert peers_moco.time_to_reach(curve, 0.6) == pytest.approx(90.0)
+    assert peers_moco.time_to_reach(curve, 0.3) == pytest.approx(30.0)  # from chance (0.1) at 0 s
+    assert peers_moco.time_to_reach(curve, 0.8) is None

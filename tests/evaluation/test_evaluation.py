@@ -155,6 +155,20 @@ def test_linear_probe_on_pixels_is_accurate_and_deterministic(digits):
         ev.linear_probe(encoder, digits, validation_fraction=1.0)
 
 
+def test_probe_features_is_the_linear_probe_on_given_features(digits):
+    # Features extracted elsewhere (another framework's encoder) get the same probe.
+    from tfxlearn.evaluation.features import split_features
+    from tfxlearn.evaluation.linear import probe_features
+
+    encoder = pixel_encoder()
+    train_x, train_y = split_features(encoder, digits, "train", 512)
+    test_x, test_y = split_features(encoder, digits, "test", 512)
+    got = probe_features(train_x, train_y, test_x, test_y, digits.num_classes)
+    assert got == ev.linear_probe(encoder, digits)
+    with pytest.raises(ValueError, match="l2 must be"):
+        probe_features(train_x, train_y, test_x, test_y, digits.num_classes, l2=[])
+
+
 # --- fine-tuning, low-shot, baselines -------------------------------------------------
 
 

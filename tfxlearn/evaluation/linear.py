@@ -207,6 +207,23 @@ def linear_probe(
         ValueError: a negative or empty `l2`, `validation_fraction` outside
             (0, 1), or `max_iter` < 1.
     """
+    _check_probe_args(l2, validation_fraction, max_iter)
+    train_x, train_y = split_features(encoder, data, "train", batch_size)
+    test_x, test_y = split_features(encoder, data, "test", batch_size)
+    return probe_features(
+        train_x,
+        train_y,
+        test_x,
+        test_y,
+        data.num_classes,
+        l2=l2,
+        validation_fraction=validation_fraction,
+        max_iter=max_iter,
+        seed=seed,
+    )
+
+
+def _check_probe_args(l2, validation_fraction, max_iter) -> list[float]:
     grid = [float(l2)] if np.isscalar(l2) else [float(v) for v in l2]
     if not grid or min(grid) < 0:
         raise ValueError(f"l2 must be a penalty >= 0 or a non-empty list of them, got {l2!r}")
@@ -214,10 +231,26 @@ def linear_probe(
         raise ValueError(f"validation_fraction must be in (0, 1), got {validation_fraction}")
     if int(max_iter) < 1:
         raise ValueError(f"max_iter must be >= 1, got {max_iter}")
-    train_x, train_y = split_features(encoder, data, "train", batch_size)
-    test_x, test_y = split_features(encoder, data, "test", batch_size)
-    num_classes = data.num_classes
-    train_x, test_x = standardize(train_x, test_x)
+    return grid
+
+
+def probe_features(
+    train_x: np.ndarray,
+    train_y: np.ndarray,
+    test_x: np.ndarray,
+    test_y: np.ndarray,
+    num_classes: int,
+    *,
+    l2: float | Sequence[float] = DEFAULT_L2_GRID,
+    validation_fraction: float = 0.1,
+    max_iter: int = 500,
+    seed: int = 0,
+) -> dict:
+    """`linear_probe` on features already extracted ([n, d] arrays), e.g. by
+    another framework's encoder: the same standardization, l2 choice and fit."""
+    grid = _check_probe_args(l2, validation_fraction, max_iter)
+    train_x, test_x = standardize(np.asarray(train_x), np.asarray(test_x))
+    train_y, test_y = np.asarray(train_y), np.asarray(test_y)
 
     with _single_threaded_blas():
         result: dict = {}
