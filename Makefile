@@ -67,6 +67,7 @@ $(PEERS_VENV)/.peers-setup:
 
 bench-peers: setup peers
 	$(PY) benchmarks/peers_speed.py
+	$(PY) benchmarks/peers_moco.py --seeds 0,1,2
 	$(PY) benchmarks/render_readme.py
 
 # The documentation site (mkdocs.yml, pages in docs/) into site/; --strict fails

@@ -342,6 +342,84 @@ def speed_section() -> str:
     return "\n".join(lines)
 
 
+def peers_section() -> str:
+    r, m = _load("peers"), _load("peers_moco")
+    if r is None and m is None:
+        return (
+            "_Not measured yet: `make bench-peers` (needs `make peers` and a quiet machine; "
+            "benchmarks/peers_speed.py, benchmarks/peers_moco.py)._"
+        )
+    lines = []
+    if r is not None:
+        lines += [
+            "| train step (batch 256) | tfxlearn (images/s) | PyTorch eager | "
+            "PyTorch `torch.compile` | **tfxlearn / eager** | **tfxlearn / compile** |",
+            "|---|---|---|---|---|---|",
+        ]
+        for step, t in r["train_steps"].items():
+            med = t["median"]
+            lines.append(
+                f"| {step} | {med['tfxlearn']:,.0f} | {med['eager']:,.0f} | "
+                f"{med['compile']:,.0f} | **{t['ratio_to_eager']:.2f}x** | "
+                f"**{t['ratio_to_compile']:.2f}x** |"
+            )
+        pipes = r.get("input_pipelines")
+        if pipes:
+            lines += [
+                "",
+                "| pretext input pipeline | tfxlearn tf.data op (samples/s) | "
+                f"PyTorch `Dataset` + `DataLoader` ({pipes['dataloader_workers']} workers) "
+                "| **tfxlearn / PyTorch** |",
+                "|---|---|---|---|",
+            ]
+            for op, o in pipes["ops"].items():
+                med = o["median"]
+                lines.append(
+                    f"| {op} | {med['tf.data']:,.0f} | {med['DataLoader']:,.0f} | "
+                    f"**{o['ratio_to_dataloader']:.1f}x** |"
+                )
+        v = r["versions"]
+        lines += [
+            "",
+            f"Medians of {r['rounds']} alternating rounds, each measurement in a fresh process; "
+            f"PyTorch {v['torch']}, torchvision {v['torchvision']}. Measured {_stamp(r)} by "
+            "`python benchmarks/peers_speed.py`.",
+        ]
+    if m is not None:
+        lines += [
+            "",
+            "| MoCo, same training seconds each | seed | steps | validation kNN | "
+            "validation linear probe | test kNN | test linear probe |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for library, runs in m["curves"].items():
+            for seed, curve in runs.items():
+                f = curve[-1]
+                lines.append(
+                    f"| {library} | {seed} | {f['steps']:,.0f} | "
+                    f"{100 * f['validation_knn']:.1f}% | "
+                    f"{100 * f['validation_linear_probe']:.1f}% | {100 * f['test_knn']:.1f}% | "
+                    f"{100 * f['test_linear_probe']:.1f}% |"
+                )
+        for seed, reach in m["time_to_lower_final_validation_knn"].items():
+            times = ", ".join(
+                f"{lib} {reach[lib] / 60:.1f} min" if reach[lib] is not None else f"{lib} never"
+                for lib in ("tfxlearn", "lightly")
+            )
+            lines.append(
+                f"\nSeed {seed}: time to reach {100 * reach['target_validation_knn']:.1f}% "
+                f"validation kNN: {times}."
+            )
+        lines += [
+            "",
+            "![MoCo accuracy against training time](benchmarks/results/peers_moco.png)",
+            "",
+            f"Budget {m['budget_seconds'] / 60:.0f} min of training each. Measured {_stamp(m)} by "
+            "`python benchmarks/peers_moco.py`.",
+        ]
+    return "\n".join(lines)
+
+
 GENERATIVE_ENCODERS = (
     "autoencoder",
     "denoising_autoencoder",
@@ -1360,6 +1438,7 @@ SECTIONS = {  # marker name -> the function rendering what goes between its mark
     "colorization": colorization_section,
     "op_speed": op_speed_section,
     "speed": speed_section,
+    "peers": peers_section,
     "generative": generative_section,
     "step_overhead": step_overhead_section,
     "data_service": data_service_section,

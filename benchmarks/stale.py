@@ -45,6 +45,12 @@ SOURCES = {
     "data_service": ["benchmarks/data_service_throughput.py"],
     "fault_soak": ["benchmarks/fault_soak.py"],
     "select_": ["benchmarks/selection.py"],
+    "peers": [
+        "benchmarks/peers_speed.py",
+        "benchmarks/peers/torch_steps.py",
+        "benchmarks/peers/torch_pipelines.py",
+    ],
+    "peers_moco": ["benchmarks/peers_moco.py", "benchmarks/peers/lightly_moco.py"],
 }
 
 
