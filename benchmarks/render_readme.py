@@ -14,7 +14,6 @@ typed by hand: `make bench` reruns the benchmarks, then this script.
 from __future__ import annotations
 
 import glob
-import json
 import os
 import re
 
@@ -23,44 +22,11 @@ ROOT = os.path.dirname(HERE)
 README = os.path.join(ROOT, "README.md")
 
 
-def _load(name):
-    path = os.path.join(HERE, "results", f"{name}.json")
-    if not os.path.isfile(path):
-        return None
-    with open(path) as f:
-        result = json.load(f)
-    result["_file"] = name  # for _flags: which code the result measured
-    return result
-
-
-_FLAGS: dict[str, str] = {}
-
-
-def _flags(r) -> str:
-    """ " (dirty)", " (stale)", " (dirty, stale)" or "": what `stale.problems` finds
-    for the result file behind `r` (stale: the code or settings it measured changed
-    since; an unknown commit counts as stale). Rendered next to every stamp."""
-    name = r.get("_file")
-    if name is None:
-        return " (dirty)" if r.get("dirty") else ""
-    if name not in _FLAGS:
-        import stale
-
-        found = stale.problems(name, r)
-        words = ["dirty"] if "dirty" in found else []
-        if any(p != "dirty" for p in found):
-            words.append("stale")
-        _FLAGS[name] = f" ({', '.join(words)})" if words else ""
-    return _FLAGS[name]
-
-
-def _stamp(r):
-    dirty = _flags(r)
-    return (
-        f"{r['date']}, commit `{r['commit']}`{dirty}, TensorFlow {r['tensorflow']}, "
-        f"{r['cpu_count']} CPU cores"
-    )
-
+from renderers import sections as _family_sections  # noqa: E402
+from renderers.common import cell as _cell  # noqa: E402,F401
+from renderers.common import flags as _flags  # noqa: E402,F401
+from renderers.common import load as _load  # noqa: E402
+from renderers.common import stamp as _stamp  # noqa: E402
 
 METHODS = (
     "rotation",
@@ -81,10 +47,6 @@ TARGETS = {"linear_probe": 3.0, "knn": 0.0, "low_shot/10": 5.0}  # points over r
 def _acc(row, protocol):
     cell = row.get(protocol)
     return None if cell is None else 100 * cell["accuracy"]
-
-
-def _cell(value):
-    return "—" if value is None else f"{value:.1f}"
 
 
 def quality_section() -> str:
@@ -1445,6 +1407,10 @@ SECTIONS = {  # marker name -> the function rendering what goes between its mark
     "fault_soak": fault_soak_section,
     "video": video_section,
 }
+_overlap = sorted(set(SECTIONS) & set(_family_sections()))
+if _overlap:
+    raise SystemExit(f"render_readme: markers rendered twice (here and in renderers/): {_overlap}")
+SECTIONS.update(_family_sections())  # benchmarks/renderers/*.py: one module per family
 
 
 def main():
