@@ -24,7 +24,7 @@ import json
 import os
 import subprocess
 
-from render_readme import METHODS as IMAGE_METHODS  # the image quality table's methods
+from renderers.image import METHODS as IMAGE_METHODS  # the image quality table's methods
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
