@@ -117,3 +117,23 @@ def gain_value(results: dict, method: str, protocol: str) -> float | None:
     """Points of `method` over random-init under `protocol`; None if either is missing."""
     have, base = (accuracy(results.get(row, {}), protocol) for row in (method, "random-init"))
     return None if have is None or base is None else have - base
+
+
+def table_row(cells) -> str:
+    """One Markdown table line; an empty cell is written `| |`."""
+    return "|" + "".join(f" {c} |" if c else " |" for c in cells)
+
+
+def table(header: list[str], rows) -> list[str]:
+    """A Markdown table's lines: the header row, its rule, one line per row of cells."""
+    return [table_row(header), "|---" * len(header) + "|", *map(table_row, rows)]
+
+
+def gain_cell(a, b, target=None) -> str:
+    """`a - b` in points with its sign ("—" when either is missing); with a `target`,
+    marked ✓ when the gain is positive and at least `target`, else ✗."""
+    if a is None or b is None:
+        return "—"
+    if target is None:
+        return f"{a - b:+.1f}"
+    return f"{a - b:+.1f} " + ("✓" if a - b >= target and a - b > 0 else "✗")

@@ -7,14 +7,14 @@ from __future__ import annotations
 from .common import (
     SPREAD_HEADER,
     accuracy,
-    cell,
     load,
     minutes,
     row_stamp,
     seed_runs,
     spread_rows,
+    table,
 )
-from .image import PROTOCOLS
+from .image import PROTOCOLS, baseline_row, method_rows
 
 GENERATIVE_ENCODERS = (
     "autoencoder",
@@ -36,34 +36,16 @@ def generative_section() -> str:
         return "_No results yet: run `python benchmarks/quality_generative.py`._"
     out = []
     random_row = base["results"]["random-init"]
-    header = " | ".join(f"{label} (%)" for _, label in PROTOCOLS)
-    lines = [
-        f"| encoder | {header} | gain over random-init | training | measured |",
-        "|---|" + "---|" * (len(PROTOCOLS) + 3),
-        "| random-init | "
-        + " | ".join(cell(accuracy(random_row, p)) for p, _ in PROTOCOLS)
-        + f" | — | — | {row_stamp(base)} |",
+    header = ["encoder", *(f"{label} (%)" for _, label in PROTOCOLS)]
+    header += ["gain over random-init", "training", "measured"]
+    rows = [
+        baseline_row("random-init", random_row, base),
+        *method_rows({m: runs[m] for m in GENERATIVE_ENCODERS}, random_row),
+        baseline_row(
+            f"all labels ({base['supervised_epochs']} epochs)", base["results"]["all labels"], base
+        ),
     ]
-    for method in GENERATIVE_ENCODERS:
-        r = runs[method]
-        if r is None or r["method"] not in r["results"]:
-            lines.append(f"| {method} | " + " | ".join("not run" for _ in PROTOCOLS) + " | | | |")
-            continue
-        row = r["results"][r["method"]]
-        gains = []
-        for p, _ in PROTOCOLS:
-            a, b = accuracy(row, p), accuracy(random_row, p)
-            gains.append("—" if a is None or b is None else f"{a - b:+.1f}")
-        cells = " | ".join(cell(accuracy(row, p)) for p, _ in PROTOCOLS)
-        lines.append(
-            f"| {method} | {cells} | {' / '.join(gains)} | "
-            f"{r['config']['train']['epochs']} ep, {minutes(r)} | {row_stamp(r)} |"
-        )
-    lines.append(
-        f"| all labels ({base['supervised_epochs']} epochs) | "
-        + " | ".join(cell(accuracy(base["results"]["all labels"], p)) for p, _ in PROTOCOLS)
-        + f" | — | — | {row_stamp(base)} |"
-    )
+    lines = table(header, rows)
     out += [
         "Encoders as pretext (the same `conv_encoder`, protocols and baselines as the "
         "[image table](docs/image.md)):",
@@ -102,20 +84,27 @@ def generative_section() -> str:
         out += gan_curve_lines(load("gan_fd_curve"), load("gan_fd_curve_ema"))
 
     facts = []
-    r = runs.get("vae")
-    if r and "negative_elbo" in r.get("model_results", {}):
-        e = r["model_results"]["negative_elbo"]
-        facts.append(
-            f"| VAE negative ELBO on the test split (latent size {e['latent_dim']}) | "
-            f"{e['negative_elbo_nats']:.1f} nats per image | {row_stamp(r)} |"
-        )
-    r = runs.get("infogan")
-    if r and "code_clustering" in r.get("model_results", {}):
-        c = r["model_results"]["code_clustering"]
-        facts.append(
-            f"| InfoGAN categorical code vs classes (best matching accuracy / NMI) | "
-            f"{100 * c['accuracy']:.1f}% / {c['nmi']:.3f} | {row_stamp(r)} |"
-        )
+    for method, key, fact in (
+        (
+            "vae",
+            "negative_elbo",
+            lambda e: (
+                f"VAE negative ELBO on the test split (latent size {e['latent_dim']}) | "
+                f"{e['negative_elbo_nats']:.1f} nats per image"
+            ),
+        ),
+        (
+            "infogan",
+            "code_clustering",
+            lambda c: (
+                "InfoGAN categorical code vs classes (best matching accuracy / NMI) | "
+                f"{100 * c['accuracy']:.1f}% / {c['nmi']:.3f}"
+            ),
+        ),
+    ):
+        r = runs.get(method)
+        if r and key in r.get("model_results", {}):
+            facts.append(f"| {fact(r['model_results'][key])} | {row_stamp(r)} |")
     low_shot_random = accuracy(random_row, "low_shot/10")
     for method, label in (
         ("sgan", "semi-supervised GAN"),

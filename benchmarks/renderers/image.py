@@ -9,12 +9,14 @@ from .common import (
     SPREAD_HEADER,
     accuracy,
     cell,
-    flags,
+    gain_cell,
     load,
+    minutes,
     row_stamp,
     seed_runs,
     spread_rows,
     stamp,
+    table,
 )
 
 METHODS = (
@@ -33,50 +35,59 @@ PROTOCOLS = (
 TARGETS = {"linear_probe": 3.0, "knn": 0.0, "low_shot/10": 5.0}  # points over random-init
 
 
+def accuracy_cells(row: dict) -> list[str]:
+    """The row's accuracy (%) under each of the quality table's `PROTOCOLS`."""
+    return [cell(accuracy(row, p)) for p, _ in PROTOCOLS]
+
+
+def not_run(name: str) -> list[str]:
+    """A quality-table row of a method without results (gain, training and stamp
+    cells empty)."""
+    return [name, *("not run" for _ in PROTOCOLS), "", "", ""]
+
+
+def baseline_row(label: str, row: dict, base: dict) -> list[str]:
+    """A quality-table row of a baseline (random-init, all labels) of `base`."""
+    return [label, *accuracy_cells(row), "—", "—", row_stamp(base)]
+
+
+def method_rows(runs: dict, random_row: dict, targets: dict | None = None) -> list[list[str]]:
+    """Quality-table rows of `runs` (method -> result file or None): accuracy per
+    protocol, gains over `random_row` (marked against `targets` when given), training
+    and stamp; a method without results is "not run"."""
+    rows = []
+    for method, r in runs.items():
+        if r is None or r["method"] not in r["results"]:
+            rows.append(not_run(method))
+            continue
+        row = r["results"][r["method"]]
+        gains = []
+        for p, _ in PROTOCOLS:
+            target = None if targets is None else targets[p]
+            gains.append(gain_cell(accuracy(row, p), accuracy(random_row, p), target))
+        training = f"{r['config']['train']['epochs']} ep, {minutes(r)}"
+        rows.append([method, *accuracy_cells(row), " / ".join(gains), training, row_stamp(r)])
+    return rows
+
+
 def quality_section() -> str:
     base = load("quality_baselines_fashion_mnist")
     if base is None:
         return "_No quality results yet: run `make bench`._"
     random_row = base["results"]["random-init"]
-    header = " | ".join(f"{label} (%)" for _, label in PROTOCOLS)
-    lines = [
-        f"| encoder | {header} | gain over random-init (probe / kNN / 10 labels) "
-        "| pretraining | measured |",
-        "|---|" + "---|" * (len(PROTOCOLS) + 3),
+    header = ["encoder", *(f"{label} (%)" for _, label in PROTOCOLS)]
+    header += ["gain over random-init (probe / kNN / 10 labels)", "pretraining", "measured"]
+    runs = {method: load(f"quality_{method}_fashion_mnist") for method in METHODS}
+    rows = [
+        baseline_row("random-init (10 labels/class: supervised from scratch)", random_row, base),
+        *method_rows(runs, random_row, TARGETS),
+        baseline_row(
+            f"all labels ({base['supervised_epochs']} epochs supervised)",
+            base["results"]["all labels"],
+            base,
+        ),
     ]
-    stamps = {}
-
-    def add(name, row, gain, pretraining, r):
-        cells = " | ".join(cell(accuracy(row, p)) for p, _ in PROTOCOLS)
-        measured = f"{r['date']}, `{r['commit']}`" + flags(r)
-        stamps[name] = r
-        lines.append(f"| {name} | {cells} | {gain} | {pretraining} | {measured} |")
-
-    add("random-init (10 labels/class: supervised from scratch)", random_row, "—", "—", base)
-    for method in METHODS:
-        r = load(f"quality_{method}_fashion_mnist")
-        if r is None:
-            lines.append(f"| {method} | " + " | ".join("not run" for _ in PROTOCOLS) + " | | | |")
-            continue
-        row = r["results"][r["method"]]
-        gains = []
-        for p, _ in PROTOCOLS:
-            a, b = accuracy(row, p), accuracy(random_row, p)
-            if a is None or b is None:
-                gains.append("—")
-            else:
-                ok = "✓" if a - b >= TARGETS[p] and a - b > 0 else "✗"
-                gains.append(f"{a - b:+.1f} {ok}")
-        t = r["config"]["train"]
-        pretraining = f"{t['epochs']} ep, {r['seconds']['trainer'] / 60:.1f} min"
-        add(method, row, " / ".join(gains), pretraining, r)
-    add(
-        f"all labels ({base['supervised_epochs']} epochs supervised)",
-        base["results"]["all labels"],
-        "—",
-        "—",
-        base,
-    )
+    lines = table(header, rows)
     lines += [
         "",
         "Fashion-MNIST test split; every encoder is `conv_encoder()` (3 conv blocks, "
@@ -109,20 +120,20 @@ def _image_spread(random_row: dict) -> list[str]:
             for p, label in PROTOCOLS
         ]
 
-    table, stamps = [], set()
+    spread, stamps = [], set()
     for method in METHODS:
         seeded = seed_runs(
             f"quality_{method}_fashion_mnist", load(f"quality_{method}_fashion_mnist")
         )
         if len(seeded) >= 2:
             stamps.update(row_stamp(r) for _, r in seeded)
-            table += spread_rows(method, seeded, measures)
-    if not table:
+            spread += spread_rows(method, seeded, measures)
+    if not spread:
         return []
     return [
         "",
         *SPREAD_HEADER,
-        *table,
+        *spread,
         "",
         "Each seed reruns the method's pretraining and evaluation with `config['seed']` "
         "changed (weights, pretext draws, shuffling) against the same random-init row. "

@@ -3,24 +3,27 @@ machine's matmul rate, tfxlearn against PyTorch and lightly, train_step overhead
 
 from __future__ import annotations
 
-from .common import load, stamp
+from .common import load, stamp, table
 
 
 def op_speed_section() -> str:
     r = load("op_speed")
     if r is None:
         return "_No op speed results yet: run `make bench`._"
-    lines = [
-        "| pretext op | vectorized in tf.data (samples/s) | per-sample NumPy (samples/s) "
-        "| **speed-up** | train step it feeds (samples/s) | op / train step |",
-        "|---|---|---|---|---|---|",
-    ]
-    for name, o in sorted(r["ops"].items()):
-        lines.append(
-            f"| {name} | {o['op_samples_per_s']:,.0f} | {o['numpy_samples_per_s']:,.0f} | "
-            f"**{o['speedup_vs_numpy']:.1f}x** | {o['train_samples_per_s']:,.0f} | "
-            f"{o['op_over_train']:.0f}x |"
-        )
+    header = ["pretext op", "vectorized in tf.data (samples/s)", "per-sample NumPy (samples/s)"]
+    header += ["**speed-up**", "train step it feeds (samples/s)", "op / train step"]
+    rows = (
+        [
+            name,
+            f"{o['op_samples_per_s']:,.0f}",
+            f"{o['numpy_samples_per_s']:,.0f}",
+            f"**{o['speedup_vs_numpy']:.1f}x**",
+            f"{o['train_samples_per_s']:,.0f}",
+            f"{o['op_over_train']:.0f}x",
+        ]
+        for name, o in sorted(r["ops"].items())
+    )
+    lines = table(header, rows)
     lines += [
         "",
         f"Batches of {next(iter(r['ops'].values()))['batch_images']} input images, "
@@ -41,7 +44,7 @@ def speed_section() -> str:
         ("float32 matmul rate of this machine (GFLOP/s)", f"{t['matmul_gflops']:.1f}"),
         ("**training / matmul rate**", f"**{100 * t['fraction_of_matmul_rate']:.0f}%**"),
     ]
-    lines = ["| measurement | value |", "|---|---|"] + [f"| {a} | {b} |" for a, b in rows]
+    lines = table(["measurement", "value"], rows)
     lines += ["", f"Measured {stamp(r)} by `python benchmarks/speed.py`."]
     return "\n".join(lines)
 
@@ -55,33 +58,33 @@ def peers_section() -> str:
         )
     lines = []
     if r is not None:
-        lines += [
-            "| train step (batch 256) | tfxlearn (images/s) | PyTorch eager | "
-            "PyTorch `torch.compile` | **tfxlearn / eager** | **tfxlearn / compile** |",
-            "|---|---|---|---|---|---|",
-        ]
-        for step, t in r["train_steps"].items():
-            med = t["median"]
-            lines.append(
-                f"| {step} | {med['tfxlearn']:,.0f} | {med['eager']:,.0f} | "
-                f"{med['compile']:,.0f} | **{t['ratio_to_eager']:.2f}x** | "
-                f"**{t['ratio_to_compile']:.2f}x** |"
-            )
+        header = ["train step (batch 256)", "tfxlearn (images/s)", "PyTorch eager"]
+        header += ["PyTorch `torch.compile`", "**tfxlearn / eager**", "**tfxlearn / compile**"]
+        lines += table(
+            header,
+            (
+                [
+                    step,
+                    *(f"{t['median'][k]:,.0f}" for k in ("tfxlearn", "eager", "compile")),
+                    f"**{t['ratio_to_eager']:.2f}x**",
+                    f"**{t['ratio_to_compile']:.2f}x**",
+                ]
+                for step, t in r["train_steps"].items()
+            ),
+        )
         pipes = r.get("input_pipelines")
         if pipes:
-            lines += [
-                "",
-                "| pretext input pipeline | tfxlearn tf.data op (samples/s) | "
-                f"PyTorch `Dataset` + `DataLoader` ({pipes['dataloader_workers']} workers) "
-                "| **tfxlearn / PyTorch** |",
-                "|---|---|---|---|",
-            ]
-            for op, o in pipes["ops"].items():
-                med = o["median"]
-                lines.append(
-                    f"| {op} | {med['tf.data']:,.0f} | {med['DataLoader']:,.0f} | "
-                    f"**{o['ratio_to_dataloader']:.1f}x** |"
-                )
+            workers = f"PyTorch `Dataset` + `DataLoader` ({pipes['dataloader_workers']} workers)"
+            header = ["pretext input pipeline", "tfxlearn tf.data op (samples/s)", workers]
+            rows = (
+                [
+                    op,
+                    *(f"{o['median'][k]:,.0f}" for k in ("tf.data", "DataLoader")),
+                    f"**{o['ratio_to_dataloader']:.1f}x**",
+                ]
+                for op, o in pipes["ops"].items()
+            )
+            lines += ["", *table([*header, "**tfxlearn / PyTorch**"], rows)]
         v = r["versions"]
         lines += [
             "",
@@ -90,21 +93,20 @@ def peers_section() -> str:
             "`python benchmarks/peers_speed.py`.",
         ]
     if m is not None:
-        lines += [
-            "",
-            "| MoCo, same training seconds each | seed | steps | validation kNN | "
-            "validation linear probe | test kNN | test linear probe |",
-            "|---|---|---|---|---|---|---|",
-        ]
-        for library, runs in m["curves"].items():
-            for seed, curve in runs.items():
-                f = curve[-1]
-                lines.append(
-                    f"| {library} | {seed} | {f['steps']:,.0f} | "
-                    f"{100 * f['validation_knn']:.1f}% | "
-                    f"{100 * f['validation_linear_probe']:.1f}% | {100 * f['test_knn']:.1f}% | "
-                    f"{100 * f['test_linear_probe']:.1f}% |"
-                )
+        measures = ("validation_knn", "validation_linear_probe", "test_knn", "test_linear_probe")
+        header = ["MoCo, same training seconds each", "seed", "steps"]
+        header += [m.replace("_", " ").replace("knn", "kNN") for m in measures]
+        rows = (
+            [
+                library,
+                seed,
+                f"{curve[-1]['steps']:,.0f}",
+                *(f"{100 * curve[-1][k]:.1f}%" for k in measures),
+            ]
+            for library, runs in m["curves"].items()
+            for seed, curve in runs.items()
+        )
+        lines += ["", *table(header, rows)]
         for seed, reach in m["time_to_lower_final_validation_knn"].items():
             times = ", ".join(
                 f"{lib} {reach[lib] / 60:.1f} min" if reach[lib] is not None else f"{lib} never"
@@ -128,26 +130,22 @@ def step_overhead_section() -> str:
     r = load("step_overhead")
     if r is None:
         return "_No step-overhead results yet: run `python benchmarks/step_overhead.py`._"
-    lines = [
-        "| paradigm | our train_step, as `fit` runs it (images/s) | bare forward+backward+update "
-        "(images/s) | step overhead (target < 10%) | `fit` call of "
-        f"{next(iter(r['results'].values()))['steps']} steps, setup included (images/s) "
-        "| overhead with `fit`'s setup |",
-        "|---|---|---|---|---|---|",
-    ]
+    steps = next(iter(r["results"].values()))["steps"]
+    header = ["paradigm", "our train_step, as `fit` runs it (images/s)"]
+    header += ["bare forward+backward+update (images/s)", "step overhead (target < 10%)"]
+    header += [f"`fit` call of {steps} steps, setup included (images/s)"]
+    header += ["overhead with `fit`'s setup"]
+    rows = []
     for name, o in r["results"].items():
         ok = "✓" if o["overhead"] < 0.10 else "✗"
+        bare, fit = f"{o['bare_images_per_s']:,.0f}", f"{o['fit_images_per_s']:,.0f}"
         if "step_images_per_s" not in o:  # older result: fit only
-            lines.append(
-                f"| {name} | — | {o['bare_images_per_s']:,.0f} | — | "
-                f"{o['fit_images_per_s']:,.0f} | {100 * o['overhead']:+.1f}% |"
-            )
+            rows.append([name, "—", bare, "—", fit, f"{100 * o['overhead']:+.1f}%"])
             continue
-        lines.append(
-            f"| {name} | {o['step_images_per_s']:,.0f} | {o['bare_images_per_s']:,.0f} | "
-            f"{100 * o['overhead']:+.1f}% {ok} | {o['fit_images_per_s']:,.0f} | "
-            f"{100 * o['fit_overhead']:+.1f}% |"
-        )
+        step = f"{o['step_images_per_s']:,.0f}"
+        overhead = f"{100 * o['overhead']:+.1f}% {ok}"
+        rows.append([name, step, bare, overhead, fit, f"{100 * o['fit_overhead']:+.1f}%"])
+    lines = table(header, rows)
     lines += [
         "",
         "Fashion-MNIST-sized images in batches of each pipeline's size ("
