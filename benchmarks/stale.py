@@ -24,7 +24,7 @@ import json
 import os
 import subprocess
 
-from render_readme import METHODS as IMAGE_METHODS  # the image quality table's methods
+from renderers.image import METHODS as IMAGE_METHODS  # the image quality table's methods
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -43,7 +43,7 @@ SOURCES = {
     "speed": ["benchmarks/speed.py"],
     "op_speed": ["benchmarks/op_speed.py"],
     "data_service": ["benchmarks/data_service_throughput.py"],
-    "fault_soak": ["benchmarks/fault_soak.py"],
+    "fault_soak": ["benchmarks/fault_soak.py", "benchmarks/fault_soak_child.py"],
     "select_": ["benchmarks/selection.py"],
     "peers": [
         "benchmarks/peers_speed.py",
