@@ -82,7 +82,11 @@ DEFAULT_TRIALS = 40  # every other one random: 20 random, each targeted point tw
 
 
 def _start(work, model, point=None, occurrence=1, at=1):
+    import common  # benchmarks/common.py: was the parent allowed to run on a dirty tree?
+
     command = [sys.executable, CHILD, work, "--model", model]
+    if common._allowed_dirty:
+        command.append(common.ALLOW_DIRTY)  # the child checks the tree too; same permission
     if point:
         command += ["--point", point, "--occurrence", str(occurrence), "--at", str(at)]
     # The child's output goes to a file (a pipe nobody reads could fill up and block it).
