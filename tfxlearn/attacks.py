@@ -164,7 +164,8 @@ def logits_function(
             returning logits or a dict holding `output`, or the path of a
             SavedModel (a version directory or a model directory of versions;
             its `serving_default` signature must take one image input).
-        output: the key of the logits when the model returns a dict.
+        output: the key of the logits when the model returns a dict of several
+            outputs (a dict of one output is that output).
         from_logits: False when the model returns probabilities (a final
             softmax); their logarithm is then used as logits.
     """
@@ -198,6 +199,8 @@ def logits_function(
 
     def logits(images):
         out = call(images)
+        if isinstance(out, dict) and output not in out and len(out) == 1:
+            out = next(iter(out.values()))  # one output (a plain Keras model's export)
         if isinstance(out, dict):
             if output not in out:
                 raise ValueError(

@@ -134,7 +134,10 @@ def image_rows(
     arrays = {name: np.clip(np.asarray(v, np.float32), 0, 1) for name, v in rows.items()}
     columns = max(len(v) for v in arrays.values())
     fig, axes = plt.subplots(
-        len(arrays), columns, figsize=(1.0 * columns + 1.2, 1.05 * len(arrays)), squeeze=False
+        len(arrays),
+        columns,
+        figsize=(1.0 * columns + 1.2, (1.3 if captions else 1.05) * len(arrays)),
+        squeeze=False,
     )
     for r, (name, images) in enumerate(arrays.items()):
         for i, ax in enumerate(axes[r]):

@@ -221,7 +221,10 @@ class AdversarialTraining(GeneratedLabelClassifier):
                 "perturbation": attacks.perturbation_image(adversarial, images, eps),
             },
             path,
-            title=f"{type(self).__name__} ({self.attack}): test images, PGD examples",
+            title=(
+                f"{type(self).__name__} ({self.attack}): test images, their PGD examples "
+                "(captions: predicted class)"
+            ),
             captions={
                 "clean": [name(k) for k in clean],
                 f"PGD eps={eps:g}": [name(k) for k in attacked],
