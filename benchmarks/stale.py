@@ -34,6 +34,11 @@ ROOT = os.path.dirname(HERE)
 SOURCES = {
     "quality_video_": ["benchmarks/quality_video.py"],
     "quality_colorization": ["benchmarks/quality_colorization.py"],
+    "quality_adversarial": [
+        "benchmarks/quality_adversarial.py",
+        "tfxlearn/attacks.py",
+        "tfxlearn/paradigms/supervised/adversarial_training.py",
+    ],
     "quality_baselines_": ["benchmarks/quality.py"],
     "quality_": ["benchmarks/quality_generative.py"],  # image methods: see measured_files
     "layerwise_": ["benchmarks/layerwise_probe.py", "benchmarks/quality.py"],
