@@ -55,4 +55,26 @@ def adversarial_section() -> str:
     return "\n".join(lines)
 
 
+def headline() -> str:
+    """README: PGD accuracy at the training radius, adversarially trained vs standard."""
+    r = load("quality_adversarial")
+    if r is None:
+        return "not measured yet"
+    key = f"pgd@{r['train_eps']:g}"
+    adv = r["summary"].get("adversarial", {}).get(key)
+    std = r["summary"].get("standard", {}).get(key)
+    if adv is None or std is None:
+        return "not measured yet"
+    return f"PGD accuracy at eps {r['train_eps']:g}: {_cell(adv)}% vs {_cell(std)}% standard"
+
+
 SECTIONS = {"adversarial-results": adversarial_section}
+PARADIGM_ROWS = (
+    (
+        "supervised, robustness",
+        "adversarial",
+        "docs/adversarial.md",
+        (("adversarial_training", "adversarial training, FGSM / PGD (Madry et al., ICLR 2018)"),),
+    ),
+)
+HEADLINES = {"adversarial_training": headline}

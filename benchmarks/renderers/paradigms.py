@@ -172,6 +172,9 @@ def _headline(key: str, base: dict | None) -> str:
             lambda v: v <= 3,
             "target <= 3x",
         )
+    family_headline = _family_headlines().get(key)
+    if family_headline is not None:
+        return family_headline()
     name = next((n for n in VIDEO_PIPELINES if n.startswith(f"{key}_")), None)
     if name is None:
         return "not measured"
@@ -198,6 +201,19 @@ def _headline(key: str, base: dict | None) -> str:
     )
 
 
+def _family_headlines() -> dict:
+    """Registry key -> headline function, from the `HEADLINES` dict of every family
+    renderer module (benchmarks/renderers/*.py): a new family gives its README
+    rows (`PARADIGM_ROWS`: (family, page name, page path, ((key, paradigm), ...)))
+    and headlines next to its own tables instead of editing this module."""
+    import renderers
+
+    found = {}
+    for module in renderers.modules():
+        found.update(getattr(module, "HEADLINES", {}))
+    return found
+
+
 def paradigms_section() -> str:
     """The README's paradigm table: one headline number per paradigm, with a link
     to the results page that has its full tables and measurement stamps."""
@@ -206,12 +222,15 @@ def paradigms_section() -> str:
         "| family | paradigm | registry key | headline result | results |",
         "|---|---|---|---|---|",
     ]
-    for family, page, paradigms in PARADIGMS:
+    rows = [(family, page, PAGES[page], paradigms) for family, page, paradigms in PARADIGMS]
+    import renderers
+
+    for module in renderers.modules():  # a family module's rows follow the built-in ones
+        rows += list(getattr(module, "PARADIGM_ROWS", ()))
+    for family, page, path, paradigms in rows:
         for key, paradigm in paradigms:
             headline = _headline(key, base)
-            lines.append(
-                f"| {family} | {paradigm} | `{key}` | {headline} | [{page}]({PAGES[page]}) |"
-            )
+            lines.append(f"| {family} | {paradigm} | `{key}` | {headline} | [{page}]({path}) |")
     lines += [
         "",
         "Points are percentage points of test accuracy (test error for the semi-supervised "
