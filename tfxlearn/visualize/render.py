@@ -83,6 +83,9 @@ def _tapped(model: keras.Model, names: Sequence[str]):
     """(`{name: tensor}` of `names`, outputs, inputs) of one graph computing `model`:
     `model`'s own when every name is one of its layers, else a clone sharing its layers
     in which nested models also return the inner activations asked for."""
+    if isinstance(model, keras.Sequential):
+        # clone_model cannot intercept calls in a Sequential: use its functional graph.
+        model = keras.Model(_single(model.inputs), _single(model.outputs), name=model.name)
     own = {layer.name: layer for layer in model.layers}
     inner = [n for n in names if n not in own]
     if not inner:
