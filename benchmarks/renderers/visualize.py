@@ -1,0 +1,60 @@
+"""docs/visualize.md: feature visualization of a Fashion-MNIST classifier
+(benchmarks/feature_visualization.py)."""
+
+from __future__ import annotations
+
+from renderers.common import load, stamp
+
+COMMAND = "python benchmarks/feature_visualization.py --seeds 0,1,2"
+
+
+def _pm(stats, digits=3):
+    if stats["sd"]:
+        return f"{stats['mean']:.{digits}f} ± {stats['sd']:.{digits}f}"
+    return f"{stats['mean']:.{digits}f}"
+
+
+def feature_visualization_section() -> str:
+    r = load("feature_visualization")
+    if r is None:
+        return f"_Not measured yet: run `{COMMAND}` (about 6 minutes per seed on 2 CPU cores)._"
+    s = r["summary"]
+    n = len(r["seeds"])
+    classes = len(r["per_seed"][0]["conditions"]["noise start"]["p_a_per_class"])
+    lines = [
+        f"Mean ± sd over {n} seed(s) {r['seeds']}; p = the softmax probability of the "
+        f"target class, averaged over the {classes} classes; model B was trained "
+        "independently and never saw the optimization.",
+        "",
+        f"| images | p_A(target) | classes with p_A ≥ {r['target']} | p_B(target) "
+        "| model B predicts the target |",
+        "|---|---|---|---|---|",
+    ]
+    for name, row in s["conditions"].items():
+        lines.append(
+            f"| {name} | {_pm(row['p_a'])} | {_pm(row['classes_reaching_target'], 1)} "
+            f"| {_pm(row['p_b'])} | {_pm(row['b_accuracy'])} |"
+        )
+    accuracy = r["per_seed"][0]["validation_accuracy"]
+    channel = r["per_seed"][0]["channels"]["layer"]
+    lines += [
+        "",
+        f"Validation accuracy (seed {r['seeds'][0]}): model A {100 * accuracy['a']:.1f}%, "
+        f"model B {100 * accuracy['b']:.1f}%.",
+        "",
+        f"Channels of `{channel}` (regularized objective): optimized activation / maximum "
+        f"over the validation images = {_pm(s['channel_ratio'], 2)} (mean over channels).",
+        "",
+        "Diversity, mean pairwise cosine similarity of model A's features among "
+        f"{r['settings']['diversity_images']} images of one class objective (lower = more "
+        "diverse): " + "; ".join(f"{label} {_pm(v)}" for label, v in s["diversity"].items()) + ".",
+        "",
+        "![Optimized images per class and condition, the most probable real image, "
+        f"channels]({r['plot']})",
+        "",
+        f"_Measured {stamp(r)}; `{r['command']}`._",
+    ]
+    return "\n".join(lines)
+
+
+SECTIONS = {"feature-visualization": feature_visualization_section}
