@@ -24,7 +24,7 @@ Every setting below is fixed in advance (none was chosen by looking at these
 results); the test split is not read. `--seeds 0,1,2` repeats everything (both
 classifiers' training and the renders) per seed; mean ± sd are reported.
 
-    python benchmarks/feature_visualization.py --seeds 0,1,2   # ~6 min per seed on 2 cores
+    python benchmarks/feature_visualization.py --seeds 0,1,2   # ~3 min per seed on 2 cores
     python benchmarks/feature_visualization.py --smoke         # < 1 min, writes nothing
 
 Results: benchmarks/results/feature_visualization.json and feature_visualization.png,
