@@ -269,11 +269,16 @@ def summarize(per_seed: list[dict]) -> dict:
             }
             for name in names
         },
-        "channel_ratio": stats(
+        # A ratio is meaningless for pre-activation channels whose real maximum is <= 0.
+        "channels_above_real_max": stats(
             [
-                np.mean(
-                    [row["optimized"] / max(row["real_max"], 1e-6) for row in r["channels"]["rows"]]
-                )
+                sum(row["optimized"] >= row["real_max"] for row in r["channels"]["rows"])
+                for r in per_seed
+            ]
+        ),
+        "channel_margin": stats(
+            [
+                np.mean([row["optimized"] - row["real_max"] for row in r["channels"]["rows"]])
                 for r in per_seed
             ]
         ),

@@ -42,8 +42,11 @@ def feature_visualization_section() -> str:
         f"Validation accuracy (seed {r['seeds'][0]}): model A {100 * accuracy['a']:.1f}%, "
         f"model B {100 * accuracy['b']:.1f}%.",
         "",
-        f"Channels of `{channel}` (regularized objective): optimized activation / maximum "
-        f"over the validation images = {_pm(s['channel_ratio'], 2)} (mean over channels).",
+        f"Channels of `{channel}` (pre-activation; regularized channel objective): the "
+        f"optimized image's activation reaches or exceeds the channel's maximum over the "
+        f"validation images in {_pm(s['channels_above_real_max'], 1)} of "
+        f"{r['settings']['channels']} channels; mean margin (optimized minus real maximum) "
+        f"{_pm(s['channel_margin'], 2)}.",
         "",
         "Diversity, mean pairwise cosine similarity of model A's features among "
         f"{r['settings']['diversity_images']} images of one class objective (lower = more "

@@ -41,13 +41,14 @@ def test_summary_and_rendering(monkeypatch):
     row = summary["conditions"]["pixel, unregularized"]
     assert abs(row["p_a"]["mean"] - 0.99) < 1e-9 and row["p_a"]["sd"] > 0
     assert row["classes_reaching_target"]["mean"] == 1.0
-    assert summary["channel_ratio"]["mean"] == 2.0
+    assert summary["channels_above_real_max"]["mean"] == 1.0
+    assert summary["channel_margin"]["mean"] == 2.0
     result = {
         "summary": summary,
         "per_seed": per_seed,
         "seeds": [0, 1],
         "target": 0.99,
-        "settings": {"diversity_images": 4},
+        "settings": {"diversity_images": 4, "channels": 1},
         "plot": "benchmarks/results/feature_visualization.png",
         "date": "2026-01-01",
         "commit": "abc1234",
@@ -59,7 +60,10 @@ def test_summary_and_rendering(monkeypatch):
     monkeypatch.setattr(renderer, "stamp", lambda r: "stamp")
     text = renderer.feature_visualization_section()
     assert "| pixel, unregularized | 0.990 ± 0.007 | 1.0 ± 1.4 | 0.200 | 0.500 |" in text
-    assert "= 2.00 (mean over channels)" in text
+    assert (
+        "validation images in 1.0 of 1 channels; mean margin (optimized minus real maximum) 2.00"
+        in text
+    )
     assert "without 0.900; with diversity term 0.500" in text
     assert "](benchmarks/results/feature_visualization.png)" in text
 
