@@ -56,6 +56,14 @@ SOURCES = {
         "benchmarks/peers/torch_pipelines.py",
     ],
     "peers_moco": ["benchmarks/peers_moco.py", "benchmarks/peers/lightly_moco.py"],
+    "feature_visualization": [
+        "benchmarks/feature_visualization.py",
+        "tfxlearn/visualize/objectives.py",
+        "tfxlearn/visualize/parametrizations.py",
+        "tfxlearn/visualize/transforms.py",
+        "tfxlearn/visualize/render.py",
+        "tfxlearn/evaluation/finetuning.py",
+    ],
 }
 
 

@@ -3,6 +3,9 @@
 tfxlearn list                              paradigms, pretext ops, datasets, pipelines
 tfxlearn run PIPELINE [--smoke] [--run_dir=DIR] [--export_root=DIR]
              [--workers=N | --cluster=tf_config|slurm] [--config.KEY.PATH=VALUE ...]
+tfxlearn visualize SOURCE --objective=OBJECTIVE[,OBJECTIVE...] [--net=encoder]
+             [--out=PNG] [--steps=256] [--param=fourier|pixel] [--transforms=standard|none]
+             [--tv=0] [--l2=0] [--seed=0] [--smoke]
 
 PIPELINE is a name from `tfxlearn list` or a path to a pipeline file. Each
 --config.KEY.PATH=VALUE overrides one entry of the pipeline's config, e.g.
@@ -17,6 +20,14 @@ chief and prints the results). On a real cluster run the same command (without
 --workers) on every machine with TF_CONFIG set (or --cluster=slurm inside a Slurm
 job) and the same --run_dir on a shared filesystem. Rerunning a multi-worker run
 with the same --run_dir resumes it from the last completed epoch.
+
+`visualize` optimizes input images so that each OBJECTIVE grows (feature
+visualization, `tfxlearn.visualize`) and writes them as a PNG grid. SOURCE is a
+pipeline run directory (its trained network --net: encoder, or e.g.
+encoder+head), a .keras file or a SavedModel export. OBJECTIVE is
+channel:LAYER/INDEX, neuron:LAYER/INDEX, deepdream:LAYER, logit:INDEX,
+prob:INDEX or diversity:LAYER, terms joined by + and weighted as W*TERM; one
+image per comma-separated objective. --smoke runs 16 steps.
 """
 
 from __future__ import annotations
@@ -45,6 +56,17 @@ flags.DEFINE_enum(
 flags.DEFINE_float(
     "collective_timeout", 600.0, "Multi-worker: seconds before a stuck all-reduce fails."
 )
+
+flags.DEFINE_string("objective", None, "visualize: objective(s), comma-separated.")
+flags.DEFINE_string("net", "encoder", "visualize: network of a run directory's model.")
+flags.DEFINE_string("out", None, "visualize: output PNG (default: in the run's plots/ or here).")
+flags.DEFINE_integer("steps", 256, "visualize: optimization steps.")
+flags.DEFINE_enum("param", "fourier", ["fourier", "pixel"], "visualize: image parametrization.")
+flags.DEFINE_enum("transforms", "standard", ["standard", "none"], "visualize: robustness.")
+flags.DEFINE_float("tv", 0.0, "visualize: weight of the total-variation penalty.")
+flags.DEFINE_float("l2", 0.0, "visualize: weight of the L2 penalty.")
+flags.DEFINE_float("learning_rate", 0.05, "visualize: Adam learning rate.")
+flags.DEFINE_integer("seed", 0, "visualize: seed of the initial images and transforms.")
 
 USAGE = __doc__
 CONFIG_PREFIX = "--config."
@@ -220,6 +242,54 @@ def _run(name: str) -> int:
     return 0
 
 
+def _visualize(source: str) -> int:
+    """`tfxlearn visualize SOURCE`: a PNG grid of optimized images."""
+    from tfxlearn import pipeline, visualize
+
+    if not FLAGS.objective:
+        raise UserError("visualize needs --objective, e.g. --objective=channel:block1_relu0/3")
+    try:
+        objectives = [visualize.parse(text) for text in FLAGS.objective.split(",")]
+        if FLAGS.tv or FLAGS.l2:
+            penalty = FLAGS.tv * visualize.total_variation() + FLAGS.l2 * visualize.l2()
+            objectives = [o - penalty for o in objectives]
+        if FLAGS.steps < 1:
+            raise ValueError(f"--steps must be >= 1, got {FLAGS.steps}")
+        run_dir = pipeline.is_run_dir(source)
+        if run_dir:
+            model = pipeline.trained_network(pipeline.load_trained(source), FLAGS.net)
+        else:
+            model = visualize.load_model(source)
+        out = FLAGS.out or _default_png(source, run_dir)
+        check_writable(os.path.dirname(os.path.abspath(out)), "out")
+        print(f"visualize: {model.name} ({len(objectives)} objective(s), {FLAGS.param})")
+        result = visualize.render(
+            model,
+            objectives,
+            steps=16 if FLAGS.smoke else FLAGS.steps,
+            learning_rate=FLAGS.learning_rate,
+            param=FLAGS.param,
+            transforms=None if FLAGS.transforms == "none" else "standard",
+            seed=FLAGS.seed,
+        )
+    except ValueError as error:
+        raise UserError(str(error)) from None
+    captions = [f"{o.name}\n{s:.3g}" for o, s in zip(result.objectives, result.scores)]
+    path = visualize.save_grid(result.images, out, captions=captions, title=model.name)
+    for objective, score in zip(result.objectives, result.scores):
+        print(f"  {objective.name}: {score:.4g}")
+    print(f"visualization (PNG grid): {path}")
+    return 0
+
+
+def _default_png(source: str, run_dir: bool) -> str:
+    slug = "".join(c if c.isalnum() or c in "-_." else "_" for c in FLAGS.objective)[:80]
+    name = f"visualize_{slug}.png"
+    if run_dir:
+        return os.path.join(source, "plots", name)
+    return os.path.join(os.getcwd(), name)
+
+
 def main(argv: list[str]) -> int:
     """Runs a command; a `UserError` (or absl's `UsageError`) prints one line and
     returns 2, with the traceback only when `--verbosity` is 1 or more."""
@@ -260,6 +330,8 @@ def _main(argv: list[str]) -> int:
         return 0
     if command == "run" and len(rest) == 1:
         return _run(rest[0])
+    if command == "visualize" and len(rest) == 1:
+        return _visualize(rest[0])
     print(f"tfxlearn: cannot parse {' '.join(args)!r}\n{USAGE}", file=sys.stderr)
     return 2
 

@@ -63,6 +63,7 @@ from tfxlearn.pipeline.config import (
     validate_config,
 )
 from tfxlearn.pipeline.run import RunResult, new_run_dir, run, run_id_of
+from tfxlearn.pipeline.trained import is_run_dir, load_trained, trained_network
 from tfxlearn.training import EpochOrder
 
 _MODULES = (config, components, _run_module)
@@ -122,4 +123,7 @@ __all__ = [
     "train",
     "export_saved_model",
     "find_version",
+    "load_trained",
+    "trained_network",
+    "is_run_dir",
 ]
