@@ -43,15 +43,16 @@ import tensorflow_datasets as tfds
 from tfxlearn.registry import DATASETS
 
 FONT_ROOT = "/usr/share/fonts"
-#: Debian package -> directory under FONT_ROOT holding its font files.
+#: Debian package -> one of its font files under FONT_ROOT (its directory holds the
+#: package's fonts; scripts/setup.sh checks the same files).
 FONT_PACKAGES = {
-    "fonts-dejavu-core": "truetype/dejavu",
-    "fonts-dejavu-extra": "truetype/dejavu",
-    "fonts-liberation": "truetype/liberation",
-    "fonts-freefont-ttf": "truetype/freefont",
-    "fonts-dkg-handwriting": "truetype/fifthhorseman",
-    "fonts-urw-base35": "opentype/urw-base35",
-    "fonts-comic-neue": "opentype/comic-neue",
+    "fonts-dejavu-core": "truetype/dejavu/DejaVuSans.ttf",
+    "fonts-dejavu-extra": "truetype/dejavu/DejaVuSerifCondensed.ttf",
+    "fonts-liberation": "truetype/liberation/LiberationSans-Regular.ttf",
+    "fonts-freefont-ttf": "truetype/freefont/FreeSans.ttf",
+    "fonts-dkg-handwriting": "truetype/fifthhorseman/dkg.ttf",
+    "fonts-urw-base35": "opentype/urw-base35/NimbusSans-Regular.otf",
+    "fonts-comic-neue": "opentype/comic-neue/ComicNeue-Regular.otf",
 }
 #: Families rendered only in the test split (all their styles).
 TEST_FAMILIES = (
@@ -85,19 +86,19 @@ def font_files(root: str = FONT_ROOT) -> list[str]:
     """The font files of `FONT_PACKAGES` under `root`, sorted by file name.
 
     Raises:
-        FileNotFoundError: a package's directory is missing, naming the packages to
+        FileNotFoundError: a package's fonts are missing, naming the packages to
             install.
     """
     missing = sorted(
-        {p for p, d in FONT_PACKAGES.items() if not os.path.isdir(os.path.join(root, d))}
+        p for p, f in FONT_PACKAGES.items() if not os.path.isfile(os.path.join(root, f))
     )
     if missing:
         raise FileNotFoundError(
-            f"font_digits needs the Debian font packages {missing} (no font directory "
+            f"font_digits needs the Debian font packages {missing} (their fonts are not "
             f"under {root}): apt-get install -y {' '.join(missing)} (scripts/setup.sh does)"
         )
     files = set()
-    for directory in set(FONT_PACKAGES.values()):
+    for directory in {os.path.dirname(f) for f in FONT_PACKAGES.values()}:
         for ext in ("ttf", "otf"):
             files.update(glob.glob(os.path.join(root, directory, f"*.{ext}")))
     return sorted(files, key=os.path.basename)

@@ -132,6 +132,9 @@ class DANN(Paradigm):
             name="domain_accuracy", threshold=0.0
         )
         self.lambda_tracker = keras.metrics.Mean(name="lambda")
+        # Every part is built above; Keras's fit would otherwise try to build the model
+        # by calling it on a batch's x, here a (source, target) pair.
+        self.built = True
 
     # ------------------------------------------------------------------ forward
 
