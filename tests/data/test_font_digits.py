@@ -12,8 +12,10 @@ from tfxlearn.data import domains, font_digits
 
 @pytest.fixture(scope="module")
 def tiny():
-    return {split: tfxlearn.data.as_arrays(tfxlearn.data.load("font_digits/tiny", split)) for
-            split in ("train", "test")}
+    return {
+        split: tfxlearn.data.as_arrays(tfxlearn.data.load("font_digits/tiny", split))
+        for split in ("train", "test")
+    }
 
 
 def _fonts(split):
@@ -69,7 +71,7 @@ def test_domain_pairs_batches_source_labels_with_unlabelled_target():
     (source, target), labels = next(iter(pairs))
     assert source.shape == target.shape == (8, 28, 28, 1)
     assert source.dtype == target.dtype == tf.float32 and labels.dtype == tf.int32
-    assert 0 <= float(tf.reduce_min(target)) and float(tf.reduce_max(source)) <= 1
+    assert float(tf.reduce_min(target)) >= 0 and float(tf.reduce_max(source)) <= 1
     # target in stored order, and the target's labels never appear
     want = tfxlearn.data.load("digits", "train", image_size=(28, 28, 1)).take(8).batch(8)
     np.testing.assert_allclose(target, next(iter(want))["image"].numpy() / 255.0, atol=1e-6)

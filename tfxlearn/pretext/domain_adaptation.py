@@ -19,11 +19,12 @@ leaves them out, and `domain_pairs` drops any feature but the image).
 
 from __future__ import annotations
 
+import numpy as np
 import tensorflow as tf
 
 from tfxlearn.data import load
 from tfxlearn.data.domains import domain_pairs
-from tfxlearn.registry import PRETEXT_OPS
+from tfxlearn.registry import PRETEXT_OPS, PRETEXT_PLOTS
 
 
 @PRETEXT_OPS.register("domain_adaptation")
@@ -59,3 +60,26 @@ def domain_adaptation(
 
 
 domain_adaptation.batches_itself = True
+
+
+@PRETEXT_PLOTS.register("domain_adaptation")
+def plot(batch, path: str, *, title: str | None = None, model=None, count: int = 16) -> str:
+    """Source images titled with their labels, then target images titled "target"
+    (with a trained `model`, both titled with its prediction as well)."""
+    from tfxlearn import viz  # plotting only; keeps matplotlib out of tf.data use
+
+    (source, target), labels = batch
+    half = max(1, int(count) // 2)
+    source, target = (np.asarray(t, np.float32)[:half] for t in (source, target))
+    labels = np.asarray(labels)[: len(source)]
+    titles = [f"source {y}" for y in labels] + ["target"] * len(target)
+    if model is not None and callable(getattr(model, "classify", None)):
+        predicted = np.argmax(model.classify(np.concatenate([source, target])), axis=-1)
+        titles = [f"{t} -> {p}" for t, p in zip(titles, predicted)]
+    return viz.image_grid(
+        np.concatenate([source, target]),
+        titles,
+        path,
+        columns=8,
+        title=title or "source (labelled) | target (unlabelled)",
+    )

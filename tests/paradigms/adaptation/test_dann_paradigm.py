@@ -117,8 +117,12 @@ print(json.dumps({{k: v.numpy().tolist() for k, v in out.items()}}))
 assert "tfxlearn" not in sys.modules
 """
     result = subprocess.run(
-        [sys.executable, "-c", code], env=subprocess_env, capture_output=True, text=True,
-        check=True, cwd=str(tmp_path),
+        [sys.executable, "-c", code],
+        env=subprocess_env,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=str(tmp_path),
     )
     got = json.loads(result.stdout.strip().splitlines()[-1])
     assert set(got) == {"logits", "embedding"}
