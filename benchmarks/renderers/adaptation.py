@@ -49,4 +49,32 @@ def adaptation_table() -> str:
     return "\n".join(lines + seeds)
 
 
+def headline() -> str:
+    """README: DANN's target-test accuracy against source-only and the oracle, and the
+    share of the gap it closes (the issue's target: >= 50%)."""
+    r = load("quality_adaptation")
+    if r is None:
+        return "not measured yet"
+    s = r["summary"]
+    gap = r.get("gap_closed")
+    verdict = "" if gap is None else (" ✓" if gap >= 0.5 else " ✗")
+    dann = cell(100 * s["dann"]["target_test"]["mean"])
+    return (
+        f"font → handwritten digits, target accuracy {dann}%"
+        f" vs source-only {cell(100 * s['source-only']['target_test']['mean'])}%, oracle "
+        f"{cell(100 * s['target oracle']['target_test']['mean'])}%; gap closed "
+        + ("—" if gap is None else f"{100 * gap:.0f}%")
+        + f"{verdict} (target: ≥ 50%)"
+    )
+
+
+PARADIGM_ROWS = (
+    (
+        "domain adaptation",
+        "adaptation",
+        "docs/adaptation.md",
+        (("dann", "domain-adversarial training (Ganin & Lempitsky, ICML 2015)"),),
+    ),
+)
+HEADLINES = {"dann": headline}
 SECTIONS = {"adaptation-table": adaptation_table}

@@ -47,3 +47,7 @@ def test_result_renders_every_model_the_gap_and_the_selection(monkeypatch):
     assert "gap closed by DANN: 25%" in text
     assert "0.3: 60.0%" in text and "144 images" in text
     assert "| dann | 50.0 | 60.0 |" in text
+    headline = adaptation.headline()
+    assert "target accuracy 55.0% vs source-only 46.0%, oracle 82.0%" in headline
+    assert "gap closed 25% ✗" in headline
+    assert adaptation.HEADLINES["dann"] is adaptation.headline
