@@ -34,6 +34,13 @@ ROOT = os.path.dirname(HERE)
 SOURCES = {
     "quality_video_": ["benchmarks/quality_video.py"],
     "quality_colorization": ["benchmarks/quality_colorization.py"],
+    "quality_adaptation": [
+        "benchmarks/quality_adaptation.py",
+        "tfxlearn/paradigms/adaptation/dann.py",
+        "tfxlearn/nets/gradient_reversal.py",
+        "tfxlearn/data/domains.py",
+        "tfxlearn/data/font_digits.py",
+    ],
     "quality_adversarial": [
         "benchmarks/quality_adversarial.py",
         "tfxlearn/attacks.py",

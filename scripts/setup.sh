@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what tfxlearn needs on a bare Debian machine: the Debian packages
-# (Fashion-MNIST files, espeak-ng), a virtualenv with the pinned Python
+# (Fashion-MNIST files, espeak-ng, the fonts of font_digits), a virtualenv with the pinned Python
 # dependencies, and tfxlearn itself in editable mode. Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +11,14 @@ TF_SPEC=${TFXLEARN_TF:-tensorflow-cpu==2.21.0}
 need_apt=()
 [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || need_apt+=(dataset-fashion-mnist)
 command -v espeak-ng >/dev/null 2>&1 || need_apt+=(espeak-ng)
+# font_digits renders digits from the fonts of these packages (tfxlearn/data/font_digits.py)
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need_apt+=(fonts-dejavu-core)
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSerifCondensed.ttf ] || need_apt+=(fonts-dejavu-extra)
+[ -f /usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf ] || need_apt+=(fonts-liberation)
+[ -f /usr/share/fonts/truetype/freefont/FreeSans.ttf ] || need_apt+=(fonts-freefont-ttf)
+[ -f /usr/share/fonts/truetype/fifthhorseman/dkg.ttf ] || need_apt+=(fonts-dkg-handwriting)
+[ -f /usr/share/fonts/opentype/urw-base35/NimbusSans-Regular.otf ] || need_apt+=(fonts-urw-base35)
+[ -f /usr/share/fonts/opentype/comic-neue/ComicNeue-Regular.otf ] || need_apt+=(fonts-comic-neue)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
     echo "tfxlearn setup: missing Debian packages: ${need_apt[*]}" >&2

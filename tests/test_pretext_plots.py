@@ -11,6 +11,7 @@ OPS_WITH_PLOTS = {
     "arrow_of_time",
     "av_sync",
     "colorization",
+    "domain_adaptation",
     "frame_prediction",
     "jigsaw",
     "masked_autoencoder",

@@ -11,13 +11,16 @@ from __future__ import annotations
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
-# digits, fashion_mnist, moving_digits, skimage_photos, spoken_digits_av register their
-# builders; service: tf.data service; audio: log-mel features and audio/video length checks
+# digits, fashion_mnist, font_digits, moving_digits, skimage_photos, spoken_digits_av register their
+# builders; service: tf.data service; audio: log-mel features and audio/video length checks;
+# domains: (source, target) batches of domain adaptation
 from tfxlearn.data import (  # noqa: F401
     audio,
     digits,
+    domains,
     fashion_mnist,
     folder,
+    font_digits,
     moving_digits,
     service,
     skimage_photos,

@@ -11,6 +11,11 @@ from tfxlearn.nets.generative import (
     mlp_discriminator,
     mlp_generator,
 )
+from tfxlearn.nets.gradient_reversal import (
+    GradientReversal,
+    domain_classifier,
+    reversal_schedule,
+)
 from tfxlearn.nets.layers import WeightNormDense
 from tfxlearn.nets.video import (
     FrameEncoderClips,
@@ -44,4 +49,7 @@ __all__ = [
     "encode_frames",
     "FrameEncoderClips",
     "WeightNormDense",
+    "GradientReversal",
+    "reversal_schedule",
+    "domain_classifier",
 ]

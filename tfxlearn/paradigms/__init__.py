@@ -4,6 +4,7 @@ model = tfxlearn.paradigms.get("rotation")(encoder=tfxlearn.nets.conv_encoder())
 """
 
 from tfxlearn.paradigms import (  # noqa: F401  (registers)
+    adaptation,
     self_supervised,
     semi_supervised,
     supervised,

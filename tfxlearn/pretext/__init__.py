@@ -12,6 +12,7 @@ from tfxlearn.pretext.audio_visual_correspondence import (
 )
 from tfxlearn.pretext.av_sync import av_sync, sync_pairs
 from tfxlearn.pretext.colorization import colorization, lab_to_rgb, rgb_to_lab
+from tfxlearn.pretext.domain_adaptation import domain_adaptation
 from tfxlearn.pretext.exemplar import exemplar, exemplar_views
 from tfxlearn.pretext.frame_prediction import frame_prediction, split_clips
 from tfxlearn.pretext.images import class_labels, images
@@ -102,6 +103,7 @@ __all__ = [
     "stack_differences",
     "slow_steady",
     "slow_steady_tuples",
+    "domain_adaptation",
     "get",
     "get_plot",
     "names",

@@ -16,6 +16,7 @@ from tfxlearn.training.multi_worker import (
     multi_worker_strategy,
     shard_by_data,
 )
+from tfxlearn.training.schedules import AnnealedLearningRate
 from tfxlearn.training.strategy import check_global_batch, default_strategy, visible_devices
 
 __all__ = [
@@ -34,4 +35,5 @@ __all__ = [
     "is_chief",
     "shard_by_data",
     "WorkerLostError",
+    "AnnealedLearningRate",
 ]

@@ -1,0 +1,43 @@
+"""Contract example of the domain-adaptation paradigms: batches of 4 font-rendered
+digits (`font_digits/tiny`, reduced to 8x8, labelled source) and 4 of
+scikit-learn's handwritten digits (unlabelled target), so each of 2 replicas gets
+2 of each domain."""
+
+import numpy as np
+
+import tfxlearn
+
+
+def domain_batches():
+    pairs = tfxlearn.data.domains.load_pair(
+        "font_digits/tiny", "digits", batch_size=4, image_size=(8, 8, 1), seed=0
+    )
+    return pairs.take(1)
+
+
+def tiny_dann(norm):
+    return tfxlearn.paradigms.get("dann")(
+        encoder=tfxlearn.nets.conv_encoder((8, 8, 1), widths=(4, 8), norm=norm),
+        num_classes=10,
+        max_lambda=1.0,
+        schedule_steps=2,
+        domain_hidden=(8,),
+    )
+
+
+def _bad_inputs(batch):
+    images = batch[0][0]
+    return [
+        (np.concatenate([images, images], axis=-1), "channel count"),
+        (images[0], "rank 4"),
+    ]
+
+
+EXAMPLES = {
+    "dann": {
+        "build": tiny_dann,
+        "data": domain_batches,
+        "inputs": lambda batch: batch[0][0],
+        "bad_inputs": _bad_inputs,
+    },
+}

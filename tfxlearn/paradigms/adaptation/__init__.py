@@ -1,0 +1,6 @@
+"""Domain adaptation: a classifier trained on a labelled source domain carried to an
+unlabelled target domain (`tfxlearn.data.domains`: (source, target) batches)."""
+
+from tfxlearn.paradigms.adaptation.dann import DANN
+
+__all__ = ["DANN"]
