@@ -11,6 +11,8 @@ from tfxlearn.pretext.audio_visual_correspondence import (
     cyclic_derangement,
 )
 from tfxlearn.pretext.av_sync import av_sync, sync_pairs
+from tfxlearn.pretext.class_pairs import class_pairs, class_partners, make_pairs
+from tfxlearn.pretext.class_triplets import class_triplets, make_triplets
 from tfxlearn.pretext.colorization import colorization, lab_to_rgb, rgb_to_lab
 from tfxlearn.pretext.exemplar import exemplar, exemplar_views
 from tfxlearn.pretext.frame_prediction import frame_prediction, split_clips
@@ -102,6 +104,11 @@ __all__ = [
     "stack_differences",
     "slow_steady",
     "slow_steady_tuples",
+    "class_pairs",
+    "class_partners",
+    "make_pairs",
+    "class_triplets",
+    "make_triplets",
     "get",
     "get_plot",
     "names",
