@@ -3,7 +3,12 @@
 model = tfxlearn.paradigms.get("rotation")(encoder=tfxlearn.nets.conv_encoder())
 """
 
-from tfxlearn.paradigms import self_supervised, semi_supervised, unsupervised  # noqa: F401  (registers)
+from tfxlearn.paradigms import (  # noqa: F401  (registers)
+    metric,
+    self_supervised,
+    semi_supervised,
+    unsupervised,
+)
 from tfxlearn.paradigms.base import Paradigm
 from tfxlearn.paradigms.base_adversarial import AdversarialParadigm
 from tfxlearn.paradigms.base_classifier import GeneratedLabelClassifier
