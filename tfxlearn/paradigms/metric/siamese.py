@@ -116,11 +116,15 @@ class Siamese(Paradigm):
         if not self.head.built:
             self.head.build((None, feature_dim))
         self.normalizer = keras.layers.UnitNormalization(name="l2_normalize")
+        self.normalizer.build(self.head.compute_output_shape((None, feature_dim)))
         self.batch_mean = BatchMean()
         self.loss_tracker = keras.metrics.Mean(name="loss")
         # Mean Euclidean distance of the batch's same-class / other-class members.
         self.positive_tracker = keras.metrics.Mean(name="positive_distance")
         self.negative_tracker = keras.metrics.Mean(name="negative_distance")
+        # Every part is built: callers need not build it on a batch, whose inputs
+        # are pairs or triplets rather than the image batch `call` takes.
+        self.built = True
 
     @property
     def pretext(self) -> str:
