@@ -34,6 +34,15 @@ ROOT = os.path.dirname(HERE)
 SOURCES = {
     "quality_video_": ["benchmarks/quality_video.py"],
     "quality_colorization": ["benchmarks/quality_colorization.py"],
+    "quality_siamese": [
+        "benchmarks/quality_siamese.py",
+        "tfxlearn/paradigms/metric/siamese.py",
+        "tfxlearn/losses/contrastive.py",
+        "tfxlearn/losses/triplet.py",
+        "tfxlearn/pretext/class_pairs.py",
+        "tfxlearn/pretext/class_triplets.py",
+        "tfxlearn/evaluation/verification.py",
+    ],
     "quality_baselines_": ["benchmarks/quality.py"],
     "quality_": ["benchmarks/quality_generative.py"],  # image methods: see measured_files
     "layerwise_": ["benchmarks/layerwise_probe.py", "benchmarks/quality.py"],
