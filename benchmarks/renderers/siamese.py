@@ -22,7 +22,7 @@ def siamese_section() -> str:
     if r is None:
         return (
             "_Not measured yet: run `" + COMMAND + "` (Fashion-MNIST and digits, three "
-            "seeds; about an hour on 2 CPU cores)._"
+            "seeds; about 1.5 hours on 2 CPU cores)._"
         )
     lines = [
         f"Verification on the unseen classes {r['unseen_classes']} (trained on "
