@@ -51,6 +51,7 @@ bench: setup
 	$(PY) benchmarks/quality_video.py --seeds 1,2 shuffle_and_learn_moving_digits l3_net_spoken_digits_av
 	$(PY) benchmarks/data_service_throughput.py
 	$(PY) benchmarks/fault_soak.py
+	$(PY) benchmarks/quality_adversarial.py --seeds 0,1,2
 	$(PY) benchmarks/render_readme.py
 	$(PY) benchmarks/render_readme.py --check
 

@@ -24,7 +24,7 @@ import json
 import os
 import subprocess
 
-from render_readme import METHODS as IMAGE_METHODS  # the image quality table's methods
+from renderers.image import METHODS as IMAGE_METHODS  # the image quality table's methods
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -43,6 +43,11 @@ SOURCES = {
         "tfxlearn/pretext/class_triplets.py",
         "tfxlearn/evaluation/verification.py",
     ],
+    "quality_adversarial": [
+        "benchmarks/quality_adversarial.py",
+        "tfxlearn/attacks.py",
+        "tfxlearn/paradigms/supervised/adversarial_training.py",
+    ],
     "quality_baselines_": ["benchmarks/quality.py"],
     "quality_": ["benchmarks/quality_generative.py"],  # image methods: see measured_files
     "layerwise_": ["benchmarks/layerwise_probe.py", "benchmarks/quality.py"],
@@ -52,7 +57,7 @@ SOURCES = {
     "speed": ["benchmarks/speed.py"],
     "op_speed": ["benchmarks/op_speed.py"],
     "data_service": ["benchmarks/data_service_throughput.py"],
-    "fault_soak": ["benchmarks/fault_soak.py"],
+    "fault_soak": ["benchmarks/fault_soak.py", "benchmarks/fault_soak_child.py"],
     "select_": ["benchmarks/selection.py"],
     "peers": [
         "benchmarks/peers_speed.py",

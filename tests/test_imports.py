@@ -189,7 +189,7 @@ def test_the_pipeline_package_has_every_name_used_as_pipeline_dot_x():
 
 
 def test_replacing_a_pipeline_function_reaches_the_calls_inside_the_package(monkeypatch):
-    # benchmarks/fault_soak.py wraps pipeline.train / evaluator / export_saved_model.
+    # benchmarks/fault_soak_child.py wraps pipeline.train / evaluator / export_saved_model.
     from tfxlearn import pipeline
 
     exported = []

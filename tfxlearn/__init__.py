@@ -21,6 +21,7 @@ except ImportError as _e:  # pragma: no cover - depends on the environment
     ) from _e
 
 from tfxlearn import (  # noqa: E402,F401
+    attacks,
     data,
     distribute,
     evaluation,

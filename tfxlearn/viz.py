@@ -123,15 +123,21 @@ def tile(images: np.ndarray, columns: int = 8) -> np.ndarray:
     return mosaic
 
 
-def image_rows(rows: dict, path: str, *, title: str | None = None) -> str:
+def image_rows(
+    rows: dict, path: str, *, title: str | None = None, captions: dict | None = None
+) -> str:
     """Named rows of images drawn one above the other (e.g. inputs above their
-    reconstructions, or one latent code swept along a row). Returns `path`."""
+    reconstructions, or one latent code swept along a row). `captions` maps a row
+    name to one text per image (drawn above it, e.g. a predicted class). Returns `path`."""
     if not rows:
         raise ValueError("rows must name at least one row of images")
     arrays = {name: np.clip(np.asarray(v, np.float32), 0, 1) for name, v in rows.items()}
     columns = max(len(v) for v in arrays.values())
     fig, axes = plt.subplots(
-        len(arrays), columns, figsize=(1.0 * columns + 1.2, 1.05 * len(arrays)), squeeze=False
+        len(arrays),
+        columns,
+        figsize=(1.0 * columns + 1.2, (1.3 if captions else 1.05) * len(arrays)),
+        squeeze=False,
     )
     for r, (name, images) in enumerate(arrays.items()):
         for i, ax in enumerate(axes[r]):
@@ -144,6 +150,9 @@ def image_rows(rows: dict, path: str, *, title: str | None = None) -> str:
                 ax.imshow(
                     image[..., 0] if image.shape[-1] == 1 else image, cmap="gray", vmin=0, vmax=1
                 )
+                texts = (captions or {}).get(name)
+                if texts is not None and i < len(texts):
+                    ax.set_title(str(texts[i]), fontsize=7)
         axes[r][0].set_ylabel(str(name), fontsize=8, rotation=0, ha="right", va="center")
     if title:
         fig.suptitle(title, fontsize=10)

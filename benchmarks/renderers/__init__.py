@@ -13,21 +13,28 @@ import importlib
 import pkgutil
 
 
+def modules() -> list:
+    """Every family renderer module of this package, sorted by name (not `common`)."""
+    return [
+        importlib.import_module(f"{__name__}.{info.name}")
+        for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name)
+        if info.name != "common" and not info.name.startswith("_")
+    ]
+
+
 def sections() -> dict:
     """Marker name -> renderer, from every module of this package (sorted by module
     name). A marker defined by two modules is an error, named."""
     found: dict = {}
     owner: dict[str, str] = {}
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
-        if info.name == "common" or info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"{__name__}.{info.name}")
+    for module in modules():
+        name = module.__name__.rsplit(".", 1)[-1]
         for marker, function in getattr(module, "SECTIONS", {}).items():
             if marker in found:
                 raise SystemExit(
                     f"render_readme: marker {marker!r} is rendered by both "
-                    f"renderers/{owner[marker]}.py and renderers/{info.name}.py"
+                    f"renderers/{owner[marker]}.py and renderers/{name}.py"
                 )
             found[marker] = function
-            owner[marker] = info.name
+            owner[marker] = name
     return found

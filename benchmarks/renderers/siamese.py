@@ -60,4 +60,28 @@ def siamese_section() -> str:
     return "\n".join(lines)
 
 
+def headline() -> str:
+    """README: unseen-class ROC AUC on Fashion-MNIST, Siamese vs the better baseline."""
+    r = load("quality_siamese")
+    result = None if r is None else r["datasets"].get("fashion_mnist")
+    if result is None:
+        return "not measured yet"
+    summary = result["summary"]
+    best = max(("random-init", "classifier"), key=lambda m: summary[m]["roc_auc"]["mean"])
+    met = summary["siamese"]["roc_auc"]["mean"] > summary[best]["roc_auc"]["mean"]
+    return (
+        f"unseen-class ROC AUC {_value(summary, 'siamese', 'roc_auc')}% vs "
+        f"{_value(summary, best, 'roc_auc')}% {best} {'✓' if met else '✗'}"
+    )
+
+
 SECTIONS = {"siamese": siamese_section}
+PARADIGM_ROWS = (
+    (
+        "metric learning",
+        "siamese",
+        "docs/siamese.md",
+        (("siamese", "Siamese network, contrastive / triplet loss (Hadsell et al. 2006)"),),
+    ),
+)
+HEADLINES = {"siamese": headline}

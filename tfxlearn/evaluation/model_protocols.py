@@ -21,6 +21,9 @@ dict of numbers; it calls a documented method of the paradigm:
 - `anomaly` (`reconstruct(images)`): ROC AUC of reconstruction-error anomaly
   scores on the test split for a class left out of training (pipelines:
   `dataset.exclude_classes`).
+- `robust_accuracy` (`model(images)` -> class logits, differentiable): test
+  accuracy clean and under FGSM / PGD L-inf attacks at several radii
+  (`tfxlearn.attacks`).
 
     evaluation.model_protocol("negative_elbo")(vae, EvalData("fashion_mnist"), seed=0)
 """
@@ -33,6 +36,7 @@ from collections.abc import Callable
 import keras
 import numpy as np
 
+from tfxlearn import attacks as tfx_attacks
 from tfxlearn import data as tfx_data
 from tfxlearn.evaluation.anomaly_detection import held_out_class_anomaly_auc
 from tfxlearn.evaluation.audio_visual import correspondence, retrieval
@@ -191,6 +195,51 @@ def anomaly(model: keras.Model, data: EvalData, *, seed: int = 0, held_out_class
     return held_out_class_anomaly_auc(reconstruct, images, labels, int(held_out_class))
 
 
+def robust_accuracy(
+    model: keras.Model,
+    data: EvalData,
+    *,
+    seed: int = 0,
+    eps: tuple = (0.05, 0.1, 0.2),
+    attacks: tuple = ("fgsm", "pgd"),
+    steps: int = 20,
+    restarts: int = 1,
+    max_examples: int | None = None,
+    batch_size: int = 500,
+) -> dict:
+    """Test accuracy of the model's classifier (`model(images, training=False)` ->
+    class logits) clean and under each attack at each radius
+    (`tfxlearn.attacks.robust_accuracy`; PGD with a random start, `steps` steps of
+    2.5 * eps / steps, `restarts` starts): `{"clean_accuracy", "<attack>@<eps>",
+    "examples"}`, e.g. "pgd@0.1". An example counts as robust when it is
+    classified correctly both clean and attacked."""
+    if isinstance(attacks, str):
+        attacks = (attacks,)
+    unknown = [a for a in attacks if a not in tfx_attacks.ATTACKS]
+    if unknown or not attacks:
+        raise ValueError(
+            f"robust_accuracy attacks must be among {tfx_attacks.ATTACKS}, got {list(attacks)}"
+        )
+    images, labels = _test_images(data, max_examples)
+    out: dict = {}
+    for attack in attacks:
+        result = tfx_attacks.robust_accuracy(
+            model,
+            (images, labels),
+            list(eps),
+            attack=attack,
+            steps=steps,
+            restarts=restarts,
+            seed=seed,
+            batch_size=batch_size,
+        )
+        out["clean_accuracy"] = result["clean_accuracy"]
+        for radius, accuracy in zip(result["eps"], result["robust_accuracy"]):
+            out[f"{attack}@{radius:g}"] = accuracy
+    out["examples"] = int(len(labels))
+    return out
+
+
 MODEL_PROTOCOLS: dict[str, Callable[..., dict]] = {
     "sample_quality": sample_quality,
     "negative_elbo": negative_elbo,
@@ -202,6 +251,7 @@ MODEL_PROTOCOLS: dict[str, Callable[..., dict]] = {
     "correspondence": correspondence,
     "retrieval": retrieval,
     "synchronization": synchronization,
+    "robust_accuracy": robust_accuracy,
 }
 
 

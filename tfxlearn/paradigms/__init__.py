@@ -7,6 +7,7 @@ from tfxlearn.paradigms import (  # noqa: F401  (registers)
     metric,
     self_supervised,
     semi_supervised,
+    supervised,
     unsupervised,
 )
 from tfxlearn.paradigms.base import Paradigm

@@ -95,6 +95,13 @@ class Paradigm(MultiWorkerFit, keras.Model):
         """Named outputs of the exported `serving_default` signature."""
         return {"embedding": self.encoder(images, training=False)}
 
+    def step_seed(self, stream: int = 0) -> tf.Tensor:
+        """A stateless seed for this step's noise: (seed, step * 16 + stream), the step
+        being the optimizer's iteration count, identical on every replica (`seed`:
+        the paradigm's `seed` attribute, 0 if it has none)."""
+        step = tf.cast(tf.convert_to_tensor(self.optimizer.iterations), tf.int64)
+        return tf.stack([tf.constant(getattr(self, "seed", 0), tf.int64), step * 16 + int(stream)])
+
     def get_config(self):
         config = super().get_config()
         for key in self.sub_models:

@@ -274,12 +274,6 @@ class AutoencoderBase(Paradigm):
 
     # ------------------------------------------------------------------ steps
 
-    def step_seed(self, stream: int = 0) -> tf.Tensor:
-        """A stateless seed for this step's noise: (seed, step * 16 + stream), the step
-        being the optimizer's iteration count, identical on every replica."""
-        step = tf.cast(tf.convert_to_tensor(self.optimizer.iterations), tf.int64)
-        return tf.stack([tf.constant(getattr(self, "seed", 0), tf.int64), step * 16 + int(stream)])
-
     def _images(self, data):
         images = data[0] if isinstance(data, (tuple, list)) else data
         images = to_float_images(tf.convert_to_tensor(images))

@@ -14,7 +14,7 @@ the builders they use), `run` (`run` and its run directory). Everything public
 is importable from here: `tfxlearn.pipeline.run(...)`, `pipeline.load_config(...)`.
 
 Replacing a function here, e.g. `tfxlearn.pipeline.train = wrapped` (as
-`benchmarks/fault_soak.py` does to watch and interrupt a run) or
+`benchmarks/fault_soak_child.py` does to watch and interrupt a run) or
 `monkeypatch.setattr(pipeline, "build_model", spy)`, also replaces it in the
 modules that call it, as when the pipeline was one module.
 """

@@ -1,0 +1,165 @@
+"""Speed (docs/benchmarks.md): pretext ops in tf.data, the train step against the
+machine's matmul rate, tfxlearn against PyTorch and lightly, train_step overhead."""
+
+from __future__ import annotations
+
+from .common import load, stamp, table
+
+
+def op_speed_section() -> str:
+    r = load("op_speed")
+    if r is None:
+        return "_No op speed results yet: run `make bench`._"
+    header = ["pretext op", "vectorized in tf.data (samples/s)", "per-sample NumPy (samples/s)"]
+    header += ["**speed-up**", "train step it feeds (samples/s)", "op / train step"]
+    rows = (
+        [
+            name,
+            f"{o['op_samples_per_s']:,.0f}",
+            f"{o['numpy_samples_per_s']:,.0f}",
+            f"**{o['speedup_vs_numpy']:.1f}x**",
+            f"{o['train_samples_per_s']:,.0f}",
+            f"{o['op_over_train']:.0f}x",
+        ]
+        for name, o in sorted(r["ops"].items())
+    )
+    lines = table(header, rows)
+    lines += [
+        "",
+        f"Batches of {next(iter(r['ops'].values()))['batch_images']} input images, "
+        f"{next(iter(r['ops'].values()))['input_images']:,} images per op. Measured "
+        f"{stamp(r)} by `python benchmarks/op_speed.py`.",
+    ]
+    return "\n".join(lines)
+
+
+def speed_section() -> str:
+    r = load("speed")
+    if r is None:
+        return "_No speed results yet: run `make bench`._"
+    t = r["training"]
+    rows = [
+        (f"rotation train step (images/s, batch {t['global_batch']})", f"{t['images_per_s']:,.0f}"),
+        ("achieved GFLOP/s (3 x forward FLOPs x images/s)", f"{t['achieved_gflops']:.1f}"),
+        ("float32 matmul rate of this machine (GFLOP/s)", f"{t['matmul_gflops']:.1f}"),
+        ("**training / matmul rate**", f"**{100 * t['fraction_of_matmul_rate']:.0f}%**"),
+    ]
+    lines = table(["measurement", "value"], rows)
+    lines += ["", f"Measured {stamp(r)} by `python benchmarks/speed.py`."]
+    return "\n".join(lines)
+
+
+def peers_section() -> str:
+    r, m = load("peers"), load("peers_moco")
+    if r is None and m is None:
+        return (
+            "_Not measured yet: `make bench-peers` (needs `make peers` and a quiet machine; "
+            "benchmarks/peers_speed.py, benchmarks/peers_moco.py)._"
+        )
+    lines = []
+    if r is not None:
+        header = ["train step (batch 256)", "tfxlearn (images/s)", "PyTorch eager"]
+        header += ["PyTorch `torch.compile`", "**tfxlearn / eager**", "**tfxlearn / compile**"]
+        lines += table(
+            header,
+            (
+                [
+                    step,
+                    *(f"{t['median'][k]:,.0f}" for k in ("tfxlearn", "eager", "compile")),
+                    f"**{t['ratio_to_eager']:.2f}x**",
+                    f"**{t['ratio_to_compile']:.2f}x**",
+                ]
+                for step, t in r["train_steps"].items()
+            ),
+        )
+        pipes = r.get("input_pipelines")
+        if pipes:
+            workers = f"PyTorch `Dataset` + `DataLoader` ({pipes['dataloader_workers']} workers)"
+            header = ["pretext input pipeline", "tfxlearn tf.data op (samples/s)", workers]
+            rows = (
+                [
+                    op,
+                    *(f"{o['median'][k]:,.0f}" for k in ("tf.data", "DataLoader")),
+                    f"**{o['ratio_to_dataloader']:.1f}x**",
+                ]
+                for op, o in pipes["ops"].items()
+            )
+            lines += ["", *table([*header, "**tfxlearn / PyTorch**"], rows)]
+        v = r["versions"]
+        lines += [
+            "",
+            f"Medians of {r['rounds']} alternating rounds, each measurement in a fresh process; "
+            f"PyTorch {v['torch']}, torchvision {v['torchvision']}. Measured {stamp(r)} by "
+            "`python benchmarks/peers_speed.py`.",
+        ]
+    if m is not None:
+        measures = ("validation_knn", "validation_linear_probe", "test_knn", "test_linear_probe")
+        header = ["MoCo, same training seconds each", "seed", "steps"]
+        header += [m.replace("_", " ").replace("knn", "kNN") for m in measures]
+        rows = (
+            [
+                library,
+                seed,
+                f"{curve[-1]['steps']:,.0f}",
+                *(f"{100 * curve[-1][k]:.1f}%" for k in measures),
+            ]
+            for library, runs in m["curves"].items()
+            for seed, curve in runs.items()
+        )
+        lines += ["", *table(header, rows)]
+        for seed, reach in m["time_to_lower_final_validation_knn"].items():
+            times = ", ".join(
+                f"{lib} {reach[lib] / 60:.1f} min" if reach[lib] is not None else f"{lib} never"
+                for lib in ("tfxlearn", "lightly")
+            )
+            lines.append(
+                f"\nSeed {seed}: time to reach {100 * reach['target_validation_knn']:.1f}% "
+                f"validation kNN: {times}."
+            )
+        lines += [
+            "",
+            "![MoCo accuracy against training time](benchmarks/results/peers_moco.png)",
+            "",
+            f"Budget {m['budget_seconds'] / 60:.0f} min of training each. Measured {stamp(m)} by "
+            "`python benchmarks/peers_moco.py`.",
+        ]
+    return "\n".join(lines)
+
+
+def step_overhead_section() -> str:
+    r = load("step_overhead")
+    if r is None:
+        return "_No step-overhead results yet: run `python benchmarks/step_overhead.py`._"
+    steps = next(iter(r["results"].values()))["steps"]
+    header = ["paradigm", "our train_step, as `fit` runs it (images/s)"]
+    header += ["bare forward+backward+update (images/s)", "step overhead (target < 10%)"]
+    header += [f"`fit` call of {steps} steps, setup included (images/s)"]
+    header += ["overhead with `fit`'s setup"]
+    rows = []
+    for name, o in r["results"].items():
+        ok = "✓" if o["overhead"] < 0.10 else "✗"
+        bare, fit = f"{o['bare_images_per_s']:,.0f}", f"{o['fit_images_per_s']:,.0f}"
+        if "step_images_per_s" not in o:  # older result: fit only
+            rows.append([name, "—", bare, "—", fit, f"{100 * o['overhead']:+.1f}%"])
+            continue
+        step = f"{o['step_images_per_s']:,.0f}"
+        overhead = f"{100 * o['overhead']:+.1f}% {ok}"
+        rows.append([name, step, bare, overhead, fit, f"{100 * o['fit_overhead']:+.1f}%"])
+    lines = table(header, rows)
+    lines += [
+        "",
+        "Fashion-MNIST-sized images in batches of each pipeline's size ("
+        + ", ".join(f"{name} {o['batch_size']}" for name, o in r["results"].items())
+        + "), each paradigm with the networks of its full pipeline config, one device; best of "
+        f"{r.get('repeats', 3)} alternating runs. Measured {stamp(r)} by "
+        "`python benchmarks/step_overhead.py`.",
+    ]
+    return "\n".join(lines)
+
+
+SECTIONS = {  # marker name -> the function rendering what goes between its markers
+    "op_speed": op_speed_section,
+    "speed": speed_section,
+    "peers": peers_section,
+    "step_overhead": step_overhead_section,
+}
