@@ -41,6 +41,15 @@ SOURCES = {
         "tfxlearn/data/domains.py",
         "tfxlearn/data/font_digits.py",
     ],
+    "quality_siamese": [
+        "benchmarks/quality_siamese.py",
+        "tfxlearn/paradigms/metric/siamese.py",
+        "tfxlearn/losses/contrastive.py",
+        "tfxlearn/losses/triplet.py",
+        "tfxlearn/pretext/class_pairs.py",
+        "tfxlearn/pretext/class_triplets.py",
+        "tfxlearn/evaluation/verification.py",
+    ],
     "quality_adversarial": [
         "benchmarks/quality_adversarial.py",
         "tfxlearn/attacks.py",

@@ -10,6 +10,8 @@ from tfxlearn.registry import PRETEXT_OPS, PRETEXT_PLOTS, UnknownNameError
 OPS_WITH_PLOTS = {
     "arrow_of_time",
     "av_sync",
+    "class_pairs",
+    "class_triplets",
     "colorization",
     "domain_adaptation",
     "frame_prediction",

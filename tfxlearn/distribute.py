@@ -137,6 +137,22 @@ def global_value(share: tf.Tensor) -> tf.Tensor:
     return share
 
 
+def global_batch(values: tf.Tensor) -> tf.Tensor:
+    """All replicas' rows of `values` [batch, ...] concatenated in replica order (=
+    global batch order); `values` itself with one replica.
+
+    Differentiable (`ReplicaContext.all_gather`'s gradient sums the replicas'
+    gradients and hands each replica its own rows), so a loss of one replica's
+    examples against the whole global batch (in-batch mining, similarity
+    matrices), Keras-scaled as usual, gives the one-device gradients once the
+    optimizer sums them over replicas.
+    """
+    context, replicas = _replicas()
+    if replicas > 1:
+        return context.all_gather(values, axis=0)
+    return values
+
+
 def global_batch_positions(batch: tf.Tensor) -> tf.Tensor:
     """Positions of this replica's `batch` examples in the global batch (replica order
     = global batch order; every replica holds `batch` examples)."""

@@ -158,12 +158,17 @@ def export_saved_model(
     return final_dir
 
 
-def load_serving_fn(path: str | os.PathLike) -> Callable[..., dict[str, tf.Tensor]]:
-    """Loads the `serving_default` signature with plain `tf.saved_model.load`.
+def load_serving_fn(
+    path: str | os.PathLike, signature: str = SIGNATURE_KEY
+) -> Callable[..., dict[str, tf.Tensor]]:
+    """Loads the `serving_default` signature (or another one: `signature`) with
+    plain `tf.saved_model.load`.
 
     Args:
         path: a version directory, or a model directory (then its highest
             numeric version is loaded).
+        signature: the signature's name, e.g. "serving_uint8" or a paradigm's
+            extra signature such as the Siamese network's "pair_score".
 
     Returns:
         The signature's concrete function: call it with its named inputs, e.g.
@@ -179,11 +184,9 @@ def load_serving_fn(path: str | os.PathLike) -> Callable[..., dict[str, tf.Tenso
             )
         path = os.path.join(path, versions[max(versions)])
     loaded = tf.saved_model.load(path)
-    if SIGNATURE_KEY not in loaded.signatures:
-        raise KeyError(
-            f"{path} has no {SIGNATURE_KEY!r} signature; it has {sorted(loaded.signatures)}"
-        )
-    fn = loaded.signatures[SIGNATURE_KEY]
+    if signature not in loaded.signatures:
+        raise KeyError(f"{path} has no {signature!r} signature; it has {sorted(loaded.signatures)}")
+    fn = loaded.signatures[signature]
     # The signature captures the loaded object's variables; keep it alive with it.
     fn.loaded_model = loaded
     return fn
@@ -322,6 +325,16 @@ def _write_saved_model(
         for key, (spec, to_float) in _pixel_inputs(image_shape).items():
             archive.add_endpoint(key, _composed(serve, to_float), input_signature=[spec])
             pixel_signatures[key] = {INPUT_NAME: _describe(spec)}
+    extra_signatures = {}
+    for key, (extra_specs, extra_fn) in _extra_signatures(model).items():
+        extra_endpoint = archive.add_endpoint(
+            key, _named(extra_fn, list(extra_specs)), input_signature=list(extra_specs.values())
+        )
+        outputs = extra_endpoint.get_concrete_function().structured_outputs
+        extra_signatures[key] = {
+            "inputs": {name: _describe(spec) for name, spec in extra_specs.items()},
+            "outputs": {name: _describe(value) for name, value in sorted(outputs.items())},
+        }
     archive.write_out(directory, verbose=False)
 
     concrete = endpoint.get_concrete_function()
@@ -332,7 +345,55 @@ def _write_saved_model(
             key: _describe(value) for key, value in sorted(concrete.structured_outputs.items())
         },
         "pixel_signatures": pixel_signatures,
+        **({"extra_signatures": extra_signatures} if extra_signatures else {}),
     }
+
+
+def _extra_signatures(model: keras.Model) -> dict[str, tuple[dict[str, tf.TensorSpec], Callable]]:
+    """A paradigm's further signatures, `serving_signatures() -> {name: ({input:
+    TensorSpec}, outputs function)}` (e.g. a Siamese network's `pair_score`),
+    checked and with each spec named after its input."""
+    get = getattr(model, "serving_signatures", None)
+    if not callable(get):
+        return {}
+    out = {}
+    for key, value in dict(get()).items():
+        reserved = (SIGNATURE_KEY, UINT8_SIGNATURE_KEY, BYTES_SIGNATURE_KEY)
+        if not isinstance(key, str) or not _NAME_RE.fullmatch(key) or key in reserved:
+            raise ValueError(
+                f"{type(model).__name__}.serving_signatures: signature names must match "
+                f"[A-Za-z0-9_.-]+ and differ from {reserved}, got {key!r}"
+            )
+        try:
+            specs, fn = value
+            specs = dict(specs)
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"{type(model).__name__}.serving_signatures()[{key!r}] must be "
+                f"(input specs dict, outputs function), got {value!r}"
+            ) from None
+        if not specs or not all(
+            isinstance(s, tf.TensorSpec) and _NAME_RE.fullmatch(k) for k, s in specs.items()
+        ):
+            raise TypeError(
+                f"{type(model).__name__}.serving_signatures()[{key!r}]: inputs must map "
+                f"names matching [A-Za-z0-9_.-]+ to tf.TensorSpec, got {specs!r}"
+            )
+        out[key] = ({k: tf.TensorSpec(s.shape, s.dtype, name=k) for k, s in specs.items()}, fn)
+    return out
+
+
+def _named(fn: Callable, names: list[str]) -> Callable:
+    """`fn(**{name: input})` as a function of positional tensors (an endpoint's
+    inputs), returning a dict of tensors."""
+
+    def endpoint(*inputs: tf.Tensor) -> dict[str, tf.Tensor]:
+        outputs = fn(**dict(zip(names, inputs)))
+        if not isinstance(outputs, dict) or not outputs:
+            raise TypeError(f"a serving signature must return a dict of tensors, got {outputs!r}")
+        return {key: tf.convert_to_tensor(value) for key, value in outputs.items()}
+
+    return endpoint
 
 
 def _composed(serve: Callable, to_float: Callable) -> Callable:

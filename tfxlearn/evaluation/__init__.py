@@ -74,6 +74,14 @@ from tfxlearn.evaluation.sample_quality_classifier import (
     recalibrate_batch_norm,
     train_sample_quality_classifier,
 )
+from tfxlearn.evaluation.verification import (
+    equal_error_rate,
+    one_shot_accuracy,
+    roc_auc,
+    verification,
+    verification_metrics,
+    verification_pairs,
+)
 
 __all__ = [
     "EvalData",
@@ -127,4 +135,10 @@ __all__ = [
     "recall_at_k",
     "retrieval_metrics",
     "chance_metrics",
+    "verification",
+    "verification_metrics",
+    "verification_pairs",
+    "roc_auc",
+    "equal_error_rate",
+    "one_shot_accuracy",
 ]

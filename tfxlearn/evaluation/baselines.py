@@ -8,7 +8,10 @@ labels would buy). Both are new models; the encoder passed in is untouched.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import keras
+import numpy as np
 
 from tfxlearn.evaluation.eval_data import EvalData
 from tfxlearn.evaluation.features import check_encoder
@@ -46,6 +49,7 @@ def supervised_encoder(
     batch_size: int = 64,
     learning_rate: float = 1e-3,
     seed: int = 0,
+    classes: Sequence[int] | None = None,
 ) -> keras.Model:
     """The "all labels" baseline: `encoder`'s architecture trained from scratch with labels.
 
@@ -61,12 +65,20 @@ def supervised_encoder(
         batch_size: examples per step.
         learning_rate: Adam learning rate.
         seed: seed of the initialisation and shuffling.
+        classes: train only on the examples of these classes (e.g. the classes
+            a Siamese network was trained on, when the evaluation is on the
+            others); None = every class.
 
     Returns:
         The trained encoder (a new Keras model).
     """
     check_training_args(epochs, batch_size, learning_rate)
     images, labels = data.train
+    if classes is not None:
+        keep = np.isin(labels, [int(c) for c in classes])
+        if not keep.any():
+            raise ValueError(f"classes {list(classes)} do not occur in the training split")
+        images, labels = images[keep], labels[keep]
     fresh = random_encoder(encoder, seed)
     train_classifier(
         fresh,

@@ -14,6 +14,7 @@ from tfxlearn.evaluation.finetuning import fine_tune, low_shot
 from tfxlearn.evaluation.layerwise import layerwise_probe
 from tfxlearn.evaluation.linear import linear_probe
 from tfxlearn.evaluation.nearest_neighbors import knn
+from tfxlearn.evaluation.verification import verification
 from tfxlearn.progress import progress
 
 #: Protocol name -> function(encoder, data, **kwargs) -> metrics dict.
@@ -23,6 +24,7 @@ PROTOCOLS: dict[str, Callable[..., dict]] = {
     "knn": knn,
     "fine_tune": fine_tune,
     "low_shot": low_shot,
+    "verification": verification,
 }
 
 DEFAULT_PROTOCOLS: dict[str, dict] = {"linear_probe": {}, "knn": {}}

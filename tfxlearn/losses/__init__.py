@@ -2,10 +2,12 @@
 Keras reduces and scales them correctly under a tf.distribute strategy)."""
 
 from tfxlearn.losses.batch_mean import BatchMean
+from tfxlearn.losses.contrastive import ContrastiveLoss, contrastive_loss
 from tfxlearn.losses.gan_discriminator import discriminator_loss_values
 from tfxlearn.losses.gan_generator import generator_loss_values
 from tfxlearn.losses.gradient_difference import GradientDifferenceLoss, gradient_difference
 from tfxlearn.losses.info_nce import InfoNCE, info_nce
+from tfxlearn.losses.triplet import TripletLoss, semi_hard_triplet_values, squared_distances
 
 __all__ = [
     "BatchMean",
@@ -15,4 +17,9 @@ __all__ = [
     "gradient_difference",
     "generator_loss_values",
     "discriminator_loss_values",
+    "ContrastiveLoss",
+    "contrastive_loss",
+    "TripletLoss",
+    "semi_hard_triplet_values",
+    "squared_distances",
 ]

@@ -315,6 +315,7 @@ def baseline_encoders(config: dict, encoder: keras.Model, data: evaluation.EvalD
             epochs=int(cfg["supervised_epochs"]),
             seed=seed,
             batch_size=int(cfg.get("supervised_batch_size", 64)),
+            classes=cfg.get("supervised_classes"),  # e.g. a Siamese net's training classes
         )
     return encoders
 

@@ -230,6 +230,7 @@ OPTIONAL_KEYS = {
         "model_protocols",
         "supervised_epochs",
         "supervised_batch_size",
+        "supervised_classes",
         "blessing",
         "label_keys",
         "encoder_options",

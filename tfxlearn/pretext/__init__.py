@@ -11,6 +11,8 @@ from tfxlearn.pretext.audio_visual_correspondence import (
     cyclic_derangement,
 )
 from tfxlearn.pretext.av_sync import av_sync, sync_pairs
+from tfxlearn.pretext.class_pairs import class_pairs, class_partners, make_pairs
+from tfxlearn.pretext.class_triplets import class_triplets, make_triplets
 from tfxlearn.pretext.colorization import colorization, lab_to_rgb, rgb_to_lab
 from tfxlearn.pretext.domain_adaptation import domain_adaptation
 from tfxlearn.pretext.exemplar import exemplar, exemplar_views
@@ -104,6 +106,11 @@ __all__ = [
     "slow_steady",
     "slow_steady_tuples",
     "domain_adaptation",
+    "class_pairs",
+    "class_partners",
+    "make_pairs",
+    "class_triplets",
+    "make_triplets",
     "get",
     "get_plot",
     "names",
