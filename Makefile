@@ -30,7 +30,9 @@ test: setup
 # unsupervised / semi-supervised table (the SGAN over 3 seeds), the DCGAN
 # distance curves and step overhead, the video and audio-visual table (Shuffle &
 # Learn and L3-Net, at their targets' edges, over 3 seeds), the tf.data service
-# throughput and the kill -9 fault soak; many hours on 2 cores in all. Results go
+# throughput and the kill -9 fault soak, then the transfer / adaptation families
+# (adversarial training ~2 h, DANN ~15 min, Siamese ~1.5 h, feature visualization
+# ~10 min, each over 3 seeds); many hours on 2 cores in all. Results go
 # to benchmarks/results and are rendered into README.md and docs/*.md;
 # `render_readme.py --check` then lists any result file that is dirty or stale.
 # Not part of CI.
@@ -52,6 +54,9 @@ bench: setup
 	$(PY) benchmarks/data_service_throughput.py
 	$(PY) benchmarks/fault_soak.py
 	$(PY) benchmarks/quality_adversarial.py --seeds 0,1,2
+	$(PY) benchmarks/quality_adaptation.py --seeds 0,1,2
+	$(PY) benchmarks/quality_siamese.py --seeds 0,1,2
+	$(PY) benchmarks/feature_visualization.py --seeds 0,1,2
 	$(PY) benchmarks/render_readme.py
 	$(PY) benchmarks/render_readme.py --check
 
