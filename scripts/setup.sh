@@ -11,6 +11,10 @@ TF_SPEC=${TFXLEARN_TF:-tensorflow-cpu==2.21.0}
 need_apt=()
 [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || need_apt+=(dataset-fashion-mnist)
 command -v espeak-ng >/dev/null 2>&1 || need_apt+=(espeak-ng)
+# Text: the bible_verses dataset's English / Spanish Bibles, WordNet (issue 27)
+[ -d /usr/share/sword/modules/texts/ztext/engWEB2015eb ] || need_apt+=(sword-text-web)
+[ -d /usr/share/sword/modules/texts/ztext/spaRV1909eb ] || need_apt+=(sword-text-sparv)
+[ -f /usr/share/wordnet/data.noun ] || need_apt+=(wordnet-base)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
     echo "tfxlearn setup: missing Debian packages: ${need_apt[*]}" >&2

@@ -15,6 +15,7 @@ import tensorflow_datasets as tfds
 # builders; service: tf.data service; audio: log-mel features and audio/video length checks
 from tfxlearn.data import (  # noqa: F401
     audio,
+    bible_verses,
     digits,
     fashion_mnist,
     folder,
