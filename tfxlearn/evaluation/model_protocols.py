@@ -21,6 +21,9 @@ dict of numbers; it calls a documented method of the paradigm:
 - `anomaly` (`reconstruct(images)`): ROC AUC of reconstruction-error anomaly
   scores on the test split for a class left out of training (pipelines:
   `dataset.exclude_classes`).
+- `word_similarity` (`vocabulary`, `word_vectors()`): Spearman on WordSim353
+  and SimLex-999, Google analogy accuracy, with out-of-vocabulary rates
+  (`evaluation/word_similarity.py`).
 
     evaluation.model_protocol("negative_elbo")(vae, EvalData("fashion_mnist"), seed=0)
 """
@@ -48,6 +51,7 @@ from tfxlearn.evaluation.generative import real_floor
 from tfxlearn.evaluation.generative import sample_quality as generated_sample_quality
 from tfxlearn.evaluation.sample_quality_classifier import load_or_train_sample_quality_classifier
 from tfxlearn.evaluation.synchronization import synchronization
+from tfxlearn.evaluation.word_similarity import word_similarity
 
 DEFAULT_CACHE = os.path.join(os.path.expanduser("~"), ".cache", "tfxlearn")
 
@@ -202,6 +206,7 @@ MODEL_PROTOCOLS: dict[str, Callable[..., dict]] = {
     "correspondence": correspondence,
     "retrieval": retrieval,
     "synchronization": synchronization,
+    "word_similarity": word_similarity,
 }
 
 

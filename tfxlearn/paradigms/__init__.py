@@ -3,7 +3,7 @@
 model = tfxlearn.paradigms.get("rotation")(encoder=tfxlearn.nets.conv_encoder())
 """
 
-from tfxlearn.paradigms import self_supervised, semi_supervised, unsupervised  # noqa: F401  (registers)
+from tfxlearn.paradigms import self_supervised, semi_supervised, text, unsupervised  # noqa: F401  (registers)
 from tfxlearn.paradigms.base import Paradigm
 from tfxlearn.paradigms.base_adversarial import AdversarialParadigm
 from tfxlearn.paradigms.base_classifier import GeneratedLabelClassifier

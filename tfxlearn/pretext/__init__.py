@@ -31,6 +31,7 @@ from tfxlearn.pretext.sequence_sorting import (
     sequence_sorting_indices,
     unsort,
 )
+from tfxlearn.pretext.skip_gram import skip_gram, skip_gram_pairs
 from tfxlearn.pretext.shuffle_and_learn import (
     shuffle_and_learn,
     shuffle_and_learn_indices,
@@ -100,6 +101,8 @@ __all__ = [
     "arrow_of_time",
     "reverse_clips",
     "stack_differences",
+    "skip_gram",
+    "skip_gram_pairs",
     "slow_steady",
     "slow_steady_tuples",
     "get",
