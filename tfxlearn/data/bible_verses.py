@@ -29,14 +29,11 @@ from tfxlearn.registry import DATASETS
 
 SWORD_PATH = "/usr/share/sword"
 MODULES = {"en": ("engWEB2015eb", "sword-text-web"), "es": ("spaRV1909eb", "sword-text-sparv")}
-OLD_TESTAMENT = (
-    "Gen Exod Lev Num Deut Josh Judg Ruth 1Sam 2Sam 1Kgs 2Kgs 1Chr 2Chr Ezra Neh Esth Job Ps "
-    "Prov Eccl Song Isa Jer Lam Ezek Dan Hos Joel Amos Obad Jonah Mic Nah Hab Zeph Hag Zech Mal"
-).split()
-NEW_TESTAMENT = (
-    "Matt Mark Luke John Acts Rom 1Cor 2Cor Gal Eph Phil Col 1Thess 2Thess 1Tim 2Tim Titus Phlm "
-    "Heb Jas 1Pet 2Pet 1John 2John 3John Jude Rev"
-).split()
+_OT = "Gen Exod Lev Num Deut Josh Judg Ruth 1Sam 2Sam 1Kgs 2Kgs 1Chr 2Chr Ezra Neh Esth Job Ps"
+_OT += " Prov Eccl Song Isa Jer Lam Ezek Dan Hos Joel Amos Obad Jonah Mic Nah Hab Zeph Hag Zech Mal"
+_NT = "Matt Mark Luke John Acts Rom 1Cor 2Cor Gal Eph Phil Col 1Thess 2Thess 1Tim 2Tim Titus Phlm"
+_NT += " Heb Jas 1Pet 2Pet 1John 2John 3John Jude Rev"
+OLD_TESTAMENT, NEW_TESTAMENT = _OT.split(), _NT.split()  # OSIS names, canonical order
 BOOKS = tuple(OLD_TESTAMENT + NEW_TESTAMENT)
 TEST_BOOKS = tuple(book for i, book in enumerate(BOOKS) if i % 6 == 5)
 
@@ -123,21 +120,25 @@ class BibleVerses(tfds.core.GeneratorBasedBuilder):
         del dl_manager
         english, spanish = read_module("en"), read_module("es")
         keys = [key for key in english if key in spanish]  # canonical order
-        test = set(TEST_BOOKS)
+        test = [k for k in keys if k[0] in TEST_BOOKS]
+        train = [k for k in keys if k[0] not in TEST_BOOKS]
         return {
-            "train": self._generate_examples(english, spanish, [k for k in keys if k[0] not in test]),
-            "test": self._generate_examples(english, spanish, [k for k in keys if k[0] in test]),
+            "train": self._generate_examples(english, spanish, train),
+            "test": self._generate_examples(english, spanish, test),
         }
 
     def _generate_examples(self, english, spanish, keys):
         for book, chapter, verse in keys:
             reference = f"{book}.{chapter}.{verse}"
-            yield reference, {
-                "en": english[(book, chapter, verse)],
-                "es": spanish[(book, chapter, verse)],
-                "book": book,
-                "testament": "old" if book in OLD_TESTAMENT else "new",
-                "chapter": chapter,
-                "verse": verse,
-                "reference": reference,
-            }
+            yield (
+                reference,
+                {
+                    "en": english[(book, chapter, verse)],
+                    "es": spanish[(book, chapter, verse)],
+                    "book": book,
+                    "testament": "old" if book in OLD_TESTAMENT else "new",
+                    "chapter": chapter,
+                    "verse": verse,
+                    "reference": reference,
+                },
+            )

@@ -20,6 +20,7 @@ import collections
 import dataclasses
 import functools
 
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -48,10 +49,8 @@ def tokenize(strings) -> tf.RaggedTensor:
     return tf.strings.split(standardize(strings))
 
 
-def word_lookup(words) -> "keras.layers.StringLookup":  # noqa: F821
+def word_lookup(words) -> keras.layers.StringLookup:
     """The word-id table: word i of `words` -> i + 1, any other word -> 0 (OOV)."""
-    import keras
-
     return keras.layers.StringLookup(
         vocabulary=list(words), num_oov_indices=1, mask_token=None, name="word_lookup"
     )

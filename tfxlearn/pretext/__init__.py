@@ -31,12 +31,12 @@ from tfxlearn.pretext.sequence_sorting import (
     sequence_sorting_indices,
     unsort,
 )
-from tfxlearn.pretext.skip_gram import skip_gram, skip_gram_pairs
 from tfxlearn.pretext.shuffle_and_learn import (
     shuffle_and_learn,
     shuffle_and_learn_indices,
     shuffle_and_learn_tuples,
 )
+from tfxlearn.pretext.skip_gram import skip_gram, skip_gram_pairs
 from tfxlearn.pretext.slow_steady import slow_steady, slow_steady_tuples
 from tfxlearn.registry import PRETEXT_OPS, PRETEXT_PLOTS
 

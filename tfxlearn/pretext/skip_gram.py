@@ -147,9 +147,8 @@ def skip_gram_pairs(
     in_window = tf.where(valid, tf.gather(tokens, clipped), -1)  # [count, 2 window]
     centers = tf.boolean_mask(tf.broadcast_to(tokens[:, None], tf.shape(valid)), valid)
     contexts = tf.boolean_mask(in_window, valid)
-    windows = tf.gather(
-        in_window, tf.boolean_mask(tf.broadcast_to(tf.range(count)[:, None], tf.shape(valid)), valid)
-    )  # [n, 2 window]: every true context word of each pair's center
+    owner = tf.boolean_mask(tf.broadcast_to(tf.range(count)[:, None], tf.shape(valid)), valid)
+    windows = tf.gather(in_window, owner)  # [n, 2 window]: every true context of the center
     shape = tf.stack([tf.shape(centers)[0], negatives])
 
     def clashes(noise):
