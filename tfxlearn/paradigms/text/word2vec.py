@@ -73,6 +73,7 @@ class Word2Vec(Paradigm):
         size = len(self.vocabulary) + 1
         scale = 0.5 / self.embedding_dim
         self.lookup = word_lookup(self.vocabulary)
+        self.lookup.build((None,))
         self.word_embedding = keras.layers.Embedding(
             size,
             self.embedding_dim,
@@ -145,7 +146,11 @@ class Word2Vec(Paradigm):
         return self._track(self(data, training=False))
 
     def _track(self, scores):
-        self.loss_tracker.update_state(self.negative_sampling.call(None, scores))
+        values = self.negative_sampling.call(None, scores)
+        # Weights that depend on the data: Mean counts a static batch size even when
+        # the step fails at the end of a dataset of unknown length (Keras runs one
+        # more step to find the end, and the count's update needs no input).
+        self.loss_tracker.update_state(values, sample_weight=tf.ones_like(values))
         return {"loss": self.loss_tracker.result()}
 
     @property
