@@ -1,14 +1,13 @@
-"""word2vec: skip-gram and CBOW with negative sampling (Mikolov, Chen, Corrado &
+"""word2vec: skip-gram with negative sampling (Mikolov, Chen, Corrado &
 Dean, "Efficient Estimation of Word Representations in Vector Space", ICLR
 workshop 2013; Mikolov, Sutskever, Chen, Corrado & Dean, "Distributed
 Representations of Words and Phrases and their Compositionality", NIPS 2013).
 
 Two tables of word vectors: input vectors v (the embedding kept) and output
 vectors v' (context side). Skip-gram scores a center word's v against the v'
-of its true context word and of k noise words; CBOW scores the mean v of a
-window's words against the v' of its center word and of k noise words. Both
-minimize negative sampling (`tfxlearn.losses.NegativeSampling`) on the triples
-of the `skip_gram` pretext op (`cbow` for CBOW). Initialization as in word2vec:
+of its true context word and of k noise words, minimizing negative sampling
+(`tfxlearn.losses.NegativeSampling`) on the triples of the `skip_gram` pretext
+op. (The paper's other model, CBOW, is not written yet: `mode` has room for it.) Initialization as in word2vec:
 v uniform in [-0.5 / d, 0.5 / d), v' zeros.
 
 Serving signature: `text` (tf.string [batch], raw text) -> `embedding` (float32
@@ -29,7 +28,7 @@ from tfxlearn.losses import NegativeSampling
 from tfxlearn.paradigms.base import Paradigm
 from tfxlearn.registry import PARADIGMS
 
-MODES = ("skip_gram", "cbow")
+MODES = ("skip_gram",)  # CBOW: not written yet (no cbow pretext op)
 
 
 def _vocabulary_words(vocabulary) -> tuple[str, ...]:
@@ -56,7 +55,7 @@ class Word2Vec(Paradigm):
             list, a `tfxlearn.data.text.Vocabulary`, or a dict of
             `corpus_vocabulary` arguments; the config keeps the list.
         embedding_dim: d, the size of the word vectors.
-        mode: "skip_gram" (inputs from the `skip_gram` op) or "cbow" (from `cbow`).
+        mode: "skip_gram" (inputs from the `skip_gram` op); the only one so far.
     """
 
     def __init__(self, vocabulary, embedding_dim: int = 100, mode: str = "skip_gram", **kwargs):
@@ -103,7 +102,7 @@ class Word2Vec(Paradigm):
         center, context, negatives = (
             tf.convert_to_tensor(inputs[k]) for k in ("center", "context", "negatives")
         )
-        context_rank = 2 if self.mode == "cbow" else 1
+        context_rank = 1
         for name, tensor, rank in (
             ("center", center, 1),
             ("context", context, context_rank),
@@ -120,12 +119,7 @@ class Word2Vec(Paradigm):
         """Scores [n, 1 + k]: column 0 the true (center, context) pair, then the
         k noise words."""
         center, context, negatives = self._checked(inputs)
-        if self.mode == "skip_gram":
-            hidden, target = self.word_embedding(center), context
-        else:  # CBOW: the mean input vector of the window's words (id 0 = padding)
-            mask = tf.cast(context > 0, self.compute_dtype)[..., None]
-            total = tf.reduce_sum(self.word_embedding(context) * mask, axis=1)
-            hidden, target = total / tf.maximum(tf.reduce_sum(mask, axis=1), 1.0), center
+        hidden, target = self.word_embedding(center), context
         candidates = tf.concat([target[:, None], tf.cast(negatives, target.dtype)], axis=1)
         outputs = self.context_embedding(candidates)  # [n, 1 + k, d]
         return tf.einsum("nd,nkd->nk", hidden, outputs)
