@@ -7,8 +7,8 @@ Two tables of word vectors: input vectors v (the embedding kept) and output
 vectors v' (context side). Skip-gram scores a center word's v against the v'
 of its true context word and of k noise words, minimizing negative sampling
 (`tfxlearn.losses.NegativeSampling`) on the triples of the `skip_gram` pretext
-op. (The paper's other model, CBOW, is not written yet: `mode` has room for it.) Initialization as in word2vec:
-v uniform in [-0.5 / d, 0.5 / d), v' zeros.
+op. (The paper's other model, CBOW, is not written yet: `mode` has room for
+it.) Initialization as in word2vec: v uniform in [-0.5 / d, 0.5 / d), v' zeros.
 
 Serving signature: `text` (tf.string [batch], raw text) -> `embedding` (float32
 [batch, d], the mean input vector of the text's in-vocabulary words; one word
