@@ -57,6 +57,6 @@ def test_analogies_solved_by_constructed_offsets():
 
 def test_evaluate_word_vectors_lowercases_and_names_every_metric():
     result = evaluate_word_vectors(["Tiger", "cat"], np.eye(2))
-    tiger_cat = [p for p in read_pairs("wordsim353") if {p[0], p[1]} == {"tiger", "cat"}]
+    tiger_cat = [p for p in read_pairs("wordsim353") if {p[0], p[1]} <= {"tiger", "cat"}]
     assert result["wordsim353_pairs"] == len(tiger_cat) >= 1
     assert {"simlex999_spearman", "analogy_accuracy", "analogy_oov_rate"} <= set(result)
