@@ -18,7 +18,8 @@ their ratio. Targets (issue 27): within 0.03 Spearman of gensim.
     python benchmarks/quality_word2vec.py [--seeds 0,1,2] [--epochs 5]
     python benchmarks/quality_word2vec.py --smoke   # 2,000 verses, 1 epoch; writes nothing
 
-Full run: about 10 minutes per seed on 2 CPU cores (not measured here yet).
+Full run: estimated 2-4 minutes per seed on 2 CPU cores (not run here); the smoke
+run takes about 30 s.
 """
 
 from __future__ import annotations
