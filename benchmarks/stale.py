@@ -34,7 +34,10 @@ ROOT = os.path.dirname(HERE)
 SOURCES = {
     "quality_video_": ["benchmarks/quality_video.py"],
     "quality_colorization": ["benchmarks/quality_colorization.py"],
-    "quality_word2vec": ["benchmarks/quality_word2vec.py", "tfxlearn/evaluation/word_similarity.py"],
+    "quality_word2vec": [
+        "benchmarks/quality_word2vec.py",
+        "tfxlearn/evaluation/word_similarity.py",
+    ],
     "quality_baselines_": ["benchmarks/quality.py"],
     "quality_": ["benchmarks/quality_generative.py"],  # image methods: see measured_files
     "layerwise_": ["benchmarks/layerwise_probe.py", "benchmarks/quality.py"],
