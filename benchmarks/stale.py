@@ -55,6 +55,14 @@ SOURCES = {
         "tfxlearn/attacks.py",
         "tfxlearn/paradigms/supervised/adversarial_training.py",
     ],
+    "quality_word2vec": [
+        "benchmarks/quality_word2vec.py",
+        "tfxlearn/evaluation/word_similarity.py",
+        "tfxlearn/paradigms/text/word2vec.py",
+        "tfxlearn/pretext/skip_gram.py",
+        "tfxlearn/losses/negative_sampling.py",
+        "tfxlearn/data/text.py",
+    ],
     "quality_baselines_": ["benchmarks/quality.py"],
     "quality_": ["benchmarks/quality_generative.py"],  # image methods: see measured_files
     "layerwise_": ["benchmarks/layerwise_probe.py", "benchmarks/quality.py"],

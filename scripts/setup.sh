@@ -19,6 +19,10 @@ command -v espeak-ng >/dev/null 2>&1 || need_apt+=(espeak-ng)
 [ -f /usr/share/fonts/truetype/fifthhorseman/dkg.ttf ] || need_apt+=(fonts-dkg-handwriting)
 [ -f /usr/share/fonts/opentype/urw-base35/NimbusSans-Regular.otf ] || need_apt+=(fonts-urw-base35)
 [ -f /usr/share/fonts/opentype/comic-neue/ComicNeue-Regular.otf ] || need_apt+=(fonts-comic-neue)
+# Text: the bible_verses dataset's English / Spanish Bibles, WordNet (issue 27)
+[ -d /usr/share/sword/modules/texts/ztext/engWEB2015eb ] || need_apt+=(sword-text-web)
+[ -d /usr/share/sword/modules/texts/ztext/spaRV1909eb ] || need_apt+=(sword-text-sparv)
+[ -f /usr/share/wordnet/data.noun ] || need_apt+=(wordnet-base)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
     echo "tfxlearn setup: missing Debian packages: ${need_apt[*]}" >&2

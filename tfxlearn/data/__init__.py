@@ -16,6 +16,7 @@ import tensorflow_datasets as tfds
 # domains: (source, target) batches of domain adaptation
 from tfxlearn.data import (  # noqa: F401
     audio,
+    bible_verses,
     digits,
     domains,
     fashion_mnist,

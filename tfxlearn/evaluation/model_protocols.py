@@ -24,6 +24,9 @@ dict of numbers; it calls a documented method of the paradigm:
 - `robust_accuracy` (`model(images)` -> class logits, differentiable): test
   accuracy clean and under FGSM / PGD L-inf attacks at several radii
   (`tfxlearn.attacks`).
+- `word_similarity` (`vocabulary`, `word_vectors()`): Spearman on WordSim353
+  and SimLex-999, Google analogy accuracy, with out-of-vocabulary rates
+  (`evaluation/word_similarity.py`).
 
     evaluation.model_protocol("negative_elbo")(vae, EvalData("fashion_mnist"), seed=0)
 """
@@ -52,6 +55,7 @@ from tfxlearn.evaluation.generative import real_floor
 from tfxlearn.evaluation.generative import sample_quality as generated_sample_quality
 from tfxlearn.evaluation.sample_quality_classifier import load_or_train_sample_quality_classifier
 from tfxlearn.evaluation.synchronization import synchronization
+from tfxlearn.evaluation.word_similarity import word_similarity
 
 DEFAULT_CACHE = os.path.join(os.path.expanduser("~"), ".cache", "tfxlearn")
 
@@ -252,6 +256,7 @@ MODEL_PROTOCOLS: dict[str, Callable[..., dict]] = {
     "retrieval": retrieval,
     "synchronization": synchronization,
     "robust_accuracy": robust_accuracy,
+    "word_similarity": word_similarity,
 }
 
 

@@ -7,12 +7,15 @@ from tfxlearn.losses.gan_discriminator import discriminator_loss_values
 from tfxlearn.losses.gan_generator import generator_loss_values
 from tfxlearn.losses.gradient_difference import GradientDifferenceLoss, gradient_difference
 from tfxlearn.losses.info_nce import InfoNCE, info_nce
+from tfxlearn.losses.negative_sampling import NegativeSampling, negative_sampling
 from tfxlearn.losses.triplet import TripletLoss, semi_hard_triplet_values, squared_distances
 
 __all__ = [
     "BatchMean",
     "InfoNCE",
     "info_nce",
+    "NegativeSampling",
+    "negative_sampling",
     "GradientDifferenceLoss",
     "gradient_difference",
     "generator_loss_values",

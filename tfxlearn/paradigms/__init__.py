@@ -9,6 +9,7 @@ from tfxlearn.paradigms import (  # noqa: F401  (registers)
     self_supervised,
     semi_supervised,
     supervised,
+    text,
     unsupervised,
 )
 from tfxlearn.paradigms.base import Paradigm

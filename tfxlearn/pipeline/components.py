@@ -32,8 +32,10 @@ from tfxlearn.training import (
 def example_gen(config: dict, data: evaluation.EvalData | None = None) -> tf.data.Dataset:
     """ExampleGen: the (unlabelled use of the) TFDS training split.
 
-    Elements are `{"image": ..., "index": int64}`, `index` being the example's
-    position in the split (exemplar networks use it as the surrogate class).
+    Elements are `{"image": ..., "index": int64}` (`"text"` instead of `"image"`
+    for a string feature, e.g. `image_key: "en"` of `bible_verses`), `index`
+    being the example's position in the split (exemplar networks use it as the
+    surrogate class).
     Config keys of `dataset`: `max_train` limits both pretraining and
     evaluation; `pretext_max_train` limits only the pretraining set (taken
     first); `pretext_image_key` picks another feature than `image_key` for
@@ -82,8 +84,11 @@ def example_gen(config: dict, data: evaluation.EvalData | None = None) -> tf.dat
             f"pretext_image_key / pretext_features); its features: {sorted(ds.element_spec)}"
         )
 
+    # A text feature (a corpus for word2vec) comes as "text", the key text ops read.
+    input_key = "text" if ds.element_spec[image_key].dtype == tf.string else "image"
+
     def element(i, ex):
-        out = {"image": ex[image_key], "index": i}
+        out = {input_key: ex[image_key], "index": i}
         if label_key is not None:  # class-conditional and semi-supervised paradigms
             out["label"] = ex[label_key]
         for key, feature in extra.items():  # e.g. the audio of audio-visual pretext tasks

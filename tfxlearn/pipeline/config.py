@@ -83,7 +83,8 @@ def validate_config(config: dict) -> None:
         raise ValueError(f"pipeline config misses {', '.join(missing)}")
     paradigms.get(config["paradigm"]["name"])
     pretext.get(config["pretext"]["name"])
-    if "encoder" not in config and not config.get("nets"):
+    if "encoder" not in config and "nets" not in config:
+        # `nets: {}`: a paradigm that builds its own layers (word2vec's tables).
         raise ValueError("pipeline config needs an encoder entry or a nets entry")
     for key, net in net_configs(config).items():
         if not hasattr(nets, net.get("factory", "")):

@@ -39,6 +39,7 @@ from tfxlearn.pretext.shuffle_and_learn import (
     shuffle_and_learn_indices,
     shuffle_and_learn_tuples,
 )
+from tfxlearn.pretext.skip_gram import skip_gram, skip_gram_pairs
 from tfxlearn.pretext.slow_steady import slow_steady, slow_steady_tuples
 from tfxlearn.registry import PRETEXT_OPS, PRETEXT_PLOTS
 
@@ -103,6 +104,8 @@ __all__ = [
     "arrow_of_time",
     "reverse_clips",
     "stack_differences",
+    "skip_gram",
+    "skip_gram_pairs",
     "slow_steady",
     "slow_steady_tuples",
     "domain_adaptation",

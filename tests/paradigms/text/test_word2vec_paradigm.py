@@ -1,0 +1,93 @@
+import re
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import tfxlearn
+from tfxlearn.data.text import Vocabulary
+from tfxlearn.export import export_saved_model, load_serving_fn
+
+WORDS = ("god", "light", "earth", "darkness", "über", "said", "day", "night")
+
+
+def _model(dim=4):
+    keras.utils.set_random_seed(0)
+    return tfxlearn.paradigms.get("word2vec")(vocabulary=list(WORDS), embedding_dim=dim)
+
+
+def _python_side(model, texts):
+    """Mean word vector per text, tokenized in plain Python (re, str.lower)."""
+    vectors, index = model.word_vectors(), {w: i + 1 for i, w in enumerate(WORDS)}
+    out, known = [], []
+    for text in texts:
+        words = re.findall(r"[^\W_]+", re.sub(r"['’]s\b", "", text.lower()))
+        ids = [index[w] for w in words if w in index]
+        out.append(vectors[ids].mean(axis=0) if ids else np.zeros(vectors.shape[1]))
+        known.append(len(ids))
+    return np.array(out), np.array(known)
+
+
+def test_served_model_takes_raw_strings_like_python_side_tokenization(tmp_path):
+    model = _model()
+    texts = ["God said: Light!", "God’s DAY and night", "", "nothing known", "ÜBER-light"]
+    path = export_saved_model(model, str(tmp_path), model_name="w2v")
+    serve = load_serving_fn(path)
+    got = serve(text=tf.constant(texts))
+    want, known = _python_side(model, texts)
+    np.testing.assert_allclose(got["embedding"].numpy(), want, atol=1e-6)
+    np.testing.assert_array_equal(got["known_words"].numpy(), known)
+    assert known.tolist() == [3, 3, 0, 0, 2]
+    # A process that never imports tfxlearn: plain TensorFlow.
+    plain = tf.saved_model.load(path).signatures["serving_default"]
+    np.testing.assert_allclose(plain(text=tf.constant(texts))["embedding"], want, atol=1e-6)
+    assert not tfxlearn.export.standard_ops_only(path)
+
+
+def test_training_puts_co_occurring_words_together():
+    # Two topics that never share a text: after training, words of one topic are
+    # closer to each other than to the other topic's words.
+    a, b = ["god", "light", "day", "said"], ["earth", "darkness", "night", "über"]
+    rng = np.random.default_rng(0)
+    texts = [" ".join(rng.permutation(t)) for t in [a, b] * 200]
+    vocabulary = Vocabulary(WORDS, (100,) * len(WORDS))
+    ds = tfxlearn.pretext.get("skip_gram")(
+        tf.data.Dataset.from_tensor_slices(texts).batch(50),
+        vocabulary=vocabulary,
+        window=3,
+        negatives=2,
+        subsample=None,
+        batch_pairs=64,
+    )
+    model = _model(dim=8)
+    model.compile(optimizer=keras.optimizers.SGD(0.05 * 64))
+    model.fit(ds.cache(), epochs=5, verbose=0)
+    unit = model.word_vectors()[1:]
+    unit = unit / np.linalg.norm(unit, axis=1, keepdims=True)
+    cosine = unit @ unit.T
+    topic = np.array([w in a for w in WORDS])
+    same = cosine[topic[:, None] == topic[None, :]]
+    same = same[same < 0.999999]  # the diagonal
+    other = cosine[topic[:, None] != topic[None, :]]
+    assert same.mean() > other.mean() + 0.3
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(vocabulary=[]), "at least one word"),
+        (dict(vocabulary=["a", "a"]), "each once"),
+        (dict(vocabulary="god light"), "list of words"),
+        (dict(vocabulary=list(WORDS), embedding_dim=0), "embedding_dim"),
+        (dict(vocabulary=list(WORDS), mode="cbow"), "mode must be one of"),
+    ],
+)
+def test_bad_arguments_are_refused(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        tfxlearn.paradigms.get("word2vec")(**kwargs)
+
+
+def test_word_similarity_protocol_reads_the_models_vectors():
+    result = tfxlearn.evaluation.model_protocol("word_similarity")(_model(), None, seed=0)
+    assert 0 < result["wordsim353_oov_rate"] <= 1 and result["analogy_oov_rate"] == 1.0

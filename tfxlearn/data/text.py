@@ -1,0 +1,166 @@
+"""Word tokenization in TensorFlow ops, and word vocabularies counted on a split.
+
+The tokenizer is made of core `tf.strings` ops only (RE2 regular expressions,
+Unicode lower-casing, whitespace split), so the same function runs in tf.data,
+inside a Keras model and inside an exported SavedModel: a TF Serving client
+sends raw strings and the graph tokenizes them. The word-to-id table is a
+`keras.layers.StringLookup` (a static hash table, standard TF ops).
+
+Word level, not subwords: the word2vec paradigm is evaluated on word-similarity
+and analogy sets (whole words) against gensim's Word2Vec on the same words;
+SentencePiece would need the `tensorflow-text` custom ops, which a plain TF
+Serving binary does not have.
+
+    standardize("God’s Spirit, hovering!")  ->  "god spirit hovering"
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import functools
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+#: Possessive "'s" (straight or typographic apostrophe) at the end of a word.
+_POSSESSIVE = r"['’]s\b"
+#: Runs of anything that is not a letter or a digit.
+_SEPARATORS = r"[^\p{L}\p{N}]+"
+
+
+def standardize(strings) -> tf.Tensor:
+    """Lower-cased text with possessive 's dropped and every run of characters
+    other than letters and digits (punctuation, apostrophes, hyphens) replaced
+    by one space; a string tensor of the same shape."""
+    strings = tf.convert_to_tensor(strings, tf.string)
+    text = tf.strings.lower(strings, encoding="utf-8")
+    text = tf.strings.regex_replace(text, _POSSESSIVE, "")
+    text = tf.strings.regex_replace(text, _SEPARATORS, " ")
+    return tf.strings.strip(text)
+
+
+def tokenize(strings) -> tf.RaggedTensor:
+    """Words of a batch of strings [batch] -> ragged [batch, (words)] of tf.string."""
+    strings = tf.convert_to_tensor(strings, tf.string)
+    if strings.shape.rank != 1:
+        raise ValueError(f"tokenize takes a batch of strings [batch], got shape {strings.shape}")
+    return tf.strings.split(standardize(strings))
+
+
+def word_lookup(words) -> keras.layers.StringLookup:
+    """The word-id table: word i of `words` -> i + 1, any other word -> 0 (OOV)."""
+    return keras.layers.StringLookup(
+        vocabulary=list(words), num_oov_indices=1, mask_token=None, name="word_lookup"
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class Vocabulary:
+    """Words by decreasing count (ties alphabetical) and their counts in the corpus.
+
+    Id 0 is reserved for out-of-vocabulary words, so word `words[i]` has id `i + 1`.
+    """
+
+    words: tuple[str, ...]
+    counts: tuple[int, ...]
+
+    def __post_init__(self):
+        if len(self.words) != len(self.counts):
+            raise ValueError("Vocabulary words and counts differ in length")
+        if len(set(self.words)) != len(self.words):
+            raise ValueError("Vocabulary words must be distinct")
+        if any(c < 1 for c in self.counts):
+            raise ValueError("Vocabulary counts must be >= 1")
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    @property
+    def size(self) -> int:
+        """Number of ids including the OOV id 0."""
+        return len(self.words) + 1
+
+    def count_array(self) -> np.ndarray:
+        """Counts indexed by id, float64 [size]; 0 for the OOV id."""
+        return np.concatenate([[0.0], np.asarray(self.counts, np.float64)])
+
+
+def count_words(batches) -> collections.Counter:
+    """Word counts of an iterable of string batches (NumPy arrays, tensors, or a
+    tf.data.Dataset of [batch] strings)."""
+    counter = collections.Counter()
+    for batch in batches:
+        words = tokenize(batch).flat_values.numpy()
+        counter.update(words.tolist())
+    return counter
+
+
+def build_vocabulary(
+    counter: collections.Counter, min_count: int = 5, max_size: int | None = None
+) -> Vocabulary:
+    """The words of `counter` seen at least `min_count` times, the `max_size` most
+    frequent if given (ties broken alphabetically, so the result is deterministic).
+
+    Raises:
+        ValueError: `min_count` < 1, `max_size` < 1, or no word is left.
+    """
+    if isinstance(min_count, bool) or int(min_count) != min_count or min_count < 1:
+        raise ValueError(f"min_count must be an int >= 1, got {min_count!r}")
+    if max_size is not None and (isinstance(max_size, bool) or int(max_size) < 1):
+        raise ValueError(f"max_size must be an int >= 1 or None, got {max_size!r}")
+    items = sorted(
+        ((w, c) for w, c in counter.items() if c >= min_count), key=lambda wc: (-wc[1], wc[0])
+    )
+    if max_size is not None:
+        if max_size > len(counter):
+            raise ValueError(
+                f"max_size {max_size} is larger than the corpus' {len(counter)} distinct words"
+            )
+        items = items[: int(max_size)]
+    if not items:
+        raise ValueError(f"no word occurs at least min_count={min_count} times in the corpus")
+    words = tuple(w.decode("utf-8") if isinstance(w, bytes) else w for w, _ in items)
+    return Vocabulary(words, tuple(int(c) for _, c in items))
+
+
+@functools.lru_cache(maxsize=8)
+def corpus_vocabulary(
+    dataset: str,
+    feature: str,
+    split: str = "train",
+    min_count: int = 5,
+    max_size: int | None = None,
+    max_examples: int | None = None,
+    data_dir: str | None = None,
+) -> Vocabulary:
+    """The vocabulary of text feature `feature` of a TFDS split (e.g.
+    `corpus_vocabulary("bible_verses", "en")`), counted once per process."""
+    from tfxlearn import data as tfx_data
+
+    ds = tfx_data.load(dataset, split, data_dir=data_dir)
+    if feature not in ds.element_spec or ds.element_spec[feature].dtype != tf.string:
+        raise ValueError(f"dataset {dataset!r} has no text feature {feature!r}")
+
+    def text(example):
+        return example[feature]
+
+    ds = ds.map(text)
+    if max_examples is not None:
+        ds = ds.take(int(max_examples))
+    return build_vocabulary(count_words(ds.batch(4096)), min_count, max_size)
+
+
+def resolve_vocabulary(vocabulary) -> Vocabulary:
+    """A `Vocabulary` from a Vocabulary, or from a dict of `corpus_vocabulary`
+    arguments (how pipeline configs name one)."""
+    if isinstance(vocabulary, Vocabulary):
+        return vocabulary
+    if isinstance(vocabulary, dict):
+        return corpus_vocabulary(**vocabulary)
+    raise ValueError(
+        "vocabulary must be a tfxlearn.data.text.Vocabulary or a dict of corpus_vocabulary "
+        f"arguments (e.g. {{'dataset': 'bible_verses', 'feature': 'en'}}), got "
+        f"{type(vocabulary).__name__}"
+    )
