@@ -80,3 +80,35 @@ def toy_eval_data(monkeypatch, seed=1):
 
     monkeypatch.setattr(tfxlearn.evaluation.audio_visual.tfx_data, "load", fake_load)
     return EvalData("toy")
+
+
+# ------------------------------------------------------------------------- tiny images
+
+
+def uint8_images(batch: int = 6, size: int = 28, channels: int = 1, *, low: int = 0, seed: int = 0):
+    """`batch` random square uint8 images (NHWC), pixels uniform in [low, 255].
+
+    A test file fixes its own defaults once: `_images = partial(uint8_images, size=5)`."""
+    rng = np.random.default_rng(seed)
+    return rng.integers(low, 256, size=(batch, size, size, channels)).astype(np.uint8)
+
+
+def unit_images(n: int = 8, shape: tuple[int, ...] = (8, 8, 1), seed: int = 0) -> np.ndarray:
+    """`n` random float32 images of `shape`, pixels uniform in [0, 1)."""
+    return np.random.default_rng(seed).uniform(size=(n, *shape)).astype(np.float32)
+
+
+def coordinate_images(batch: int = 4, height: int = 28, width: int = 28) -> np.ndarray:
+    """Float images whose pixel (y, x) holds (y, x): a tile's or patch's first pixel is its
+    corner, so where a crop came from can be read off it."""
+    rows, cols = np.meshgrid(np.arange(height), np.arange(width), indexing="ij")
+    image = np.stack([rows, cols], axis=-1).astype(np.float32)
+    return np.repeat(image[None], batch, axis=0)
+
+
+def partly_labelled(labels, n: int = 8) -> tuple[np.ndarray, np.ndarray]:
+    """A semi-supervised batch: `n` unit images, the first `len(labels)` labelled with
+    `labels`, the rest -1 (unlabelled)."""
+    full = np.full(n, -1, np.int32)
+    full[: len(labels)] = labels
+    return unit_images(n), full

@@ -1,15 +1,15 @@
+from functools import partial
+
 import numpy as np
 import pytest
 import scipy.ndimage
 import tensorflow as tf
+from _helpers import uint8_images
 
 import tfxlearn
 from tfxlearn.pretext.exemplar import affine_matrices, augment, exemplar, exemplar_views, transform
 
-
-def _images(batch=6, size=9, channels=1, dtype=np.uint8):
-    rng = np.random.default_rng(0)
-    return rng.integers(0, 256, size=(batch, size, size, channels)).astype(dtype)
+_images = partial(uint8_images, size=9)
 
 
 def _matrices(n, size, angle=0.0, scale=1.0, shift=(0.0, 0.0)):

@@ -1,6 +1,9 @@
+from functools import partial
+
 import numpy as np
 import pytest
 import tensorflow as tf
+from _helpers import uint8_images
 
 import tfxlearn
 from tfxlearn.pretext.masked_autoencoder import (
@@ -10,10 +13,7 @@ from tfxlearn.pretext.masked_autoencoder import (
     random_masks,
 )
 
-
-def _images(batch=6, size=28, channels=1):
-    rng = np.random.default_rng(0)
-    return rng.integers(1, 256, size=(batch, size, size, channels)).astype(np.uint8)
+_images = partial(uint8_images, low=1)  # no zero pixel: masked ones are visible
 
 
 @pytest.mark.parametrize("patch_size, ratio", [(4, 0.75), (7, 0.75), (2, 0.5)])

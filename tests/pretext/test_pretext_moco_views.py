@@ -1,6 +1,9 @@
+from functools import partial
+
 import numpy as np
 import pytest
 import tensorflow as tf
+from _helpers import uint8_images
 
 import tfxlearn
 from tfxlearn.pretext import moco_views, two_views
@@ -9,9 +12,7 @@ from tfxlearn.pretext.moco_views import augment, gaussian_blur
 IDENTITY = {"crop_scale": (1.0, 1.0), "crop_ratio": (1.0, 1.0), "flip": False, "jitter_prob": 0.0}
 
 
-def _images(batch=6, size=12, channels=1):
-    rng = np.random.default_rng(0)
-    return rng.integers(0, 256, size=(batch, size, size, channels)).astype(np.uint8)
+_images = partial(uint8_images, size=12)
 
 
 def test_eager_and_dataset_map_agree():
