@@ -112,3 +112,11 @@ def partly_labelled(labels, n: int = 8) -> tuple[np.ndarray, np.ndarray]:
     full = np.full(n, -1, np.int32)
     full[: len(labels)] = labels
     return unit_images(n), full
+
+
+def clip_dataset(clips, batch: int = 3) -> tf.data.Dataset:
+    """Batches of TFDS-like video elements `{"image": clips, "index": int64}` from an array
+    of clips `[count, frames, height, width, channels]`."""
+    return tf.data.Dataset.from_tensor_slices(
+        {"image": clips, "index": np.arange(len(clips), dtype=np.int64)}
+    ).batch(batch)
