@@ -3,6 +3,9 @@ in `tfxlearn.registry.PRETEXT_OPS`:
 
 - eager = graph: the op's output with its `Dataset.map` functions run eagerly (tf.data
   debug mode + `run_functions_eagerly`) equals its output from the traced pipeline;
+- eager = inside `Dataset.map`: for an op with a batch function (`rotate_random`,
+  `jigsaw_tiles`, ...), batch i of the op with seed s equals the batch function called
+  eagerly on batch i with the seed [s, i] (`pretext.common.batch_seeds`);
 - seeded: the same seed gives the same labels and inputs; ops whose output depends on
   the seed give different output for another seed;
 - a batch of 1 works (or, for an op that needs two examples in a batch, is refused with
@@ -20,6 +23,9 @@ Adding a case (a registered op without one fails every test here): one entry in 
 - `examples(n)`: a dict of NumPy arrays holding `n` valid examples (the unbatched
   elements; the test batches them itself, by 4 and by 1);
 - `args`: the op's keyword arguments, without `seed`;
+- `batch_fn(batch, seed)`: the op's batch function called on one batch (a dict of
+  tensors) and a seed [2], returning what the op yields for that batch (None: the op
+  has no batch function of its own);
 - `seeded=False` if the op's output does not depend on the seed;
 - `one_refused="regex"` if a batch of 1 cannot work (the error it must raise);
 - ops with `batches_itself` (e.g. semi_supervised) get `batch_size` in their arguments.
@@ -40,6 +46,10 @@ from contract_examples.temporal_order import _clips as temporal_clips
 from contract_examples.video_dynamics import moving_squares
 from tensorflow.python.data.ops import debug_mode  # no public switch-off for debug mode
 
+from tfxlearn import pretext
+from tfxlearn.pretext.arrow_of_time import arrow_of_time_windows
+from tfxlearn.pretext.av_sync import samples_per_frame
+from tfxlearn.pretext.masked_autoencoder import mask_images
 from tfxlearn.registry import PRETEXT_OPS
 
 BATCH, EXAMPLES, TAKE = 4, 8, 4
@@ -49,6 +59,7 @@ BATCH, EXAMPLES, TAKE = 4, 8, 4
 class Case:
     examples: Callable[[int], dict[str, np.ndarray]]
     args: dict = dataclasses.field(default_factory=dict)
+    batch_fn: Callable | None = None
     seeded: bool = True
     one_refused: str | None = None
 
@@ -79,6 +90,31 @@ def _clips_and_audio(n):
     return {"image": clips, "audio": audio}
 
 
+def _unit(images):
+    return tf.cast(images, tf.float32) / 255.0
+
+
+def _rotation_batch(batch, seed):
+    rotated, labels = pretext.rotate_random(batch["image"], seed)
+    return _unit(rotated), labels
+
+
+def _correspondence_batch(batch, seed):
+    pairs = pretext.correspondence_pairs(batch["image"], batch["audio"], seed)
+    return {"images": _unit(pairs["images"]), "audio": pairs["audio"]}, pairs["labels"]
+
+
+def _arrow_batch(batch, seed):
+    windows = arrow_of_time_windows(batch["image"], seed, window=4)
+    return windows["inputs"], windows["labels"]
+
+
+def _sync_batch(batch, seed):
+    spf = samples_per_frame(FPS, RATE)
+    options = {"window": 2, "max_offset": 1, "samples_per_frame": spf}
+    return pretext.sync_pairs(batch["image"], batch["audio"], seed, **options)
+
+
 def _index(n):
     return np.arange(n, dtype=np.int64)
 
@@ -88,32 +124,68 @@ def _labels(n):
 
 
 CASES = {
-    "arrow_of_time": Case(_clips(moving_squares), {"window": 4}),
-    "audio_visual_correspondence": Case(_audio_visual, one_refused=">= 2 examples"),
+    "arrow_of_time": Case(_clips(moving_squares), {"window": 4}, _arrow_batch),
+    "audio_visual_correspondence": Case(
+        _audio_visual, batch_fn=_correspondence_batch, one_refused=">= 2 examples"
+    ),
     "av_sync": Case(
-        _clips_and_audio, {"window": 2, "max_offset": 1, "fps": FPS, "sample_rate": RATE}
+        _clips_and_audio,
+        {"window": 2, "max_offset": 1, "fps": FPS, "sample_rate": RATE},
+        _sync_batch,
     ),
     "class_labels": Case(_images(label=_labels), seeded=False),
     "colorization": Case(_images(channels=3), seeded=False),
-    "exemplar": Case(_images(16, index=_index), {"num_classes": EXAMPLES, "views": 2}),
+    "exemplar": Case(
+        _images(16, index=_index),
+        {"num_classes": EXAMPLES, "views": 2},
+        lambda b, s: pretext.exemplar_views(b["image"], b["index"], s, views=2),
+    ),
     "frame_prediction": Case(
         _clips(moving_squares), {"context": 3, "future": 2, "random_start": True}
     ),
     "images": Case(_images(), seeded=False),
-    "jigsaw": Case(_images(28), {"num_permutations": 10}),
-    "masked_autoencoder": Case(_images(), {"patch_size": 2}),
-    "moco_views": Case(_images(12)),
-    "odd_one_out": Case(_clips(temporal_clips), {"num_subsequences": 4, "subsequence_length": 3}),
-    "relative_patch_location": Case(_images(28)),
-    "rotation": Case(_images(), {"mode": "random"}),
+    "jigsaw": Case(
+        _images(28),
+        {"num_permutations": 10},
+        lambda b, s: pretext.jigsaw_tiles(b["image"], s, pretext.permutation_set(10)),
+    ),
+    "masked_autoencoder": Case(
+        _images(), {"patch_size": 2}, lambda b, s: mask_images(b["image"], s, patch_size=2)
+    ),
+    "moco_views": Case(_images(12), batch_fn=lambda b, s: pretext.two_views(b["image"], s)),
+    "odd_one_out": Case(
+        _clips(temporal_clips),
+        {"num_subsequences": 4, "subsequence_length": 3},
+        lambda b, s: pretext.odd_one_out_frames(
+            b["image"], s, num_subsequences=4, subsequence_length=3
+        ),
+    ),
+    "relative_patch_location": Case(
+        _images(28),
+        {"mode": "random"},
+        lambda b, s: pretext.relative_patch_pairs(b["image"], s, mode="random"),
+    ),
+    "rotation": Case(_images(), {"mode": "random"}, _rotation_batch),
     "semi_supervised": Case(
         lambda n: _images(index=_index, label=_labels)(5 * n),
         {"num_classes": 4, "labelled_per_class": 1},
         one_refused="batch_size=1",
     ),
-    "sequence_sorting": Case(_clips(temporal_clips), {"window": 6}),
-    "shuffle_and_learn": Case(_clips(temporal_clips), {"window": 6}),
-    "slow_steady": Case(_clips(moving_squares), {"min_gap": 2}),
+    "sequence_sorting": Case(
+        _clips(temporal_clips),
+        {"window": 6},
+        lambda b, s: pretext.sequence_sorting_frames(b["image"], s, window=6),
+    ),
+    "shuffle_and_learn": Case(
+        _clips(temporal_clips),
+        {"window": 6},
+        lambda b, s: pretext.shuffle_and_learn_tuples(b["image"], s, window=6),
+    ),
+    "slow_steady": Case(
+        _clips(moving_squares),
+        {"min_gap": 2},
+        lambda b, s: pretext.slow_steady_tuples(b["image"], s, min_gap=2)["frames"],
+    ),
 }
 
 OPS = PRETEXT_OPS.names()
@@ -197,6 +269,20 @@ def test_eager_equals_dataset_map(name):
         eager = _run(name)
     assert not debug_mode.DEBUG_MODE and not tf.config.functions_run_eagerly()
     _assert_same(eager, graph, exact=False)
+
+
+@pytest.mark.parametrize("name", OPS)
+def test_each_batch_is_the_batch_function_called_eagerly_with_seed_and_index(name):
+    case = _case(name)
+    if case.batch_fn is None:
+        pytest.skip(f"{name} has no batch function of its own")
+    got = _run(name, seed=7)
+    batches = _dataset(name, BATCH).take(TAKE)
+    want = [
+        [np.asarray(leaf) for leaf in tf.nest.flatten(case.batch_fn(batch, tf.constant([7, i])))]
+        for i, batch in enumerate(batches)
+    ]
+    _assert_same(got, want, exact=False)
 
 
 @pytest.mark.parametrize("name", OPS)
