@@ -88,19 +88,6 @@ def test_tiles_are_jittered_and_normalized_independently():
     assert not np.array_equal(other, labels)
 
 
-def test_eager_and_dataset_map_agree():
-    x = uint8_images(batch=12)
-    ds = tf.data.Dataset.from_tensor_slices({"image": x, "index": np.arange(12)}).batch(4)
-    got = list(jigsaw(ds, num_permutations=30, seed=5).as_numpy_iterator())
-    assert len(got) == 3
-    perms = permutation_set(30)
-    for b, (tiles, labels) in enumerate(got):
-        want, want_labels = jigsaw_tiles(x[4 * b : 4 * b + 4], tf.constant([5, b]), perms)
-        np.testing.assert_array_equal(labels, want_labels)
-        np.testing.assert_allclose(tiles, want, atol=1e-6)
-        assert labels.dtype == np.int32 and labels.max() < 30
-
-
 def test_bad_inputs_have_clear_errors():
     ds = tf.data.Dataset.from_tensor_slices(np.zeros((4, 28, 28, 1), np.uint8))
     with pytest.raises(ValueError, match=r"tile_size 10 does not fit .* 28 // grid 3 = 9"):

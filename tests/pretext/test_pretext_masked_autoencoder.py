@@ -49,25 +49,6 @@ def test_norm_pix_targets_are_standardized_per_patch():
     np.testing.assert_allclose(targets, patch_normalize(x, 7), atol=1e-6)
 
 
-def test_stateless():
-    x = _images(batch=8)
-    a = random_masks(x, tf.constant([1, 2]))
-    np.testing.assert_array_equal(a, random_masks(x, tf.constant([1, 2])))
-    assert not np.array_equal(a, random_masks(x, tf.constant([1, 3])))
-
-
-def test_eager_and_dataset_map_agree():
-    x = _images(batch=12)
-    ds = tf.data.Dataset.from_tensor_slices({"image": x}).batch(4)
-    got = list(masked_autoencoder(ds, patch_size=7, seed=5).as_numpy_iterator())
-    assert len(got) == 3
-    for b, (inputs, targets) in enumerate(got):
-        want, want_targets = mask_images(x[4 * b : 4 * b + 4], tf.constant([5, b]), patch_size=7)
-        np.testing.assert_array_equal(inputs["mask"], want["mask"])
-        np.testing.assert_allclose(inputs["images"], want["images"], atol=1e-7)
-        np.testing.assert_allclose(targets, want_targets, atol=1e-7)
-
-
 def test_tuples_tensors_and_tfds(tfds_dir):
     x = _images(batch=4, size=8)
     for ds in (

@@ -88,7 +88,7 @@ def test_normalize_gives_every_patch_the_batch_statistics():
     np.testing.assert_allclose(pairs.numpy().std(axis=(2, 3, 4)), reference.std(), rtol=1e-3)
 
 
-@pytest.mark.parametrize("mode", ["all", "random"])
+@pytest.mark.parametrize("mode", ["all"])  # "random": tests/pretext/test_pretext_contract.py
 def test_eager_and_dataset_map_agree(mode):
     x = uint8_images(batch=12)
     ds = tf.data.Dataset.from_tensor_slices({"image": x, "index": np.arange(12)}).batch(4)

@@ -46,7 +46,7 @@ def _reference_inputs(clips, clip, start, label, window):
     return np.concatenate(list(diffs), axis=-1)
 
 
-@pytest.mark.parametrize("mode", ["random", "both"])
+@pytest.mark.parametrize("mode", ["both"])  # "random": tests/pretext/test_pretext_contract.py
 def test_eager_equals_dataset_map(mode):
     clips = _clips()
     ds = arrow_of_time(clip_dataset(clips), window=5, mode=mode, seed=7)
@@ -127,8 +127,6 @@ def test_bad_input_is_refused_clearly():
     clips = _clips(batch=4, frames=6)
     with pytest.raises(ValueError, match="fewer than window=8"):
         arrow_of_time(clip_dataset(clips), window=8)
-    with pytest.raises(ValueError, match="expect batches of clips"):
-        arrow_of_time(clip_dataset(clips).unbatch(), window=4)  # single clips
     images = tf.data.Dataset.from_tensor_slices(clips[:, 0]).batch(2)
     with pytest.raises(ValueError, match="expect batches of clips"):
         arrow_of_time(images, window=4)  # image batches, not clips
