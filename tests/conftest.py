@@ -23,10 +23,9 @@ tf.config.set_logical_device_configuration(
 )
 
 import keras  # noqa: E402
+from _helpers import REPO  # noqa: E402
 
 import tfxlearn  # noqa: E402,F401
-
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 @pytest.fixture(scope="session")

@@ -7,11 +7,13 @@ import os
 import subprocess
 import sys
 import textwrap
+from functools import partial
 
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from _helpers import unit_images
 
 import tfxlearn
 from tfxlearn import export
@@ -26,8 +28,7 @@ def _tiny_rotation(name: str | None = None) -> keras.Model:
     return model
 
 
-def _images(n: int = 5, seed: int = 0) -> np.ndarray:
-    return np.random.default_rng(seed).random((n, *IMAGE_SHAPE), dtype=np.float32)
+_images = partial(unit_images, shape=IMAGE_SHAPE)
 
 
 def _hidden_entries(directory: str) -> list[str]:

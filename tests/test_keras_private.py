@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 import tensorflow_datasets as tfds
+from _helpers import REPO
 from tensorflow_datasets.core import registered
 
 from tfxlearn import keras_private
@@ -26,7 +27,6 @@ from tfxlearn.data.fashion_mnist import FashionMnist
 from tfxlearn.keras_private import BackupAndRestoreHooks, TrainerHooks
 from tfxlearn.training.callbacks import seed_states
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIX = "update tfxlearn/keras_private.py for this release"
 
 

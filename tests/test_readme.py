@@ -18,7 +18,7 @@ import re
 
 import numpy as np
 import tensorflow as tf
-from conftest import REPO
+from _helpers import REPO
 
 # (text in the README, what the test runs instead, how often the README has it)
 SMALLER = (

@@ -3,17 +3,11 @@ comparison runs every op with the settings its PyTorch peer reproduces, and the 
 an accuracy is interpolated between checkpoints (the peers need .venv-peers, not in CI)."""
 
 import os
-import sys
 
 import numpy as np
+import peers_moco
+import peers_speed
 import pytest
-
-sys.path.insert(
-    0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "benchmarks")
-)
-
-import peers_moco  # noqa: E402
-import peers_speed  # noqa: E402
 
 
 @pytest.mark.parametrize("op", peers_speed.PIPELINES)

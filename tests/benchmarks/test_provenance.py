@@ -1,15 +1,7 @@
 """benchmarks/common.py: results identify the code that ran."""
 
-import os
-import sys
-
+import common
 import pytest
-
-sys.path.insert(
-    0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "benchmarks")
-)
-
-import common  # noqa: E402
 
 
 def test_a_dirty_checkout_is_refused_unless_allowed(monkeypatch):

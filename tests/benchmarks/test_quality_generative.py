@@ -1,15 +1,8 @@
 """benchmarks/quality_generative.py: the SGAN is compared with the stronger baseline."""
 
-import os
-import sys
+import quality_generative
 
-sys.path.insert(
-    0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "benchmarks")
-)
-
-import quality_generative  # noqa: E402
-
-from tfxlearn import pipeline  # noqa: E402
+from tfxlearn import pipeline
 
 
 def test_the_sgan_baseline_without_weight_norm_is_evaluated_by_the_same_protocol(

@@ -1,19 +1,13 @@
 """benchmarks/selection.py: choices are made on the validation carve, never on test."""
 
 import os
-import sys
 
+import common
 import pytest
+import selection as select
 
-sys.path.insert(
-    0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "benchmarks")
-)
-
-import common  # noqa: E402
-import selection as select  # noqa: E402
-
-from tfxlearn import data as tfx_data  # noqa: E402
-from tfxlearn import pipeline  # noqa: E402
+from tfxlearn import data as tfx_data
+from tfxlearn import pipeline
 
 
 def _tiny_config():

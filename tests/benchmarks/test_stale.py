@@ -1,14 +1,8 @@
 """benchmarks/stale.py: which result files no longer identify the code behind them."""
 
-import os
 import subprocess
-import sys
 
-sys.path.insert(
-    0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "benchmarks")
-)
-
-import stale  # noqa: E402
+import stale
 
 HEAD = subprocess.run(
     ["git", "rev-parse", "--short", "HEAD"], cwd=stale.ROOT, capture_output=True, text=True

@@ -7,6 +7,7 @@ Tiny in-memory clips: 8 clips of 8 frames 16x16x1, a bright 4x4 square moving
 
 import numpy as np
 import tensorflow as tf
+from _helpers import clip_dataset
 
 import tfxlearn
 
@@ -29,10 +30,7 @@ def moving_squares(clips: int = CLIPS, frames: int = FRAMES, size: int = SIZE) -
 
 
 def _clip_batches() -> tf.data.Dataset:
-    clips = moving_squares()
-    return tf.data.Dataset.from_tensor_slices(
-        {"image": clips, "index": np.arange(len(clips), dtype=np.int64)}
-    ).batch(CLIPS)
+    return clip_dataset(moving_squares(), batch=CLIPS)
 
 
 def _arrow_data():

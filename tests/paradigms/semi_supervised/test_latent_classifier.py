@@ -5,6 +5,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from _helpers import partly_labelled
 
 import tfxlearn
 from tfxlearn.paradigms.semi_supervised.latent_classifier import reconstruction_loss_values
@@ -23,10 +24,7 @@ def _model(**kwargs):
 
 
 def _batch(labelled=3, n=8):
-    images = np.random.default_rng(0).uniform(size=(n, 8, 8, 1)).astype("float32")
-    labels = np.full(n, -1, np.int32)
-    labels[:labelled] = [4, 1, 7, 0, 2, 9][:labelled]
-    return images, labels
+    return partly_labelled([4, 1, 7, 0, 2, 9][:labelled], n)
 
 
 @pytest.mark.parametrize("kind", ["bce", "mse"])

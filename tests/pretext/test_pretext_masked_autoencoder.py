@@ -1,6 +1,9 @@
+from functools import partial
+
 import numpy as np
 import pytest
 import tensorflow as tf
+from _helpers import uint8_images
 
 import tfxlearn
 from tfxlearn.pretext.masked_autoencoder import (
@@ -10,10 +13,7 @@ from tfxlearn.pretext.masked_autoencoder import (
     random_masks,
 )
 
-
-def _images(batch=6, size=28, channels=1):
-    rng = np.random.default_rng(0)
-    return rng.integers(1, 256, size=(batch, size, size, channels)).astype(np.uint8)
+_images = partial(uint8_images, low=1)  # no zero pixel: masked ones are visible
 
 
 @pytest.mark.parametrize("patch_size, ratio", [(4, 0.75), (7, 0.75), (2, 0.5)])
@@ -47,25 +47,6 @@ def test_norm_pix_targets_are_standardized_per_patch():
     np.testing.assert_allclose(t.std(axis=(2, 4, 5)), 1.0, atol=1e-3)
     _, targets = mask_images(x, tf.constant([0, 0]), patch_size=7, norm_pix_loss=True)
     np.testing.assert_allclose(targets, patch_normalize(x, 7), atol=1e-6)
-
-
-def test_stateless():
-    x = _images(batch=8)
-    a = random_masks(x, tf.constant([1, 2]))
-    np.testing.assert_array_equal(a, random_masks(x, tf.constant([1, 2])))
-    assert not np.array_equal(a, random_masks(x, tf.constant([1, 3])))
-
-
-def test_eager_and_dataset_map_agree():
-    x = _images(batch=12)
-    ds = tf.data.Dataset.from_tensor_slices({"image": x}).batch(4)
-    got = list(masked_autoencoder(ds, patch_size=7, seed=5).as_numpy_iterator())
-    assert len(got) == 3
-    for b, (inputs, targets) in enumerate(got):
-        want, want_targets = mask_images(x[4 * b : 4 * b + 4], tf.constant([5, b]), patch_size=7)
-        np.testing.assert_array_equal(inputs["mask"], want["mask"])
-        np.testing.assert_allclose(inputs["images"], want["images"], atol=1e-7)
-        np.testing.assert_allclose(targets, want_targets, atol=1e-7)
 
 
 def test_tuples_tensors_and_tfds(tfds_dir):

@@ -1,4 +1,4 @@
-"""Child process of tests/test_multi_worker.py: fits the tiny contract example of
+"""Child process of tests/training/test_multi_worker.py: fits the tiny contract example of
 each named paradigm and saves the final weights and losses.
 
     python multi_worker_fit.py reference OUT.npz NAME...   # one process, 2 replicas
@@ -13,7 +13,8 @@ import os
 import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# tests/ (for contract_examples): a child process does not get pytest's pythonpath.
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402

@@ -4,28 +4,14 @@ import subprocess
 import sys
 
 import pytest
+from _helpers import tiny_rotation_config
 
 from tfxlearn import pipeline
 
 
-def _tiny_config(min_gain=-1.0):
-    config = pipeline.load_config("rotation_fashion_mnist", smoke=True)
-    config["name"] = "rotation_digits_test"
-    config["export"]["model_name"] = "rotation_digits_test"
-    config["dataset"].update(name="digits", max_train=256, max_test=200)
-    config["encoder"]["args"] = {"input_shape": [8, 8, 1], "widths": [8, 16]}
-    config["train"].update(epochs=2, batch_size=32, shuffle_buffer=256)
-    config["evaluation"].update(
-        protocols={"linear_probe": {}, "knn": {"k": 5}},
-        supervised_epochs=1,
-        blessing={"protocol": "linear_probe", "min_gain_over_random": min_gain},
-    )
-    return config
-
-
 def test_pipeline_runs_every_stage_and_writes_the_run_directory(tmp_path):
     result = pipeline.run(
-        _tiny_config(),
+        tiny_rotation_config(),
         run_dir=str(tmp_path / "run"),
         export_root=str(tmp_path / "saved_models"),
         verbose=0,
@@ -49,7 +35,7 @@ def test_pipeline_runs_every_stage_and_writes_the_run_directory(tmp_path):
 
 def test_unblessed_model_is_not_pushed(tmp_path):
     result = pipeline.run(
-        _tiny_config(min_gain=1.0),
+        tiny_rotation_config(min_gain=1.0),
         run_dir=str(tmp_path / "run"),
         export_root=str(tmp_path / "saved_models"),
         verbose=0,
@@ -59,15 +45,15 @@ def test_unblessed_model_is_not_pushed(tmp_path):
 
 
 def test_bad_configs_are_refused_early():
-    config = _tiny_config()
+    config = tiny_rotation_config()
     config["paradigm"]["name"] = "rotaton"
     with pytest.raises(KeyError, match="unknown paradigm 'rotaton'"):
         pipeline.validate_config(config)
-    config = _tiny_config()
+    config = tiny_rotation_config()
     config["train"]["batch_size"] = 0
     with pytest.raises(ValueError, match="train.batch_size"):
         pipeline.validate_config(config)
-    config = _tiny_config()
+    config = tiny_rotation_config()
     config["evaluation"]["protocols"] = {"linear_prob": {}}
     with pytest.raises(ValueError, match="linear_prob"):
         pipeline.validate_config(config)
@@ -78,7 +64,7 @@ def test_bad_configs_are_refused_early():
 
 
 def test_cosine_schedule_decays_to_zero_over_the_run():
-    config = _tiny_config()
+    config = tiny_rotation_config()
     config["train"].update(learning_rate=0.01, learning_rate_schedule="cosine")
     pipeline.validate_config(config)
     order = pipeline.EpochOrder(seed=0)
@@ -98,7 +84,7 @@ def test_cosine_schedule_decays_to_zero_over_the_run():
 
 
 def test_bad_schedules_are_refused():
-    config = _tiny_config()
+    config = tiny_rotation_config()
     config["train"]["learning_rate_schedule"] = "cosin"
     with pytest.raises(ValueError, match="learning_rate_schedule must be one of"):
         pipeline.validate_config(config)
@@ -124,7 +110,7 @@ def test_cli_lists_the_registries(subprocess_env):
 
 
 def test_shared_baselines_are_reused_and_checked(tmp_path):
-    config = _tiny_config()
+    config = tiny_rotation_config()
     config["evaluation"]["supervised_epochs"] = 0
     shared = {"random-init": {"linear_probe": {"accuracy": 0.125}, "knn": {"accuracy": 0.25}}}
     result = pipeline.run(
@@ -145,7 +131,7 @@ def test_shared_baselines_are_reused_and_checked(tmp_path):
 
 
 def test_example_gen_indexes_and_limits_the_pretext_set():
-    config = _tiny_config()
+    config = tiny_rotation_config()
     config["dataset"]["pretext_max_train"] = 10
     batch = next(iter(pipeline.example_gen(config).batch(100)))
     assert batch["index"].numpy().tolist() == list(range(10))
@@ -166,7 +152,7 @@ def test_a_pipeline_runs_on_your_own_arrays(tmp_path, tfds_dir):
         return images.clip(0, 255).astype(np.uint8), labels
 
     mine = evaluation.EvalData.from_arrays(arrays(128), arrays(64), name="my_arrays")
-    config = _tiny_config()
+    config = tiny_rotation_config()
     config["evaluation"]["supervised_epochs"] = 0
     result = pipeline.run(
         config,

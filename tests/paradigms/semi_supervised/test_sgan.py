@@ -5,6 +5,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from _helpers import partly_labelled
 
 import tfxlearn
 from tfxlearn.distribute import global_mean, subset_mean
@@ -31,10 +32,7 @@ def _sgan(generator_loss="feature_matching", num_classes=10, **kwargs):
 
 
 def _batch(labelled=3, n=8):
-    images = np.random.default_rng(0).uniform(size=(n, 8, 8, 1)).astype("float32")
-    labels = np.full(n, -1, np.int32)
-    labels[:labelled] = np.arange(labelled) % 10
-    return images, labels
+    return partly_labelled(np.arange(labelled) % 10, n)
 
 
 # ----------------------------------------------------------------------------- analytic

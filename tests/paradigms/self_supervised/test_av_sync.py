@@ -49,26 +49,6 @@ def _op(ds, **kwargs):
 # ----------------------------------------------------------------------------- op
 
 
-def test_eager_equals_dataset_map():
-    clips, audio = _clips_audio()
-    got = list(_op(_dataset(clips, audio)))
-    for n, (inputs, labels) in enumerate(got):
-        want_inputs, want_labels = sync_pairs(
-            clips[3 * n : 3 * n + 3],
-            audio[3 * n : 3 * n + 3],
-            tf.constant([5, n]),
-            window=WINDOW,
-            max_offset=MAX_OFFSET,
-            samples_per_frame=SPF,
-        )
-        for key in ("frames", "audio"):
-            np.testing.assert_array_equal(inputs[key], want_inputs[key])
-        for key in ("in_sync", "offset", "start"):
-            np.testing.assert_array_equal(labels[key], want_labels[key])
-    again = list(_op(_dataset(clips, audio)))
-    np.testing.assert_array_equal(got[0][1]["offset"], again[0][1]["offset"])
-
-
 def test_labels_windows_and_shifts_are_consistent():
     """Shift 0 is in sync; the frames are the source window; the audio of offset s
     is the source audio at frames start + s ..; every window lies inside the clip."""

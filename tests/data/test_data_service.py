@@ -9,7 +9,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from test_pipeline import _tiny_config as tiny_pipeline_config
+from _helpers import tiny_rotation_config
 
 from tfxlearn import pipeline
 from tfxlearn.data import service
@@ -17,7 +17,7 @@ from tfxlearn.training import EpochOrder
 
 
 def _tiny_config():
-    config = tiny_pipeline_config()
+    config = tiny_rotation_config()
     config["dataset"]["max_train"] = 128
     config["train"].update(batch_size=16, shuffle_buffer=128)
     config["evaluation"]["protocols"] = {"linear_probe": {}}

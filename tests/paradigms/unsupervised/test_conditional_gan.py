@@ -5,6 +5,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from _helpers import unit_images
 
 import tfxlearn
 from tfxlearn.paradigms.base_gan import check_class_ids
@@ -21,9 +22,7 @@ def _cgan(noise=NOISE, classes=CLASSES, **kwargs):
 
 
 def _batch(n=8, seed=0):
-    rng = np.random.default_rng(seed)
-    images = rng.uniform(size=(n, 8, 8, 1)).astype(np.float32)
-    return images, (np.arange(n) % CLASSES).astype(np.int32)
+    return unit_images(n, seed=seed), (np.arange(n) % CLASSES).astype(np.int32)
 
 
 def test_generator_output_depends_on_the_label():

@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 
+import fault_soak
 import keras
 import numpy as np
 import pytest
@@ -17,9 +18,6 @@ import pytest
 import tfxlearn
 from tfxlearn.training import AtomicBackupAndRestore, NonFiniteLossError, train
 from tfxlearn.training.callbacks import SEEDS, seed_states
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(__file__)), "benchmarks"))
-import fault_soak  # noqa: E402
 
 _ROUND_OFF = 8 * float(np.finfo(np.float32).eps)  # relative to max(1, |value|)
 

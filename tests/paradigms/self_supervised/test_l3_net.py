@@ -5,58 +5,11 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from _helpers import SAMPLES, audio_net, image_net, toy_eval_data, toy_examples, toy_pairs
 
 import tfxlearn
 from tfxlearn.evaluation.audio_visual import correspondence, cross_modal_scores
-from tfxlearn.evaluation.eval_data import EvalData
 from tfxlearn.evaluation.finetuning import clone_architecture
-
-SAMPLES = 1_600
-
-
-def audio_net(norm="group"):
-    frontend = tfxlearn.nets.LogMel(16_000, 16, name="log_mel")
-    body = tfxlearn.nets.conv_encoder((8, 16, 1), widths=(8, 16), norm=norm, name="audio_conv")
-    waveforms = keras.Input((SAMPLES,), name="audio")
-    return keras.Model(waveforms, body(frontend(waveforms)), name="audio_encoder")
-
-
-def image_net(norm="group"):
-    return tfxlearn.nets.conv_encoder((8, 8, 1), widths=(8, 16), norm=norm)
-
-
-def toy_examples(n=64, classes=4, seed=0):
-    """Class c: an 8x8 image with a bright row c (plus noise) and a tone at
-    (400 + 300 c) Hz (random phase and level): image and audio agree only in class."""
-    rng = np.random.default_rng(seed)
-    labels = np.arange(n) % classes
-    images = rng.integers(0, 60, (n, 8, 8, 1)).astype(np.uint8)
-    images[np.arange(n), 2 * labels] = 255
-    t = np.arange(SAMPLES) / 16_000
-    phase = rng.uniform(0, 2 * np.pi, (n, 1))
-    level = rng.uniform(0.2, 0.8, (n, 1))
-    audio = level * np.sin(2 * np.pi * (400 + 300 * labels[:, None]) * t + phase)
-    audio = (audio + 0.05 * rng.standard_normal(audio.shape)).astype(np.float32)
-    return {"image": images, "audio": audio, "label": labels, "index": np.arange(n)}
-
-
-def toy_pairs(n=64, batch=16, seed=0, repeat=1):
-    ex = toy_examples(n, seed=seed)
-    ds = tf.data.Dataset.from_tensor_slices({k: ex[k] for k in ("image", "audio", "index")})
-    return tfxlearn.pretext.audio_visual_correspondence(ds.repeat(repeat).batch(batch), seed=seed)
-
-
-def toy_eval_data(monkeypatch, seed=1):
-    """An EvalData whose test split is freshly drawn toy examples."""
-    ex = toy_examples(64, seed=seed)
-
-    def fake_load(name, split, data_dir=None):
-        return tf.data.Dataset.from_tensor_slices(
-            {"image": ex["image"], "audio": ex["audio"], "label": ex["label"]}
-        )
-
-    monkeypatch.setattr(tfxlearn.evaluation.audio_visual.tfx_data, "load", fake_load)
-    return EvalData("toy")
 
 
 def build(**kwargs):

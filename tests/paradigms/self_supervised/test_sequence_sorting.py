@@ -71,24 +71,6 @@ def test_frames_come_from_high_motion_windows():
     assert indices.numpy().min() < 8
 
 
-def test_stateless_and_eager_equals_dataset_map():
-    clips = np.random.default_rng(0).integers(0, 256, (12, 10, 8, 8, 1), np.uint8)
-    ds = tf.data.Dataset.from_tensor_slices({"image": clips, "index": np.arange(12)}).batch(4)
-    got = list(sequence_sorting(ds, window=6, seed=5).as_numpy_iterator())
-    assert len(got) == 3
-    for b, (frames, labels) in enumerate(got):
-        want, want_labels = sequence_sorting_frames(
-            clips[4 * b : 4 * b + 4], tf.constant([5, b]), window=6
-        )
-        np.testing.assert_array_equal(labels, want_labels)
-        np.testing.assert_array_equal(frames, want)
-        assert frames.shape == (4, 4, 8, 8, 1)
-    again = list(sequence_sorting(ds, window=6, seed=5).as_numpy_iterator())
-    np.testing.assert_array_equal(again[2][0], got[2][0])
-    other = list(sequence_sorting(ds, window=6, seed=6).as_numpy_iterator())
-    assert not np.array_equal(other[2][0], got[2][0])
-
-
 def test_bad_inputs_have_clear_errors():
     short = tf.data.Dataset.from_tensor_slices(np.zeros((4, 3, 8, 8, 1), np.uint8)).batch(2)
     with pytest.raises(ValueError, match="fewer than the 4"):

@@ -4,20 +4,10 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from _helpers import coordinate_images, uint8_images
 
 import tfxlearn
 from tfxlearn.pretext import jigsaw, jigsaw_tiles, permutation_set, unshuffle
-
-
-def _coordinate_images(batch=4, height=28, width=28):
-    """Float images whose pixel (y, x) holds (y, x): a tile's first pixel is its corner."""
-    rows, cols = np.meshgrid(np.arange(height), np.arange(width), indexing="ij")
-    image = np.stack([rows, cols], axis=-1).astype(np.float32)
-    return np.repeat(image[None], batch, axis=0)
-
-
-def _images(batch=8, size=28):
-    return np.random.default_rng(0).integers(0, 256, (batch, size, size, 1), np.uint8)
 
 
 def _hamming(perms):
@@ -54,7 +44,7 @@ def test_permutation_set_refuses_bad_sizes():
 @pytest.mark.parametrize("grid, shape", [(3, (28, 28)), (3, (31, 29)), (2, (20, 20))])
 def test_unshuffling_by_the_label_restores_the_grid_order(grid, shape):
     perms = permutation_set(24 if grid == 2 else 50, num_tiles=grid * grid)
-    x = _coordinate_images(batch=8, height=shape[0], width=shape[1])
+    x = coordinate_images(batch=8, height=shape[0], width=shape[1])
     tile = 8
     tiles, labels = jigsaw_tiles(
         x,
@@ -82,9 +72,9 @@ def test_unshuffling_by_the_label_restores_the_grid_order(grid, shape):
 
 
 def test_tiles_are_jittered_and_normalized_independently():
-    x = _images(batch=16)
+    x = uint8_images(batch=16)
     perms = permutation_set(100)
-    raw, labels = jigsaw_tiles(_coordinate_images(16), tf.constant([0, 0]), perms, normalize=False)
+    raw, labels = jigsaw_tiles(coordinate_images(16), tf.constant([0, 0]), perms, normalize=False)
     offsets = unshuffle(raw, labels, perms).numpy()[:, :, 0, 0] % 9
     assert len(np.unique(offsets)) == 3  # the crop moves inside its cell (0..2)
     tiles, labels = jigsaw_tiles(x, tf.constant([0, 0]), perms)
@@ -96,19 +86,6 @@ def test_tiles_are_jittered_and_normalized_independently():
     np.testing.assert_array_equal(labels_again, labels)
     _, other = jigsaw_tiles(x, tf.constant([0, 1]), perms)
     assert not np.array_equal(other, labels)
-
-
-def test_eager_and_dataset_map_agree():
-    x = _images(batch=12)
-    ds = tf.data.Dataset.from_tensor_slices({"image": x, "index": np.arange(12)}).batch(4)
-    got = list(jigsaw(ds, num_permutations=30, seed=5).as_numpy_iterator())
-    assert len(got) == 3
-    perms = permutation_set(30)
-    for b, (tiles, labels) in enumerate(got):
-        want, want_labels = jigsaw_tiles(x[4 * b : 4 * b + 4], tf.constant([5, b]), perms)
-        np.testing.assert_array_equal(labels, want_labels)
-        np.testing.assert_allclose(tiles, want, atol=1e-6)
-        assert labels.dtype == np.int32 and labels.max() < 30
 
 
 def test_bad_inputs_have_clear_errors():
@@ -141,7 +118,7 @@ def test_paradigm_stores_the_permutation_set_and_plots(tmp_path):
     np.testing.assert_array_equal(model.permutations, permutation_set(30, 3))
     with pytest.raises(ValueError, match="between 2 and"):
         type(model)(encoder=keras.Sequential([]), num_permutations=1)
-    batch = jigsaw_tiles(_images(batch=2), tf.constant([0, 0]), permutation_set(30, 3))
+    batch = jigsaw_tiles(uint8_images(batch=2), tf.constant([0, 0]), permutation_set(30, 3))
     assert model(batch[0]).shape == (2, 30)
     plot = tfxlearn.pretext.get_plot("jigsaw")
     path = plot(batch, str(tmp_path / "jigsaw.png"), title="t", model=model)

@@ -68,23 +68,12 @@ def test_tuples_come_from_high_motion_windows():
     assert ((starts >= 0) & (starts <= 5)).all()
 
 
-def test_stateless_and_eager_equals_dataset_map():
+def test_dicts_and_tuples_of_clips_give_the_same_tuples():
+    # Eager = Dataset.map and seeding: tests/pretext/test_pretext_contract.py.
     clips = np.random.default_rng(0).integers(0, 256, (12, 10, 8, 8, 1), np.uint8)
     ds = tf.data.Dataset.from_tensor_slices({"image": clips, "index": np.arange(12)}).batch(4)
     got = list(shuffle_and_learn(ds, window=6, seed=5).as_numpy_iterator())
-    assert len(got) == 3
-    for b, (frames, labels) in enumerate(got):
-        want, want_labels = shuffle_and_learn_tuples(
-            clips[4 * b : 4 * b + 4], tf.constant([5, b]), window=6
-        )
-        np.testing.assert_array_equal(labels, want_labels)
-        np.testing.assert_array_equal(frames, want)
-        assert frames.shape == (8, 3, 8, 8, 1) and labels.dtype == np.int32
-    again = list(shuffle_and_learn(ds, window=6, seed=5).as_numpy_iterator())
-    np.testing.assert_array_equal(again[0][0], got[0][0])
-    other = list(shuffle_and_learn(ds, window=6, seed=6).as_numpy_iterator())
-    assert not np.array_equal(other[0][0], got[0][0])
-    # Tuples (clips first) and bare tensors work too.
+    assert got[0][0].shape == (8, 3, 8, 8, 1) and got[0][1].dtype == np.int32
     tuples = tf.data.Dataset.from_tensor_slices((clips, np.arange(12))).batch(4)
     first = next(iter(shuffle_and_learn(tuples, window=6, seed=5)))
     np.testing.assert_array_equal(first[0], got[0][0])

@@ -6,6 +6,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from _helpers import unit_images
 
 import tfxlearn
 from tfxlearn.export import export_saved_model, load_serving_fn
@@ -26,10 +27,6 @@ def _gan(**kwargs):
     return model
 
 
-def _images(n=16, seed=0):
-    return np.random.default_rng(seed).uniform(size=(n, 8, 8, 1)).astype(np.float32)
-
-
 def _split(model):
     trainable = {id(w) for w in model.generator.trainable_weights}
     pairs = list(zip(model.generator_average.weights, model.generator.weights))
@@ -44,7 +41,7 @@ def test_average_follows_the_update_rule_step_by_step():
     assert model.generator_average is not model.generator
     for mean, weight in zip(model.generator_average.weights, model.generator.weights):
         np.testing.assert_array_equal(mean.numpy(), weight.numpy())  # starts as a copy
-    images = tf.constant(_images())
+    images = tf.constant(unit_images(16))
     model.train_on_batch(images)  # builds everything
     for _ in range(3):
         before = [m.numpy() for m in model.generator_average.weights]
@@ -65,7 +62,7 @@ def test_average_follows_the_update_rule_step_by_step():
 
 def test_sampling_uses_the_average_and_training_the_generator():
     model = _gan(generator_ema=0.9)
-    images = tf.constant(_images())
+    images = tf.constant(unit_images(16))
     for _ in range(4):
         model.train_on_batch(images)
     latent = tf.random.stateless_normal([5, model.latent_dim], [1, 2])
@@ -89,7 +86,7 @@ def test_sampling_uses_the_average_and_training_the_generator():
 
 def test_the_average_is_saved_loaded_and_served(tmp_path):
     model = _gan(generator_ema=0.9)
-    images = tf.constant(_images())
+    images = tf.constant(unit_images(16))
     for _ in range(3):
         model.train_on_batch(images)
     latent = tf.random.stateless_normal([3, model.latent_dim], [3, 4])
@@ -129,7 +126,7 @@ def test_every_adversarial_paradigm_takes_the_option():
 def test_two_replica_training_keeps_the_average_consistent(two_replica_strategy):
     with two_replica_strategy.scope():
         model = _gan(generator_ema=0.8)
-    ds = tf.data.Dataset.from_tensor_slices(_images(32)).batch(8)
+    ds = tf.data.Dataset.from_tensor_slices(unit_images(32)).batch(8)
     before = [m.numpy() for m in model.generator_average.weights]
     model.fit(ds, epochs=1, verbose=0)
     averaged, copied = _split(model)

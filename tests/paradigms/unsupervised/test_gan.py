@@ -5,6 +5,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from _helpers import unit_images
 
 import tfxlearn
 from tfxlearn.paradigms.unsupervised.gan import interpolate, vector_arithmetic
@@ -14,10 +15,6 @@ def _gan(latent_dim=4, **kwargs):
     generator = tfxlearn.nets.dcgan_generator(latent_dim, (8, 8, 1), widths=(8, 4))
     discriminator = tfxlearn.nets.dcgan_discriminator((8, 8, 1), widths=(4, 8))
     return tfxlearn.paradigms.get("gan")(generator, discriminator, **kwargs)
-
-
-def _images(n=8, seed=0):
-    return np.random.default_rng(seed).uniform(size=(n, 8, 8, 1)).astype(np.float32)
 
 
 def test_unknown_generator_loss_is_refused():
@@ -47,8 +44,8 @@ def test_train_step_updates_each_player_only_with_its_own_optimizer(frozen):
     player's variables unchanged and changes every variable of the other: the
     D step never writes G's variables and the G step never writes D's (or the head's)."""
     model = _gan()
-    data = tf.data.Dataset.from_tensor_slices(_images()).batch(8)
-    model(_images(2))
+    data = tf.data.Dataset.from_tensor_slices(unit_images()).batch(8)
+    model(unit_images(2))
     g_vars, d_vars = model.player_variables("generator"), model.player_variables("discriminator")
     assert {id(v) for v in g_vars}.isdisjoint({id(v) for v in d_vars})
     assert {id(v) for v in g_vars + d_vars} == {id(v) for v in model.trainable_weights}
@@ -67,12 +64,12 @@ def test_train_step_updates_each_player_only_with_its_own_optimizer(frozen):
 
 
 def test_minimax_and_non_saturating_steps_differ():
-    data = tf.data.Dataset.from_tensor_slices(_images()).batch(8)
+    data = tf.data.Dataset.from_tensor_slices(unit_images()).batch(8)
     weights = {}
     for kind in ("minimax", "non_saturating"):
         keras.utils.set_random_seed(3)
         model = _gan(generator_loss=kind)
-        model(_images(2))
+        model(unit_images(2))
         _fit_one_step(model, 0.1, 0.0, data)
         weights[kind] = [v.numpy() for v in model.generator.trainable_weights]
     assert any(not np.allclose(a, b) for a, b in zip(weights["minimax"], weights["non_saturating"]))

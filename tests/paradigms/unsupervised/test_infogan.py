@@ -7,6 +7,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from _helpers import unit_images
 
 import tfxlearn
 from tfxlearn.paradigms.unsupervised.infogan import code_entropy, information_loss_values
@@ -27,10 +28,6 @@ def _infogan(noise=NOISE, categories=K, continuous=C, **kwargs):
         q_hidden=8,
         **kwargs,
     )
-
-
-def _images(n=8, seed=0):
-    return np.random.default_rng(seed).uniform(size=(n, 8, 8, 1)).astype(np.float32)
 
 
 def test_information_term_matches_a_hand_computation():
@@ -104,13 +101,13 @@ def test_generator_input_is_noise_one_hot_category_and_continuous_codes():
     plain = _infogan(continuous=0)
     assert set(plain.serving_input_specs()) == {"noise", "categorical"}
     assert plain.sample(3).shape == (3, 8, 8, 1)
-    assert plain.infer_codes(_images(2))["continuous"].shape == (2, 0)
+    assert plain.infer_codes(unit_images(2))["continuous"].shape == (2, 0)
     assert set(plain.code_sweep_images(samples=1, steps=2)) == {"categorical"}
 
 
 def test_infer_codes_are_posteriors_and_batched():
     model = _infogan()
-    images = _images(7)
+    images = unit_images(7)
     codes = model.infer_codes(images, batch_size=3)
     assert codes["categorical"].shape == (7, K) and codes["continuous"].shape == (7, C)
     np.testing.assert_allclose(codes["categorical"].sum(1), 1.0, rtol=1e-5)
@@ -131,13 +128,13 @@ def _fit_one_step(model, g_lr, d_lr, images):
 
 def test_q_learns_in_the_d_step_and_the_information_term_reaches_g():
     model = _infogan()
-    model(_images(2))
+    model(unit_images(2))
     q_vars = model.q_head.trainable_weights
     d_ids = {id(v) for v in model.player_variables("discriminator")}
     assert {id(v) for v in q_vars} <= d_ids
     assert d_ids.isdisjoint(id(v) for v in model.player_variables("generator"))
     q_before = [v.numpy().copy() for v in q_vars]
-    _fit_one_step(model, 0.0, 0.1, _images())  # D step only
+    _fit_one_step(model, 0.0, 0.1, unit_images())  # D step only
     assert all(not np.array_equal(b, v.numpy()) for b, v in zip(q_before, q_vars))
 
     # G step only: Q stays, and G's update differs with and without the information term.
@@ -145,9 +142,9 @@ def test_q_learns_in_the_d_step_and_the_information_term_reaches_g():
     for lam in (0.0, 1.0):
         keras.utils.set_random_seed(5)
         model = _infogan(lambda_categorical=lam, lambda_continuous=lam)
-        model(_images(2))
+        model(unit_images(2))
         q_before = [v.numpy().copy() for v in model.q_head.trainable_weights]
-        _fit_one_step(model, 0.1, 0.0, _images())
+        _fit_one_step(model, 0.1, 0.0, unit_images())
         for b, v in zip(q_before, model.q_head.trainable_weights):
             np.testing.assert_array_equal(b, v.numpy())
         updates[lam] = [v.numpy() for v in model.generator.trainable_weights]
@@ -162,7 +159,7 @@ def test_training_makes_the_categorical_code_recoverable():
         generator_optimizer=keras.optimizers.Adam(5e-3, beta_1=0.5),
         discriminator_optimizer=keras.optimizers.Adam(5e-3, beta_1=0.5),
     )
-    ds = tf.data.Dataset.from_tensor_slices(_images(32 * 40)).batch(32)
+    ds = tf.data.Dataset.from_tensor_slices(unit_images(32 * 40)).batch(32)
     history = model.fit(ds, epochs=2, verbose=0).history
     logs = model.evaluate(ds.take(8), verbose=0, return_dict=True)
     assert history["code_accuracy"][-1] > 0.9 and logs["code_accuracy"] > 0.9, (history, logs)
@@ -197,12 +194,12 @@ def test_code_sweep_varies_one_code_per_row(tmp_path):
 
 def test_q_head_survives_a_keras_save_and_load(tmp_path):
     model = _infogan()
-    model(_images(2))
+    model(unit_images(2))
     model.compile()
     path = str(tmp_path / "infogan.keras")
     model.save(path)
     loaded = keras.models.load_model(path)
-    images = _images(4)
+    images = unit_images(4)
     for key in ("categorical", "continuous"):
         np.testing.assert_allclose(
             loaded.infer_codes(images)[key], model.infer_codes(images)[key], atol=1e-6

@@ -5,7 +5,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from test_l3_net import SAMPLES, audio_net, image_net, toy_eval_data, toy_examples, toy_pairs
+from _helpers import SAMPLES, audio_net, image_net, toy_eval_data, toy_examples, toy_pairs
 
 import tfxlearn
 from tfxlearn.evaluation.audio_visual import correspondence, retrieval

@@ -1,6 +1,9 @@
+from functools import partial
+
 import numpy as np
 import pytest
 import tensorflow as tf
+from _helpers import uint8_images
 
 import tfxlearn
 from tfxlearn.pretext.colorization import (
@@ -15,10 +18,7 @@ from tfxlearn.pretext.colorization import (
     rgb_to_lab,
 )
 
-
-def _images(batch=6, size=5):
-    rng = np.random.default_rng(0)
-    return rng.integers(0, 256, size=(batch, size, size, 3)).astype(np.uint8)
+_images = partial(uint8_images, size=5, channels=3)
 
 
 def _reference_lab(rgb):

@@ -65,25 +65,6 @@ def test_odd_subsequences_use_many_permutations_and_the_same_frames_distribution
         assert abs(statistic(odd, axis=-1).mean() - statistic(even, axis=-1).mean()) < 0.5
 
 
-def test_stateless_and_eager_equals_dataset_map():
-    clips = np.random.default_rng(0).integers(0, 256, (12, 8, 8, 8, 1), np.uint8)
-    ds = tf.data.Dataset.from_tensor_slices({"image": clips, "index": np.arange(12)}).batch(4)
-    options = dict(num_subsequences=4, subsequence_length=3)
-    got = list(odd_one_out(ds, seed=5, **options).as_numpy_iterator())
-    assert len(got) == 3
-    for b, (frames, labels) in enumerate(got):
-        want, want_labels = odd_one_out_frames(
-            clips[4 * b : 4 * b + 4], tf.constant([5, b]), **options
-        )
-        np.testing.assert_array_equal(labels, want_labels)
-        np.testing.assert_array_equal(frames, want)
-        assert frames.shape == (4, 4, 3, 8, 8, 1) and labels.dtype == np.int32
-    again = list(odd_one_out(ds, seed=5, **options).as_numpy_iterator())
-    np.testing.assert_array_equal(again[1][0], got[1][0])
-    other = list(odd_one_out(ds, seed=6, **options).as_numpy_iterator())
-    assert not np.array_equal(other[1][0], got[1][0])
-
-
 def test_bad_inputs_have_clear_errors():
     ds = tf.data.Dataset.from_tensor_slices(np.zeros((4, 3, 8, 8, 1), np.uint8)).batch(2)
     with pytest.raises(ValueError, match="fewer than the 4"):

@@ -1,4 +1,4 @@
-"""Child process of tests/test_multi_worker.py: one worker of a 2-worker run of
+"""Child process of tests/training/test_multi_worker.py: one worker of a 2-worker run of
 `tfxlearn.training.train` (TF_CONFIG from the parent), resumable.
 
     python multi_worker_train.py RUN_DIR OUT_PREFIX [KILL_WORKER_1_AT_EPOCH]
