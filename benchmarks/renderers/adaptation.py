@@ -3,7 +3,7 @@ source-only, DANN and the target oracle (benchmarks/quality_adaptation.py)."""
 
 from __future__ import annotations
 
-from renderers.common import cell, load, stamp
+from renderers.common import cell, load, not_measured, stamp
 
 COMMAND = "python benchmarks/quality_adaptation.py --seeds 0,1,2"
 
@@ -15,7 +15,7 @@ def _mean_sd(summary) -> str:
 def adaptation_table() -> str:
     r = load("quality_adaptation")
     if r is None:
-        return "Not measured yet: run `" + COMMAND + "` (about 15 minutes on 2 CPU cores)."
+        return not_measured(COMMAND, "about 15 minutes on 2 CPU cores")
     lines = [
         f"{r['source']} → {r['target']} ({r['image_size'][0]}x{r['image_size'][1]}), "
         f"{r['steps']} steps of {r['batch_size']} + {r['batch_size']} images, seeds "
@@ -54,7 +54,7 @@ def headline() -> str:
     share of the gap it closes (the issue's target: >= 50%)."""
     r = load("quality_adaptation")
     if r is None:
-        return "not measured yet"
+        return "not measured"
     s = r["summary"]
     gap = r.get("gap_closed")
     verdict = "" if gap is None else (" ✓" if gap >= 0.5 else " ✗")

@@ -4,7 +4,7 @@ over seeds, and its two pictures."""
 
 from __future__ import annotations
 
-from renderers.common import load, stamp
+from renderers.common import load, not_measured, stamp
 
 COMMAND = "python benchmarks/quality_adversarial.py --seeds 0,1,2"
 
@@ -20,7 +20,7 @@ def _cell(stat: dict | None) -> str:
 def adversarial_section() -> str:
     r = load("quality_adversarial")
     if r is None:
-        return f"_Not measured yet: run `{COMMAND}` (about 2 hours on 2 quiet CPU cores)._"
+        return not_measured(COMMAND, "about 2 hours on 2 quiet CPU cores")
     eps = r["eps"]
     columns = (
         ["clean"] + [f"FGSM {e:g}" for e in eps] + [f"PGD-{r['eval']['steps']} {e:g}" for e in eps]
@@ -59,12 +59,12 @@ def headline() -> str:
     """README: PGD accuracy at the training radius, adversarially trained vs standard."""
     r = load("quality_adversarial")
     if r is None:
-        return "not measured yet"
+        return "not measured"
     key = f"pgd@{r['train_eps']:g}"
     adv = r["summary"].get("adversarial", {}).get(key)
     std = r["summary"].get("standard", {}).get(key)
     if adv is None or std is None:
-        return "not measured yet"
+        return "not measured"
     return f"PGD accuracy at eps {r['train_eps']:g}: {_cell(adv)}% vs {_cell(std)}% standard"
 
 

@@ -137,3 +137,9 @@ def gain_cell(a, b, target=None) -> str:
     if target is None:
         return f"{a - b:+.1f}"
     return f"{a - b:+.1f} " + ("✓" if a - b >= target and a - b > 0 else "✗")
+
+
+def not_measured(command: str, duration: str) -> str:
+    """The body of a section whose benchmark has not been run yet: the command and
+    how long it takes."""
+    return f"_Not measured yet: run `{command}` ({duration})._"

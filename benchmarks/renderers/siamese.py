@@ -65,7 +65,7 @@ def headline() -> str:
     r = load("quality_siamese")
     result = None if r is None else r["datasets"].get("fashion_mnist")
     if result is None:
-        return "not measured yet"
+        return "not measured"
     summary = result["summary"]
     best = max(("random-init", "classifier"), key=lambda m: summary[m]["roc_auc"]["mean"])
     met = summary["siamese"]["roc_auc"]["mean"] > summary[best]["roc_auc"]["mean"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from renderers.common import load, stamp
+from renderers.common import load, not_measured, stamp
 
 COMMAND = "python benchmarks/quality_word2vec.py --seeds 0,1,2"
 
@@ -14,7 +14,7 @@ def _pm(summary, scale=1.0, digits=3):
 def word2vec_table():
     r = load("quality_word2vec")
     if r is None:
-        return f"Not measured yet: `{COMMAND}` (estimated 2-4 minutes per seed on 2 CPU cores)."
+        return not_measured(COMMAND, "estimated 2-4 minutes per seed on 2 CPU cores")
     seeds = ", ".join(str(run["seed"]) for run in r["runs"])
     lines = [
         f"_{stamp(r)}; {r['epochs']} epochs over {r['train_tokens']:,} training tokens, "
@@ -40,7 +40,7 @@ def headline() -> str:
     """README: WordSim353 Spearman against gensim's on the same tokens and epochs."""
     r = load("quality_word2vec")
     if r is None:
-        return "not measured yet"
+        return "not measured"
     ours = r["summary"]["tfxlearn"]["wordsim353_spearman"]["mean"]
     peer = r["summary"]["gensim"]["wordsim353_spearman"]["mean"]
     mark = "✓" if ours >= peer - 0.03 else "✗"

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from renderers.common import load, stamp
+from renderers.common import load, not_measured, stamp
 
 COMMAND = "python benchmarks/feature_visualization.py --seeds 0,1,2"
 
@@ -17,7 +17,7 @@ def _pm(stats, digits=3):
 def feature_visualization_section() -> str:
     r = load("feature_visualization")
     if r is None:
-        return f"_Not measured yet: run `{COMMAND}` (about 3 minutes per seed on 2 CPU cores)._"
+        return not_measured(COMMAND, "about 3 minutes per seed on 2 CPU cores")
     s = r["summary"]
     n = len(r["seeds"])
     classes = len(r["per_seed"][0]["conditions"]["noise start"]["p_a_per_class"])

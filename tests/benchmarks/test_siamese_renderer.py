@@ -13,7 +13,7 @@ from renderers import siamese  # noqa: E402
 
 def test_not_measured_yet_names_the_command(monkeypatch):
     monkeypatch.setattr(siamese, "load", lambda name: None)
-    assert siamese.headline() == "not measured yet"
+    assert siamese.headline() == "not measured"
     text = siamese.siamese_section()
     assert "Not measured yet" in text and "quality_siamese.py" in text
 
@@ -57,6 +57,6 @@ def test_renders_each_dataset_with_mean_and_sd(monkeypatch):
     assert "| siamese | embedding | 85.0 ± 7.1 |" in text
     assert "loss `triplet`, margin 0.2" in text
     assert "met in 2 of 2 seed(s)" in text and "abc1234" in text
-    assert siamese.headline() == "not measured yet"  # digits only: no Fashion-MNIST row
+    assert siamese.headline() == "not measured"  # digits only: no Fashion-MNIST row
     result["datasets"]["fashion_mnist"] = result["datasets"]["digits"]
     assert siamese.headline() == "unseen-class ROC AUC 85.0 ± 7.1% vs 80.0 ± 7.1% classifier ✓"

@@ -339,7 +339,14 @@ def test_compare_rejects_unknown_protocols_before_running(digits):
         ev.compare({"pixels": pixel_encoder()}, digits, {"knn": {}, "linear": {}})
     with pytest.raises(ValueError, match="encoders must name at least one"):
         ev.compare({}, digits)
-    assert set(ev.PROTOCOLS) == {"linear_probe", "layerwise_probe", "knn", "fine_tune", "low_shot"}
+    assert set(ev.PROTOCOLS) == {
+        "linear_probe",
+        "layerwise_probe",
+        "knn",
+        "fine_tune",
+        "low_shot",
+        "verification",
+    }
 
 
 def test_feature_extraction_traces_once_per_encoder():

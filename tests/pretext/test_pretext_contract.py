@@ -47,6 +47,7 @@ from contract_examples.video_dynamics import moving_squares
 from tensorflow.python.data.ops import debug_mode  # no public switch-off for debug mode
 
 from tfxlearn import pretext
+from tfxlearn.data.text import Vocabulary
 from tfxlearn.pretext.arrow_of_time import arrow_of_time_windows
 from tfxlearn.pretext.av_sync import samples_per_frame
 from tfxlearn.pretext.masked_autoencoder import mask_images
@@ -123,7 +124,31 @@ def _labels(n):
     return (np.arange(n) % 4).astype(np.int64)
 
 
+WORDS = tuple(f"w{i}" for i in range(9))
+
+
+def _verses(n):
+    """`examples(n)` for text ops: n lines of six words from WORDS."""
+    lines = [" ".join(WORDS[(3 * i + j) % len(WORDS)] for j in range(6)) for i in range(n)]
+    return {"text": np.array(lines)}
+
+
 CASES = {
+    "class_pairs": Case(_images(label=_labels)),
+    "class_triplets": Case(_images(label=_labels)),
+    "domain_adaptation": Case(
+        _images(index=_index), {"source": "font_digits/tiny", "image_size": (8, 8, 1)}
+    ),
+    "skip_gram": Case(
+        _verses,
+        {
+            "vocabulary": Vocabulary(WORDS, (5,) * len(WORDS)),
+            "window": 2,
+            "negatives": 2,
+            "subsample": None,
+            "batch_pairs": 4,
+        },
+    ),
     "arrow_of_time": Case(_clips(moving_squares), {"window": 4}, _arrow_batch),
     "audio_visual_correspondence": Case(
         _audio_visual, batch_fn=_correspondence_batch, one_refused=">= 2 examples"

@@ -53,6 +53,13 @@ def domain_adaptation(
         max_source: keep only the first source examples (smoke runs).
         seed: seed of the source's permutations.
     """
+    spec = ds.element_spec if isinstance(ds, tf.data.Dataset) else None
+    if isinstance(spec, dict) and image_key in spec and spec[image_key].shape.rank != 3:
+        raise ValueError(
+            f"domain_adaptation: ds must yield single target examples (images [height, width, "
+            f"channels]), got image shape {spec[image_key].shape}; the op batches itself "
+            "(batch_size), so do not batch ds first"
+        )
     src = load(source, source_split, data_dir=data_dir, image_size=image_size)
     if max_source:
         src = src.take(int(max_source))
