@@ -14,8 +14,10 @@ from __future__ import annotations
 import copy
 
 import keras
+import numpy as np
 import tensorflow as tf
 
+from tfxlearn.data import to_float_images
 from tfxlearn.distribute import MultiWorkerFit
 
 
@@ -155,3 +157,30 @@ def global_batch_noise(
         raise ValueError(f"distribution must be 'normal' or 'uniform', got {distribution!r}")
     start = tf.cast(replica, tf.int32) * local_batch
     return noise[start : start + local_batch]
+
+
+def batched_numpy(fn, images, batch_size: int) -> np.ndarray:
+    """`fn(float32 batch)` over `images` (uint8 or float, NumPy or tensor) in batches,
+    concatenated as NumPy: the prediction helpers of every paradigm."""
+    if isinstance(batch_size, bool) or int(batch_size) != batch_size or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    images = np.asarray(images)
+    if images.ndim != 4 or len(images) == 0:
+        raise ValueError(
+            f"images must be a non-empty batch [n, height, width, channels], got {images.shape}"
+        )
+    return np.concatenate(
+        [
+            np.asarray(fn(to_float_images(tf.convert_to_tensor(images[i : i + int(batch_size)]))))
+            for i in range(0, len(images), int(batch_size))
+        ]
+    )
+
+
+def check_num_classes(num_classes) -> int:
+    """`num_classes` as an int >= 2, or a ValueError naming it."""
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int | np.integer):
+        raise ValueError(f"num_classes must be an int >= 2, got {num_classes!r}")
+    if num_classes < 2:
+        raise ValueError(f"num_classes must be >= 2, got {num_classes}")
+    return int(num_classes)

@@ -39,7 +39,7 @@ import tensorflow as tf
 from tfxlearn.data import to_float_images
 from tfxlearn.losses import BatchMean
 from tfxlearn.nets import dcgan_generator
-from tfxlearn.paradigms.base import Paradigm, check_images
+from tfxlearn.paradigms.base import Paradigm, batched_numpy, check_images
 
 RECONSTRUCTION_LOSSES = ("bce", "mse")
 
@@ -161,22 +161,6 @@ def build_decoder(
             f"shape {image_shape}"
         )
     return decoder
-
-
-def batched(fn, images, batch_size: int) -> np.ndarray:
-    """`fn(float32 batch)` over `images` (uint8 or float, NumPy or tensor) in batches."""
-    if isinstance(batch_size, bool) or int(batch_size) != batch_size or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
-    images = np.asarray(images)
-    if images.ndim != 4 or len(images) == 0:
-        raise ValueError(
-            f"images must be a non-empty batch [n, height, width, channels], got {images.shape}"
-        )
-    outputs = [
-        np.asarray(fn(to_float_images(tf.convert_to_tensor(images[i : i + int(batch_size)]))))
-        for i in range(0, len(images), int(batch_size))
-    ]
-    return np.concatenate(outputs)
 
 
 class AutoencoderBase(Paradigm):
@@ -311,11 +295,11 @@ class AutoencoderBase(Paradigm):
 
     def encode(self, images, batch_size: int = 512) -> np.ndarray:
         """Codes [n, latent_dim] of images (uint8 in [0, 255] or float in [0, 1])."""
-        return batched(lambda x: self.codes(self._checked(x)), images, batch_size)
+        return batched_numpy(lambda x: self.codes(self._checked(x)), images, batch_size)
 
     def reconstruct(self, images, batch_size: int = 512) -> np.ndarray:
         """Reconstructions [n, H, W, C] in [0, 1] of images (uint8 or float in [0, 1])."""
-        return batched(lambda x: self(x, training=False), images, batch_size)
+        return batched_numpy(lambda x: self(x, training=False), images, batch_size)
 
     def reconstruction_error(self, images, batch_size: int = 512) -> np.ndarray:
         """Per-image mean squared error of the reconstruction, float64 [n] (an anomaly
@@ -327,7 +311,7 @@ class AutoencoderBase(Paradigm):
             )
             return tf.reduce_mean(squared, axis=[1, 2, 3])
 
-        return batched(errors, images, batch_size)
+        return batched_numpy(errors, images, batch_size)
 
     def reconstructions_png(
         self, images, path: str, *, count: int = 10, title: str | None = None
@@ -335,7 +319,7 @@ class AutoencoderBase(Paradigm):
         """A PNG of the first `count` images above their reconstructions. Returns `path`."""
         from tfxlearn import viz  # plotting only when asked
 
-        images = batched(lambda x: x, np.asarray(images)[: int(count)], int(count))
+        images = batched_numpy(lambda x: x, np.asarray(images)[: int(count)], int(count))
         return viz.image_rows(
             self.reconstruction_rows(images), path, title=title or f"{type(self).__name__}"
         )

@@ -7,10 +7,8 @@ the labelled examples of the global batch are `tfxlearn.distribute.subset_mean`.
 
 from __future__ import annotations
 
-import numpy as np
 import tensorflow as tf
 
-from tfxlearn.data import to_float_images
 from tfxlearn.pretext.semi_supervised import UNLABELLED
 
 
@@ -56,26 +54,3 @@ def check_labels(labels, num_classes: int, batch: int | None = None) -> tf.Tenso
     ]
     with tf.control_dependencies(checks):
         return tf.identity(labels)
-
-
-def batched_numpy(fn, images, batch_size: int) -> np.ndarray:
-    """fn over `images` (NumPy/uint8 or float) in batches, concatenated as NumPy."""
-    if int(batch_size) < 1:
-        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-    images = np.asarray(images)
-    if images.ndim < 1 or len(images) == 0:
-        raise ValueError(f"images must be a non-empty batch, got shape {images.shape}")
-    return np.concatenate(
-        [
-            np.asarray(fn(to_float_images(tf.constant(images[i : i + int(batch_size)]))))
-            for i in range(0, len(images), int(batch_size))
-        ]
-    )
-
-
-def check_num_classes(num_classes) -> int:
-    if isinstance(num_classes, bool) or not isinstance(num_classes, int | np.integer):
-        raise ValueError(f"num_classes must be an int >= 2, got {num_classes!r}")
-    if num_classes < 2:
-        raise ValueError(f"num_classes must be >= 2, got {num_classes}")
-    return int(num_classes)

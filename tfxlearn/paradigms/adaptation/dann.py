@@ -41,8 +41,7 @@ import tensorflow as tf
 
 from tfxlearn.losses import BatchMean
 from tfxlearn.nets import GradientReversal, classifier_head, domain_classifier, reversal_schedule
-from tfxlearn.paradigms.base import Paradigm, check_images
-from tfxlearn.paradigms.base_semi_supervised import batched_numpy, check_num_classes
+from tfxlearn.paradigms.base import Paradigm, batched_numpy, check_images, check_num_classes
 from tfxlearn.registry import PARADIGMS
 
 BATCH_HINT = (

@@ -43,11 +43,9 @@ import tensorflow as tf
 from tfxlearn.distribute import subset_mean
 from tfxlearn.losses import BatchMean
 from tfxlearn.nets import classifier_head, dcgan_generator
-from tfxlearn.paradigms.base import Paradigm, check_images
+from tfxlearn.paradigms.base import Paradigm, batched_numpy, check_images, check_num_classes
 from tfxlearn.paradigms.base_semi_supervised import (
-    batched_numpy,
     check_labels,
-    check_num_classes,
     supervised_loss_values,
 )
 from tfxlearn.registry import PARADIGMS

@@ -59,12 +59,15 @@ import tensorflow as tf
 
 from tfxlearn.distribute import global_mean, global_value, subset_mean
 from tfxlearn.losses import BatchMean
-from tfxlearn.paradigms.base import check_images, global_batch_noise
+from tfxlearn.paradigms.base import (
+    batched_numpy,
+    check_images,
+    check_num_classes,
+    global_batch_noise,
+)
 from tfxlearn.paradigms.base_adversarial import AdversarialParadigm, latent_dim_of
 from tfxlearn.paradigms.base_semi_supervised import (
-    batched_numpy,
     check_labels,
-    check_num_classes,
     supervised_loss_values,
 )
 from tfxlearn.pretext.semi_supervised import UNLABELLED

@@ -35,9 +35,13 @@ import tensorflow as tf
 from tfxlearn import attacks
 from tfxlearn.data import to_float_images
 from tfxlearn.losses import BatchMean
-from tfxlearn.paradigms.base import Paradigm, check_images, global_batch_noise
+from tfxlearn.paradigms.base import (
+    Paradigm,
+    batched_numpy,
+    check_images,
+    global_batch_noise,
+)
 from tfxlearn.paradigms.base_classifier import GeneratedLabelClassifier
-from tfxlearn.paradigms.base_semi_supervised import batched_numpy
 from tfxlearn.registry import PARADIGMS
 
 TRAINING_ATTACKS = ("pgd", "none")

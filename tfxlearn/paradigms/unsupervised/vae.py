@@ -41,10 +41,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfxlearn.paradigms.base import check_images, global_batch_noise
+from tfxlearn.paradigms.base import batched_numpy, check_images, global_batch_noise
 from tfxlearn.paradigms.base_autoencoder import (
     AutoencoderBase,
-    batched,
     reconstruction_loss_values,
 )
 from tfxlearn.registry import PARADIGMS
@@ -163,7 +162,7 @@ class VAE(AutoencoderBase):
                 reconstruction += reconstruction_loss_values(x, logits, "bce", reduce="sum")
             return reconstruction / int(samples) + kl_divergence(mean, log_variance)
 
-        return float(np.mean(batched(per_image, images, batch_size)))
+        return float(np.mean(batched_numpy(per_image, images, batch_size)))
 
     def sample(self, count: int, seed: int = 0, batch_size: int = 500) -> np.ndarray:
         """`count` images [count, H, W, C] in [0, 1]: sigmoid(decoder(z)), z ~ N(0, I)
