@@ -97,6 +97,13 @@ class Paradigm(MultiWorkerFit, keras.Model):
         """Named outputs of the exported `serving_default` signature."""
         return {"embedding": self.encoder(images, training=False)}
 
+    def track_terms(self, terms: dict) -> dict:
+        """Updates every metric with `terms[metric.name]` (per-example values, averaged
+        over the global batch by the Mean metrics); returns the step's logs."""
+        for tracker in self.metrics:
+            tracker.update_state(terms[tracker.name])
+        return {m.name: m.result() for m in self.metrics}
+
     def step_seed(self, stream: int = 0) -> tf.Tensor:
         """A stateless seed for this step's noise: (seed, step * 16 + stream), the step
         being the optimizer's iteration count, identical on every replica (`seed`:

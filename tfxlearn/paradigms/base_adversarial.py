@@ -7,6 +7,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from tfxlearn.losses import BatchMean
 from tfxlearn.paradigms.base import Paradigm, global_batch_noise
 
 
@@ -238,9 +239,12 @@ class DiscriminatorBodyParadigm(AdversarialParadigm):
 
     sub_models = ("generator", "discriminator", "head")
     progress_count = 64
+    #: The sub-models the discriminator's optimizer trains (subclasses add theirs).
+    discriminator_parts = ("discriminator", "head")
 
     def set_players(self, generator, discriminator, head, default_head) -> None:
-        """Checks and keeps the players; `head` (or `default_head()`) goes on the body."""
+        """Checks and keeps the players (`head`, or `default_head()`, goes on the body)
+        and makes the trackers of the game: loss, d_loss, g_loss, real_score, fake_score."""
         for name, net in (("generator", generator), ("discriminator", discriminator)):
             if not isinstance(net, keras.Model):
                 raise TypeError(f"{name} must be a keras.Model, got {type(net).__name__}")
@@ -253,6 +257,13 @@ class DiscriminatorBodyParadigm(AdversarialParadigm):
         self.set_generator(generator)
         self.discriminator = discriminator
         self.head = head if head is not None else default_head()
+        # The game's trackers (the subclass's `metrics` lists them in its order).
+        self.batch_mean = BatchMean()
+        self.loss_tracker = keras.metrics.Mean(name="loss")
+        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
+        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+        self.real_score_tracker = keras.metrics.Mean(name="real_score")
+        self.fake_score_tracker = keras.metrics.Mean(name="fake_score")
 
     @property
     def encoder(self) -> keras.Model:
@@ -266,7 +277,8 @@ class DiscriminatorBodyParadigm(AdversarialParadigm):
     def player_variables(self, role):
         if role == "generator":
             return self.generator.trainable_weights
-        return self.discriminator.trainable_weights + self.head.trainable_weights
+        parts = (getattr(self, part) for part in self.discriminator_parts)
+        return [weight for part in parts for weight in part.trainable_weights]
 
     def latent_noise(self, images, stream):
         """Latent vectors for this replica's share of the global batch of `images`."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
-from tfxlearn.losses import BatchMean, discriminator_loss_values
+from tfxlearn.losses import discriminator_loss_values
 from tfxlearn.losses.gan_generator import GENERATOR_LOSSES, generator_loss_values
 from tfxlearn.paradigms.base import check_images
 from tfxlearn.paradigms.base_adversarial import DiscriminatorBodyParadigm
@@ -79,12 +79,6 @@ class GANBase(DiscriminatorBodyParadigm):
             lambda: keras.Sequential([keras.layers.Dense(1, name="real_fake")], name="head"),
         )
         self.generator_loss = generator_loss
-        self.batch_mean = BatchMean()
-        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
-        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
-        self.loss_tracker = keras.metrics.Mean(name="loss")
-        self.real_score_tracker = keras.metrics.Mean(name="real_score")
-        self.fake_score_tracker = keras.metrics.Mean(name="fake_score")
 
     # ------------------------------------------------------------------ parts
 

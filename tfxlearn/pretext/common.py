@@ -71,3 +71,9 @@ def batch_seeds(ds: tf.data.Dataset, seed: int) -> tf.data.Dataset:
         num_parallel_calls=tf.data.AUTOTUNE,
         deterministic=True,
     )
+
+
+def map_batches(ds: tf.data.Dataset, seed: int, make) -> tf.data.Dataset:
+    """`ds.map(make(batch_seed, element))` in order, where batch i gets the stateless
+    seed [seed, i] (`batch_seeds`): the tf.data side of every seeded pretext op."""
+    return batch_seeds(ds, seed).map(make, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)

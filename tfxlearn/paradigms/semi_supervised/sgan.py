@@ -58,7 +58,6 @@ import numpy as np
 import tensorflow as tf
 
 from tfxlearn.distribute import global_mean, global_value, subset_mean
-from tfxlearn.losses import BatchMean
 from tfxlearn.paradigms.base import (
     batched_numpy,
     check_images,
@@ -189,14 +188,8 @@ class SGAN(DiscriminatorBodyParadigm):
                 f"head must give num_classes={self.num_classes} logits, got output shape "
                 f"{head_shape}"
             )
-        self.batch_mean = BatchMean()
-        self.loss_tracker = keras.metrics.Mean(name="loss")
-        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
-        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
         self.supervised_tracker = keras.metrics.Mean(name="supervised_loss")
         self.accuracy_tracker = keras.metrics.SparseCategoricalAccuracy(name="accuracy")
-        self.real_score_tracker = keras.metrics.Mean(name="real_score")
-        self.fake_score_tracker = keras.metrics.Mean(name="fake_score")
 
     # ------------------------------------------------------------------ parts
 

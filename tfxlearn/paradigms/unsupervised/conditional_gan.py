@@ -69,6 +69,7 @@ class ConditionalGAN(GANBase):
     """
 
     sub_models = (*GANBase.sub_models, "embedding")
+    discriminator_parts = (*GANBase.discriminator_parts, "embedding")
 
     def __init__(
         self,
@@ -223,15 +224,6 @@ class ConditionalGAN(GANBase):
         }
 
     # ------------------------------------------------------------------ steps
-
-    def player_variables(self, role):
-        if role == "generator":
-            return self.generator.trainable_weights
-        return (
-            self.discriminator.trainable_weights
-            + self.head.trainable_weights
-            + self.embedding.trainable_weights
-        )
 
     def _batch(self, data):
         if not isinstance(data, (tuple, list)) or len(data) < 2 or data[1] is None:
