@@ -20,7 +20,7 @@ from tfxlearn.transfer.fit import (
     read_examples,
     unfreezing_schedule,
 )
-from tfxlearn.transfer.loading import ApplicationPreprocessing, load_encoder
+from tfxlearn.transfer.loading import ApplicationPreprocessing, copy_encoder, load_encoder
 
 __all__ = [
     "MODES",
@@ -36,4 +36,5 @@ __all__ = [
     "BlockwiseTrainer",
     "ApplicationPreprocessing",
     "read_examples",
+    "copy_encoder",
 ]

@@ -48,7 +48,6 @@ from tfxlearn.evaluation.finetuning import (
     batch_norm_layers,
     build_classifier,
     check_training_args,
-    clone_architecture,
     compile_classifier,
     frozen,
     labelled_dataset,
@@ -56,6 +55,7 @@ from tfxlearn.evaluation.finetuning import (
     train_classifier,
 )
 from tfxlearn.transfer.blocks import Block, encoder_blocks
+from tfxlearn.transfer.loading import copy_encoder
 
 MODES = ("linear", "finetune", "gradual", "discriminative", "lp_ft")
 BATCH_NORM = ("train", "frozen")
@@ -140,9 +140,7 @@ def fit(
 
     keras.utils.set_random_seed(int(seed))
     if copy:
-        trained = clone_architecture(encoder)
-        trained.set_weights(encoder.get_weights())
-        encoder = trained
+        encoder = copy_encoder(encoder)
     n = len(labels)
     steps_per_epoch = max(math.ceil(n / batch_size), math.ceil(min_steps / epochs))
     steps = int(epochs) * steps_per_epoch
@@ -299,6 +297,8 @@ def _fit_gradually(
     """Trains `classifier` stage by stage: the `steps` split as evenly as possible,
     a fresh Adam per stage, the blocks of `schedule[stage]` unfrozen (with the head)."""
     by_name = {b.name: b for b in blocks}
+    # A layer frozen before the run (on purpose) stays frozen at every stage.
+    own_flag = {id(layer): layer.trainable for block in blocks for layer in block.layers}
     with frozen(encoder):
         encoder.trainable = True  # the container; its layers are set per stage
         for stage, names in enumerate(schedule):
@@ -308,7 +308,7 @@ def _fit_gradually(
             open_layers = {id(layer) for name in names for layer in by_name[name].layers}
             for block in blocks:
                 for layer in block.layers:
-                    layer.trainable = id(layer) in open_layers
+                    layer.trainable = id(layer) in open_layers and own_flag[id(layer)]
             compile_classifier(classifier, keras.optimizers.Adam(float(learning_rate)))
             with short_run_batch_norm(encoder, stage_steps):
                 classifier.fit(

@@ -14,6 +14,7 @@ import keras
 import tensorflow as tf
 
 from tfxlearn.export import SIGNATURE_KEY
+from tfxlearn.keras_private import TrainableSavedModelLayer
 
 
 @keras.saving.register_keras_serializable(package="tfxlearn")
@@ -167,7 +168,7 @@ def _saved_model_encoder(path: str, output: str | None, name: str | None) -> ker
     del loaded
     model_name = name or os.path.basename(os.path.dirname(os.path.abspath(path))) or "saved_model"
     inputs = keras.Input(shape=tuple(spec.shape[1:]), name=input_name, dtype=spec.dtype)
-    layer = keras.layers.TFSMLayer(
+    layer = TrainableSavedModelLayer(
         path, call_endpoint=SIGNATURE_KEY, trainable=True, name=f"{model_name}_saved_model"
     )
     features = layer(inputs)[output]
@@ -218,3 +219,35 @@ def _application_encoder(
     x = ApplicationPreprocessing(family, name="preprocess")(x)
     features = backbone(x)
     return keras.Model(inputs, features, name=name or f"{app.lower()}_encoder")
+
+
+def copy_encoder(encoder: keras.Model) -> keras.Model:
+    """A copy of `encoder` with the same weights (`keras.models.clone_model` +
+    `set_weights`); a loaded SavedModel layer is reloaded from its path (Keras
+    refuses to rebuild one from its config in safe mode).
+
+    Raises:
+        ValueError: the model cannot be cloned (e.g. a subclassed model without
+            `get_config`).
+    """
+
+    def clone(layer):
+        if isinstance(layer, keras.layers.TFSMLayer):
+            return type(layer)(
+                layer.filepath,
+                call_endpoint=layer.call_endpoint,
+                trainable=layer.trainable,
+                name=layer.name,
+            )
+        return layer.__class__.from_config(layer.get_config())
+
+    try:
+        copy = keras.models.clone_model(encoder, clone_function=clone)
+    except Exception as e:  # clone_model raises various types for unclonable models
+        raise ValueError(
+            f"cannot copy encoder {encoder.name!r} with keras.models.clone_model ({e}); "
+            "use a functional or Sequential model, or a subclassed model with get_config, "
+            "or pass copy=False"
+        ) from e
+    copy.set_weights(encoder.get_weights())
+    return copy
