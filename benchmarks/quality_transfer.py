@@ -28,14 +28,18 @@ mode) pair among CANDIDATES, at 10 labels per class, seed 0, training on
 The test split is read once the choices are made.
 
     python benchmarks/quality_transfer.py [--seeds 0,1,2] [--moco PATH] [--supervised PATH]
-    python benchmarks/quality_transfer.py --smoke   # tiny, < 1 min, writes nothing
+    python benchmarks/quality_transfer.py --smoke   # tiny, writes nothing
 
-Estimated duration on 2 CPU cores, from measurements here (2026-12-06, both cores
-shared): a 300-step fine-tuning run on digits takes ~50 s, a linear one ~9 s,
-all labels for 20 epochs (460 steps) ~57 s; supervised Fashion-MNIST ~100 s per
-epoch. Selection 22 runs (~15 min), measurement 11 configurations x 4 label
-counts x 3 seeds = 132 runs (~90 min), supervised pretraining 5 epochs (~8 min),
-MoCo 20 epochs (~45 min, skipped with --moco): **about 2.5-3 hours** in all.
+The smoke run (every configuration, a few steps, on slices) used ~55 s of CPU
+here; on shared cores its wall time is longer.
+
+Estimated duration on 2 CPU cores, from measurements here (2026-12-06, the two
+cores shared with other jobs, load average ~10, so probably pessimistic): a
+300-step fine-tuning run on digits takes ~50 s, a linear one ~9 s, all labels
+for 20 epochs (460 steps) ~57 s; supervised Fashion-MNIST ~100 s per epoch.
+Selection 22 runs (~15 min), measurement 11 configurations x 4 label counts x
+3 seeds = 132 runs (~90 min), supervised pretraining 5 epochs (~8 min), MoCo
+20 epochs (~45 min, skipped with --moco): **about 2.5-3 hours** in all.
 Results: benchmarks/results/quality_transfer.json and quality_transfer.png,
 rendered into docs/transfer.md by benchmarks/renderers/transfer.py.
 """
