@@ -39,7 +39,8 @@ cores shared with other jobs, load average ~10, so probably pessimistic): a
 for 20 epochs (460 steps) ~57 s; supervised Fashion-MNIST ~100 s per epoch.
 Selection 22 runs (~15 min), measurement 11 configurations x 4 label counts x
 3 seeds = 132 runs (~90 min), supervised pretraining 5 epochs (~8 min), MoCo
-20 epochs (~45 min, skipped with --moco): **about 2.5-3 hours** in all.
+20 epochs of 937 steps at ~0.27 s per step (measured: 40 steps of the full
+config in 10.6 s), ~85 min, skipped with --moco: **about 3-3.5 hours** in all.
 Results: benchmarks/results/quality_transfer.json and quality_transfer.png,
 rendered into docs/transfer.md by benchmarks/renderers/transfer.py.
 """

@@ -8,7 +8,7 @@ from renderers.common import load, not_measured, stamp
 
 NAME = "quality_transfer"
 COMMAND = "python benchmarks/quality_transfer.py --seeds 0,1,2"
-DURATION = "about 2.5-3 hours on 2 CPU cores; ~45 min less with --moco PATH"
+DURATION = "about 3-3.5 hours on 2 CPU cores; ~1.5 hours less with --moco PATH"
 SCRATCH = "scratch/finetune"
 
 
