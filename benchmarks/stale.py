@@ -50,6 +50,13 @@ SOURCES = {
         "tfxlearn/pretext/class_triplets.py",
         "tfxlearn/evaluation/verification.py",
     ],
+    "quality_transfer": [
+        "benchmarks/quality_transfer.py",
+        "pipelines/moco_fashion_mnist.py",
+        "tfxlearn/transfer/fit.py",
+        "tfxlearn/transfer/blocks.py",
+        "tfxlearn/evaluation/finetuning.py",
+    ],
     "quality_adversarial": [
         "benchmarks/quality_adversarial.py",
         "tfxlearn/attacks.py",

@@ -32,6 +32,7 @@ from tfxlearn import (  # noqa: E402,F401
     pretext,
     registry,
     training,
+    transfer,
     visualize,
 )
 
