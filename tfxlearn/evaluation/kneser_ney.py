@@ -16,8 +16,9 @@ counts N_1+(. h w) (the number of distinct tokens seen before h w) below it.
 A context never seen (S_k(h) = 0) passes all its mass to the lower order.
 The discounts per order come from the count-of-counts n_j of a_k (Chen &
 Goodman eq. 26): Y = n_1 / (n_1 + 2 n_2), D_k1 = 1 - 2 Y n_2 / n_1, D_k2 =
-2 - 3 Y n_3 / n_2, D_k3+ = 3 - 4 Y n_4 / n_3 (each clipped to [0, j], and 0.5
-/ 1 / 1.5 when a count-of-count is 0 in a tiny corpus). Every P_k(. | h) sums
+2 - 3 Y n_3 / n_2, D_k3+ = 3 - 4 Y n_4 / n_3 (0.5 / 1 / 1.5 instead when a
+count-of-count is 0 or an estimate falls outside (0, j], as in tiny corpora: a
+discount of 0 would give unseen tokens probability 0). Every P_k(. | h) sums
 to 1 over the vocabulary, for seen and unseen contexts alike.
 
 Sequences: lists of token ids in [0, vocabulary_size); each is padded on the
@@ -45,7 +46,12 @@ def modified_discounts(counts) -> tuple[float, float, float]:
         return DEFAULT_DISCOUNTS
     y = n1 / (n1 + 2 * n2)
     values = (1 - 2 * y * n2 / n1, 2 - 3 * y * n3 / n2, 3 - 4 * y * n4 / n3)
-    return tuple(float(min(max(d, 0.0), j)) for j, d in zip((1, 2, 3), values))
+    # A discount of 0 would leave no mass for the lower order (zero probabilities);
+    # an estimate outside (0, j] (odd count-of-counts of tiny corpora) takes the default.
+    return tuple(
+        float(d) if 0 < d <= j else default
+        for j, d, default in zip((1, 2, 3), values, DEFAULT_DISCOUNTS)
+    )
 
 
 def _check_int(name, value, low):

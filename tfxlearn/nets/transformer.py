@@ -90,7 +90,7 @@ class TransformerBlock(keras.layers.Layer):
         causal: a position attends only to itself and earlier positions (decoder).
         cross_attention: add attention to `context` (seq2seq decoder).
 
-    Call: `block(x [batch, length, dim], context=None, mask=None,
+    Call: `block(x [batch, length, dim], context=None, padding_mask=None,
     context_mask=None)`, masks bool [batch, length] (True = a real token): padded
     keys are not attended to.
     """
@@ -142,12 +142,12 @@ class TransformerBlock(keras.layers.Layer):
         self.out.build((*x_shape[:-1], self.mlp_dim))
         self.built = True
 
-    def call(self, x, context=None, mask=None, context_mask=None, training=False):
+    def call(self, x, context=None, padding_mask=None, context_mask=None, training=False):
         if self.cross_attention and context is None:
             raise ValueError("TransformerBlock(cross_attention=True) needs a context sequence")
         if context is not None and not self.cross_attention:
             raise ValueError("context given to a TransformerBlock without cross_attention")
-        keys = None if mask is None else ops.cast(mask, "bool")[:, None, :]
+        keys = None if padding_mask is None else ops.cast(padding_mask, "bool")[:, None, :]
         h = self.attention_norm(x)
         h = self.attention(
             h, h, attention_mask=keys, use_causal_mask=self.causal, training=training
