@@ -183,11 +183,17 @@ def transformer_decoder(
     heads: int = 4,
     mlp_dim: int | None = None,
     dropout: float = 0.1,
+    logits: bool = True,
     name: str = "transformer_decoder",
 ) -> keras.Model:
     """A decoder-only (GPT-style) language model: ids int32 [batch, length <=
     max_length] -> next-token logits float [batch, length, vocabulary_size]
-    (position t's logits predict the token at t + 1 from tokens 0..t)."""
+    (position t's logits predict the token at t + 1 from tokens 0..t).
+
+    With `logits=False` the model stops before the head: the normalized states
+    [batch, length, dim], for a caller that applies its own head to the scored
+    positions only (a padded batch of short texts scores a fraction of them).
+    """
     _positive_int("depth", depth)
     ids = keras.Input((None,), dtype="int32", name="ids")
     x = TokenAndPositionEmbedding(vocabulary_size, max_length, dim, name="embedding")(ids)
@@ -195,5 +201,6 @@ def transformer_decoder(
     for i in range(depth):
         x = TransformerBlock(dim, heads, mlp_dim, dropout, causal=True, name=f"block_{i}")(x)
     x = keras.layers.LayerNormalization(epsilon=1e-5, name="final_norm")(x)
-    logits = keras.layers.Dense(vocabulary_size, name="logits")(x)
-    return keras.Model(ids, logits, name=name)
+    if logits:
+        x = keras.layers.Dense(vocabulary_size, name="logits")(x)
+    return keras.Model(ids, x, name=name)

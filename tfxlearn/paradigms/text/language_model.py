@@ -119,7 +119,11 @@ class LanguageModel(Paradigm):
             heads=self.heads,
             mlp_dim=self.mlp_dim,
             dropout=self.dropout,
+            logits=False,
         )
+        self.decoder.build((None, None))
+        self.head = keras.layers.Dense(self.classes, name="logits")
+        self.head.build((None, self.dim))
         self.token_loss = TokenCrossEntropy()
         self.loss_tracker = keras.metrics.Mean(name="loss")
         self.accuracy_tracker = keras.metrics.Mean(name="accuracy")
@@ -162,7 +166,7 @@ class LanguageModel(Paradigm):
         (or of a {"inputs", "targets"} batch)."""
         if isinstance(inputs, dict):
             inputs = self._unpack(inputs)[0]
-        return self.decoder(self._ids(inputs), training=training)
+        return self.head(self.decoder(self._ids(inputs), training=training))
 
     def token_log_probs(self, inputs, targets) -> tf.Tensor:
         """log P(target | inputs up to its position) [batch, length]; 0 where the
@@ -174,21 +178,28 @@ class LanguageModel(Paradigm):
 
     def train_step(self, data):
         inputs, targets = self._unpack(data)
+        scored = targets >= 0
         with tf.GradientTape() as tape:
-            logits = self(inputs, training=True)
+            states = self.decoder(inputs, training=True)
+            # The head (the largest matrix product: V + 2 classes) only where a
+            # target is scored; padding is most of a batch of short verses.
+            logits = self.head(tf.boolean_mask(states, scored))
             # This replica's share of the global token mean (TokenCrossEntropy):
             # the shares sum to the one-device loss, the optimizer sums gradients.
-            loss = self.token_loss(targets, logits)
+            loss = self.token_loss(tf.boolean_mask(targets, scored), logits)
             scaled = self.optimizer.scale_loss(loss)
         variables = self.trainable_weights
         self.optimizer.apply_gradients(zip(tape.gradient(scaled, variables), variables))
-        return self._track(targets, logits)
+        return self._track(tf.boolean_mask(targets, scored), logits)
 
     def test_step(self, data):
         inputs, targets = self._unpack(data)
-        return self._track(targets, self(inputs, training=False))
+        scored = targets >= 0
+        logits = self.head(tf.boolean_mask(self.decoder(inputs, training=False), scored))
+        return self._track(tf.boolean_mask(targets, scored), logits)
 
     def _track(self, targets, logits):
+        """Metrics of the scored tokens' targets [tokens] and logits [tokens, classes]."""
         scored = tf.cast(targets >= 0, tf.float32)
         values = token_cross_entropy(targets, logits)
         correct = tf.cast(
