@@ -20,7 +20,7 @@ models are scored on the test books (the n-gram model is deterministic: one
 value, also reported at every candidate order for reference).
 
     python benchmarks/quality_lm.py [--seeds 0,1,2]
-    python benchmarks/quality_lm.py --smoke   # ~1,500 verses, a tiny model; writes nothing
+    python benchmarks/quality_lm.py --smoke   # 500 verses, a tiny model; writes nothing
 
 Full run: estimated 2.5-3 hours on 2 otherwise idle CPU cores (not run here).
 Measured at the time of writing, on 2 cores shared with 5 other jobs (load
@@ -52,7 +52,13 @@ PIPELINE = "lm_bible"
 SIZES = ((128, 2), (256, 2))
 MAX_EPOCHS = 10
 KN_ORDERS = (2, 3, 4)
-SMOKE = {"sizes": ((32, 1),), "max_epochs": 1, "kn_orders": (2, 3), "max_train": 1500}
+SMOKE = {
+    "sizes": ((32, 1),),
+    "max_epochs": 1,
+    "kn_orders": (2, 3),
+    "max_train": 500,
+    "max_test": 100,
+}
 
 
 def config_for(smoke: bool, size, epochs: int, seed: int, selection: bool) -> dict:
@@ -67,7 +73,7 @@ def config_for(smoke: bool, size, epochs: int, seed: int, selection: bool) -> di
     config["seed"] = int(seed)
     if smoke:  # the smoke config's tiny model, at the smoke size
         config["paradigm"]["args"].update(dim=dim, depth=depth)
-        config["dataset"]["max_train"] = SMOKE["max_train"]
+        config["dataset"].update(max_train=SMOKE["max_train"], max_test=SMOKE["max_test"])
         for args in (config["paradigm"]["args"], config["pretext"]["args"]):
             args["vocabulary"] = {**args["vocabulary"], "max_examples": SMOKE["max_train"]}
     if selection:
