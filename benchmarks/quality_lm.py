@@ -22,15 +22,17 @@ value, also reported at every candidate order for reference).
     python benchmarks/quality_lm.py [--seeds 0,1,2]
     python benchmarks/quality_lm.py --smoke   # 500 verses, a tiny model; writes nothing
 
-Full run: estimated 2.5-3 hours on 2 otherwise idle CPU cores (not run here).
-Measured at the time of writing, on 2 cores shared with 5 other jobs (load
-~12): 1.35 s per step of the 128-wide model (64 windows of 64 positions);
-idle cores are ~4-5x faster, so ~0.3 s per step and ~2 minutes per epoch of
-the training split (~390 steps), twice that for the 256-wide model. Selection:
-2 sizes x 10 epochs on 90% of the training split (~60 min); measurement: 3
-seeds x up to 10 epochs (~60 min for the 128-wide model, ~2 h for the 256-wide
-one); n-gram counting and scoring: under a minute per order. The smoke run
-takes about 40 s.
+Full run: estimated 2-5 hours on 2 otherwise idle CPU cores (not run here).
+Measured at the time of writing (20 steps of 64 windows of 64 positions, the
+full vocabulary of 6,338 words): 0.45 CPU-seconds per step for the 128-wide
+model and 0.95 for the 256-wide one (1.4 and 2.4 s of wall time on 2 cores
+shared with ~5 other jobs), i.e. 0.25-0.45 and 0.5-0.95 s per step on 2 idle
+cores, with ~400 steps per epoch of the training split (~360 on the carve).
+Selection: 10 epochs of each size on the carve plus validation scoring after
+each epoch, 50-90 minutes; measurement: 3 seeds x the chosen epochs (up to
+10), 50-90 minutes if the 128-wide model is chosen, 100-190 if the 256-wide
+one is; n-gram counting and scoring, a few minutes. The smoke run took 96 s
+of wall time on the loaded machine (27 s of CPU): under a minute on idle cores.
 """
 
 from __future__ import annotations

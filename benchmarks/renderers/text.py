@@ -56,7 +56,7 @@ def headline() -> str:
 def lm_table():
     r = load("quality_lm")
     if r is None:
-        return not_measured(LM_COMMAND, "estimated 2.5-3 hours on 2 idle CPU cores")
+        return not_measured(LM_COMMAND, "estimated 2-5 hours on 2 idle CPU cores")
     choice, runs = r["choice"], r["runs"]
     first = runs[0]
     seeds = ", ".join(str(run["seed"]) for run in runs)
