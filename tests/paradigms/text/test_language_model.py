@@ -131,3 +131,13 @@ def test_a_vocabulary_larger_than_the_corpus_is_refused():
         tfxlearn.paradigms.get("language_model")(
             vocabulary=build_vocabulary(counts, min_count=1, max_size=100)
         )
+
+
+def test_a_long_prefix_keeps_its_last_words_and_an_empty_batch_works():
+    model = _model(max_length=4)
+    long = model.next_token_log_probs(tf.constant(["god god god said light day", "said light day"]))
+    # Context: E + the last max_length - 1 = 3 words, the same for both texts.
+    np.testing.assert_array_equal(long["context_tokens"], [4, 4])
+    np.testing.assert_allclose(long["log_probs"][0], long["log_probs"][1], atol=1e-6)
+    empty = model.serving_outputs(tf.constant([], tf.string))
+    assert empty["log_likelihood"].shape == (0,) and empty["tokens"].shape == (0,)
