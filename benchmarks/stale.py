@@ -70,6 +70,16 @@ SOURCES = {
         "tfxlearn/losses/negative_sampling.py",
         "tfxlearn/data/text.py",
     ],
+    "quality_lm": [
+        "benchmarks/quality_lm.py",
+        "tfxlearn/paradigms/text/language_model.py",
+        "tfxlearn/nets/transformer.py",
+        "tfxlearn/pretext/next_token.py",
+        "tfxlearn/losses/token_cross_entropy.py",
+        "tfxlearn/evaluation/kneser_ney.py",
+        "tfxlearn/evaluation/perplexity.py",
+        "tfxlearn/data/text.py",
+    ],
     "quality_baselines_": ["benchmarks/quality.py"],
     "quality_": ["benchmarks/quality_generative.py"],  # image methods: see measured_files
     "layerwise_": ["benchmarks/layerwise_probe.py", "benchmarks/quality.py"],

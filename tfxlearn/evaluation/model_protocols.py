@@ -27,6 +27,10 @@ dict of numbers; it calls a documented method of the paradigm:
 - `word_similarity` (`vocabulary`, `word_vectors()`): Spearman on WordSim353
   and SimLex-999, Google analogy accuracy, with out-of-vocabulary rates
   (`evaluation/word_similarity.py`).
+- `perplexity` (`vocabulary`, `max_length`, `token_log_probs(inputs, targets)`):
+  a language model's test-split perplexity against an interpolated modified
+  Kneser-Ney n-gram model counted on the training split, same tokens
+  (`evaluation/perplexity.py`).
 
     evaluation.model_protocol("negative_elbo")(vae, EvalData("fashion_mnist"), seed=0)
 """
@@ -53,6 +57,7 @@ from tfxlearn.evaluation.eval_data import EvalData
 from tfxlearn.evaluation.frame_prediction import frame_prediction
 from tfxlearn.evaluation.generative import real_floor
 from tfxlearn.evaluation.generative import sample_quality as generated_sample_quality
+from tfxlearn.evaluation.perplexity import perplexity_protocol
 from tfxlearn.evaluation.sample_quality_classifier import load_or_train_sample_quality_classifier
 from tfxlearn.evaluation.synchronization import synchronization
 from tfxlearn.evaluation.word_similarity import word_similarity
@@ -257,6 +262,7 @@ MODEL_PROTOCOLS: dict[str, Callable[..., dict]] = {
     "synchronization": synchronization,
     "robust_accuracy": robust_accuracy,
     "word_similarity": word_similarity,
+    "perplexity": perplexity_protocol,
 }
 
 

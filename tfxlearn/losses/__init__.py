@@ -8,6 +8,7 @@ from tfxlearn.losses.gan_generator import generator_loss_values
 from tfxlearn.losses.gradient_difference import GradientDifferenceLoss, gradient_difference
 from tfxlearn.losses.info_nce import InfoNCE, info_nce
 from tfxlearn.losses.negative_sampling import NegativeSampling, negative_sampling
+from tfxlearn.losses.token_cross_entropy import TokenCrossEntropy, token_cross_entropy
 from tfxlearn.losses.triplet import TripletLoss, semi_hard_triplet_values, squared_distances
 
 __all__ = [
@@ -25,4 +26,6 @@ __all__ = [
     "TripletLoss",
     "semi_hard_triplet_values",
     "squared_distances",
+    "TokenCrossEntropy",
+    "token_cross_entropy",
 ]

@@ -17,6 +17,11 @@ from tfxlearn.nets.gradient_reversal import (
     reversal_schedule,
 )
 from tfxlearn.nets.layers import WeightNormDense
+from tfxlearn.nets.transformer import (
+    TokenAndPositionEmbedding,
+    TransformerBlock,
+    transformer_decoder,
+)
 from tfxlearn.nets.video import (
     FrameEncoderClips,
     StackFrames,
@@ -52,4 +57,7 @@ __all__ = [
     "GradientReversal",
     "reversal_schedule",
     "domain_classifier",
+    "TokenAndPositionEmbedding",
+    "TransformerBlock",
+    "transformer_decoder",
 ]
