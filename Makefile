@@ -32,7 +32,8 @@ test: setup
 # Learn and L3-Net, at their targets' edges, over 3 seeds), the tf.data service
 # throughput and the kill -9 fault soak, then the transfer / adaptation families
 # (adversarial training ~2 h, DANN ~15 min, Siamese ~1.5 h, feature visualization
-# ~10 min, each over 3 seeds); many hours on 2 cores in all. Results go
+# ~10 min, transfer ~3 h, word2vec ~10 min, language model 2-5 h, each over 3
+# seeds); many hours on 2 cores in all. Results go
 # to benchmarks/results and are rendered into README.md and docs/*.md;
 # `render_readme.py --check` then lists any result file that is dirty or stale.
 # Not part of CI.
@@ -57,6 +58,9 @@ bench: setup
 	$(PY) benchmarks/quality_adaptation.py --seeds 0,1,2
 	$(PY) benchmarks/quality_siamese.py --seeds 0,1,2
 	$(PY) benchmarks/feature_visualization.py --seeds 0,1,2
+	$(PY) benchmarks/quality_transfer.py --seeds 0,1,2
+	$(PY) benchmarks/quality_word2vec.py --seeds 0,1,2
+	$(PY) benchmarks/quality_lm.py --seeds 0,1,2
 	$(PY) benchmarks/render_readme.py
 	$(PY) benchmarks/render_readme.py --check
 
