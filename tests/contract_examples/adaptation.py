@@ -1,8 +1,9 @@
-"""Contract example of the domain-adaptation paradigms: batches of 4 font-rendered
+"""Contract examples of the domain-adaptation paradigms: batches of 4 font-rendered
 digits (`font_digits/tiny`, reduced to 8x8, labelled source) and 4 of
 scikit-learn's handwritten digits (unlabelled target), so each of 2 replicas gets
 2 of each domain."""
 
+import keras
 import numpy as np
 
 import tfxlearn
@@ -25,6 +26,22 @@ def tiny_dann(norm):
     )
 
 
+def tiny_adda(norm):
+    return tfxlearn.paradigms.get("adda")(
+        source_encoder=tfxlearn.nets.conv_encoder((8, 8, 1), widths=(4, 8), norm=norm),
+        num_classes=10,
+        discriminator_hidden=(8, 8),
+    )
+
+
+def _sgd_pair(model):
+    model.compile(
+        target_encoder_optimizer=keras.optimizers.SGD(learning_rate=0.1),
+        discriminator_optimizer=keras.optimizers.SGD(learning_rate=0.1),
+    )
+    return model
+
+
 def _bad_inputs(batch):
     images = batch[0][0]
     return [
@@ -38,6 +55,13 @@ EXAMPLES = {
         "build": tiny_dann,
         "data": domain_batches,
         "inputs": lambda batch: batch[0][0],
+        "bad_inputs": _bad_inputs,
+    },
+    "adda": {
+        "build": tiny_adda,
+        "data": domain_batches,
+        "inputs": lambda batch: batch[0][1],
+        "compile": _sgd_pair,
         "bad_inputs": _bad_inputs,
     },
 }
