@@ -39,7 +39,8 @@ def adaptation_table() -> str:
         lines.append(f"| ADDA | not measured yet (`{ADDA_COMMAND}`, {ADDA_TIME}) | — |")
     else:
         lines.append(
-            f"| ADDA (lr = {a['chosen_learning_rate']:g}) | {_mean_sd(a['summary']['target_test'])}"
+            f"| ADDA (lr = {a['chosen_learning_rate']:g}, {a['steps']} steps) | "
+            f"{_mean_sd(a['summary']['target_test'])}"
             f" | {_mean_sd(a['summary']['source_test'])} |"
         )
     gap = r.get("gap_closed")
@@ -66,9 +67,9 @@ def adaptation_table() -> str:
             )
             + f" (target: ≥ 50%); ADDA measured {stamp(a)}. Before adaptation (its own "
             f"source-only stage, {a['source_steps']} steps) its target test accuracy was "
-            f"{_mean_sd(a['summary']['target_test_before'])}%; {a['steps']} adversarial steps. "
-            f"Learning rate chosen on the same carve ({a['validation']['images']} images; "
-            "seed 0): "
+            f"{_mean_sd(a['summary']['target_test_before'])}%. Adam learning rate and number "
+            f"of adversarial steps (learning rate@steps) chosen on the same carve "
+            f"({a['validation']['images']} images; seed 0): "
             + ", ".join(f"{k}: {cell(100 * v)}%" for k, v in a["selection"].items())
             + ".",
         ]

@@ -46,10 +46,10 @@ def _adda_result(**changes):
     result = {
         "date": "2026-01-02", "commit": "def", "dirty": False, "tensorflow": "2.21.0",
         "cpu_count": 2, "source": "font_digits", "target": "digits",
-        "image_size": [28, 28, 1], "source_steps": 1000, "steps": 1000, "batch_size": 64,
+        "image_size": [28, 28, 1], "source_steps": 1000, "steps": 500, "batch_size": 64,
         "seeds": [0, 1], "chosen_learning_rate": 0.0002,
         "validation": {"split": "train[90%:]", "images": 144},
-        "selection": {"5e-05": 0.5, "0.0002": 0.7, "0.001": 0.3},
+        "selection": {"0.0001@250": 0.5, "0.0002@500": 0.7, "0.0002@1000": 0.3},
         "summary": {
             "target_test": {"mean": 0.70, "sd": 0.02},
             "source_test": {"mean": 0.80, "sd": 0.01},
@@ -84,10 +84,10 @@ def test_adda_row_is_compared_with_the_baselines_of_the_dann_result(monkeypatch)
     monkeypatch.setattr(adaptation, "load", results.get)
     text = adaptation.adaptation_table()
     assert "| DANN (max λ = 0.3) | 55.0 ± 1.0 |" in text  # DANN's numbers unchanged
-    assert "| ADDA (lr = 0.0002) | 70.0 ± 2.0 | 80.0 ± 1.0 |" in text
+    assert "| ADDA (lr = 0.0002, 500 steps) | 70.0 ± 2.0 | 80.0 ± 1.0 |" in text
     # (0.70 - 0.46) / (0.82 - 0.46) = 2/3
     assert "gap closed by ADDA: 67%" in text and "45.0 ± 1.0%" in text
-    assert "0.0002: 70.0%" in text
+    assert "0.0002@500: 70.0%" in text
     assert "| adda | 69.0 | 71.0 |" in text
     assert adaptation.adda_headline() == (
         "font → handwritten digits, target accuracy 70.0% vs source-only 46.0%; "

@@ -1,6 +1,6 @@
-"""benchmarks/quality_adaptation.py --smoke --methods adda: ADDA's selection on the
-labelled target validation carve, then its seeds, writing nothing; unknown
-methods are refused."""
+"""benchmarks/quality_adaptation.py --smoke --methods adda: ADDA's selection of the
+learning rate and the stopping step on the labelled target validation carve, then
+its seeds, writing nothing; unknown methods are refused."""
 
 import os
 import sys
@@ -20,7 +20,8 @@ def test_adda_smoke_selects_on_validation_and_writes_nothing(tfds_dir, capsys, m
     quality_adaptation.main(["--smoke", "--methods", "adda"])
     out = capsys.readouterr().out
     for rate in quality_adaptation.ADDA_CANDIDATES:
-        assert f"ADDA selection: learning_rate={rate} target validation" in out
+        for steps in (2, 5, 8, 10):  # ADDA_CHECKPOINTS of the smoke run's 10 steps
+            assert f"ADDA selection: learning_rate={rate} after {steps} steps" in out
     assert "ADDA chosen learning_rate" in out and "seed 0 adda: target test" in out
     assert "before adaptation" in out and "max_lambda" not in out  # DANN not run
     assert "smoke run: nothing written" in out and not written
