@@ -50,12 +50,40 @@ def _bad_inputs(batch):
     ]
 
 
+def adult_batches():
+    ds = tfxlearn.data.load("adult/tiny", "train").take(8).batch(4)
+    return ds.map(lambda e: (e["features"], (e["label"], e["sex"])))
+
+
+def tiny_blind_representation(norm):
+    del norm  # an MLP encoder: no normalization layers
+    return tfxlearn.paradigms.get("blind_representation")(
+        encoder=tfxlearn.nets.mlp_encoder(tfxlearn.data.adult.feature_count(), hidden=(8,)),
+        num_classes=2,
+        adversary_weight=1.0,
+        adversary_hidden=(4,),
+    )
+
+
+def _bad_features(batch):
+    features = batch[0]
+    return [
+        (np.concatenate([features, features], axis=-1), "width does not match"),
+        (features[0], "rank 2"),
+    ]
+
+
 EXAMPLES = {
     "dann": {
         "build": tiny_dann,
         "data": domain_batches,
         "inputs": lambda batch: batch[0][0],
         "bad_inputs": _bad_inputs,
+    },
+    "blind_representation": {
+        "build": tiny_blind_representation,
+        "data": adult_batches,
+        "bad_inputs": _bad_features,
     },
     "adda": {
         "build": tiny_adda,

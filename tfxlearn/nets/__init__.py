@@ -17,6 +17,7 @@ from tfxlearn.nets.gradient_reversal import (
     reversal_schedule,
 )
 from tfxlearn.nets.layers import WeightNormDense
+from tfxlearn.nets.tabular import mlp_encoder
 from tfxlearn.nets.video import (
     FrameEncoderClips,
     StackFrames,
@@ -52,4 +53,5 @@ __all__ = [
     "GradientReversal",
     "reversal_schedule",
     "domain_classifier",
+    "mlp_encoder",
 ]
