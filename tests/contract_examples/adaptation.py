@@ -83,6 +83,7 @@ EXAMPLES = {
     "blind_representation": {
         "build": tiny_blind_representation,
         "data": adult_batches,
+        "serving_inputs": lambda batch: {"features": batch[0].numpy()},
         "bad_inputs": _bad_features,
     },
     "adda": {
