@@ -147,6 +147,11 @@ PARADIGM_ROWS = (
         (
             ("dann", "domain-adversarial training (Ganin & Lempitsky, ICML 2015)"),
             ("adda", "adversarial discriminative domain adaptation (Tzeng et al., CVPR 2017)"),
+            (
+                "blind_representation",
+                "representations blind to a sensitive attribute (Edwards & Storkey, ICLR "
+                "2016; Zhang et al., AIES 2018)",
+            ),
         ),
     ),
 )
