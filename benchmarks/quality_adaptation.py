@@ -1,6 +1,7 @@
 """Domain adaptation benchmark: font-rendered digits (`font_digits`, labelled source)
 -> scikit-learn's handwritten `digits` upsampled to 28x28 (target), target-test
-accuracy of three models with the same network, optimiser and number of steps:
+accuracy of models with the same network (`--methods dann`: the first three,
+the same optimiser and number of steps; `--methods adda`: ADDA, below):
 
 - source-only: `dann` with max_lambda = 0 (the domain head learns, no gradient
   reaches the encoder): a classifier trained on the source labels alone;
