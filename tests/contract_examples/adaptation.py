@@ -1,8 +1,9 @@
-"""Contract example of the domain-adaptation paradigms: batches of 4 font-rendered
+"""Contract examples of the domain-adaptation paradigms: batches of 4 font-rendered
 digits (`font_digits/tiny`, reduced to 8x8, labelled source) and 4 of
 scikit-learn's handwritten digits (unlabelled target), so each of 2 replicas gets
 2 of each domain."""
 
+import keras
 import numpy as np
 
 import tfxlearn
@@ -25,6 +26,22 @@ def tiny_dann(norm):
     )
 
 
+def tiny_adda(norm):
+    return tfxlearn.paradigms.get("adda")(
+        source_encoder=tfxlearn.nets.conv_encoder((8, 8, 1), widths=(4, 8), norm=norm),
+        num_classes=10,
+        discriminator_hidden=(8, 8),
+    )
+
+
+def _sgd_pair(model):
+    model.compile(
+        target_encoder_optimizer=keras.optimizers.SGD(learning_rate=0.1),
+        discriminator_optimizer=keras.optimizers.SGD(learning_rate=0.1),
+    )
+    return model
+
+
 def _bad_inputs(batch):
     images = batch[0][0]
     return [
@@ -33,11 +50,47 @@ def _bad_inputs(batch):
     ]
 
 
+def adult_batches():
+    ds = tfxlearn.data.load("adult/tiny", "train").take(8).batch(4)
+    return ds.map(lambda e: (e["features"], (e["label"], e["sex"])))
+
+
+def tiny_blind_representation(norm):
+    del norm  # an MLP encoder: no normalization layers
+    return tfxlearn.paradigms.get("blind_representation")(
+        encoder=tfxlearn.nets.mlp_encoder(tfxlearn.data.adult.feature_count(), hidden=(8,)),
+        num_classes=2,
+        adversary_weight=1.0,
+        adversary_hidden=(4,),
+    )
+
+
+def _bad_features(batch):
+    features = batch[0]
+    return [
+        (np.concatenate([features, features], axis=-1), "width does not match"),
+        (features[0], "rank 2"),
+    ]
+
+
 EXAMPLES = {
     "dann": {
         "build": tiny_dann,
         "data": domain_batches,
         "inputs": lambda batch: batch[0][0],
+        "bad_inputs": _bad_inputs,
+    },
+    "blind_representation": {
+        "build": tiny_blind_representation,
+        "data": adult_batches,
+        "serving_inputs": lambda batch: {"features": batch[0].numpy()},
+        "bad_inputs": _bad_features,
+    },
+    "adda": {
+        "build": tiny_adda,
+        "data": domain_batches,
+        "inputs": lambda batch: batch[0][1],
+        "compile": _sgd_pair,
         "bad_inputs": _bad_inputs,
     },
 }

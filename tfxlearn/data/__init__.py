@@ -11,10 +11,11 @@ from __future__ import annotations
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
-# digits, fashion_mnist, font_digits, moving_digits, skimage_photos, spoken_digits_av register their
-# builders; service: tf.data service; audio: log-mel features and audio/video length checks;
-# domains: (source, target) batches of domain adaptation
+# adult, digits, fashion_mnist, font_digits, moving_digits, skimage_photos, spoken_digits_av
+# register their builders; service: tf.data service; audio: log-mel features and audio/video
+# length checks; domains: (source, target) batches of domain adaptation
 from tfxlearn.data import (  # noqa: F401
+    adult,
     audio,
     bible_verses,
     digits,

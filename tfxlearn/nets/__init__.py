@@ -17,6 +17,7 @@ from tfxlearn.nets.gradient_reversal import (
     reversal_schedule,
 )
 from tfxlearn.nets.layers import WeightNormDense
+from tfxlearn.nets.tabular import mlp_encoder
 from tfxlearn.nets.transformer import (
     TokenAndPositionEmbedding,
     TransformerBlock,
@@ -60,4 +61,5 @@ __all__ = [
     "TokenAndPositionEmbedding",
     "TransformerBlock",
     "transformer_decoder",
+    "mlp_encoder",
 ]

@@ -1,5 +1,7 @@
-"""The base of the two-player paradigms (GANs): a generator and a discriminator,
-each with its own optimizer (docs/architecture.md section 5)."""
+"""The bases of the two-player paradigms: `TwoPlayerParadigm` (players named by
+`roles`, each with its own optimizer) and `AdversarialParadigm`, its GAN form (a
+generator and a discriminator, latent noise, an optional generator average)
+(docs/architecture.md section 5)."""
 
 from __future__ import annotations
 
@@ -21,7 +23,96 @@ def latent_dim_of(generator: keras.Model) -> int:
     return int(shape[1])
 
 
-class AdversarialParadigm(Paradigm):
+class TwoPlayerParadigm(Paradigm):
+    """Base of the paradigms whose players each have their own optimizer
+    (docs/architecture.md section 5): GANs (generator vs discriminator), ADDA
+    (target encoder vs domain discriminator).
+
+    `roles` names the players, first the one whose optimizer is
+    `model.optimizer` (its `iterations` count the steps). `compile` takes one
+    optimizer per role as `<role>_optimizer=` (default: Adam at 2e-4, beta_1
+    0.5, DCGAN's setting); subclasses define `player_variables(role)`, override
+    `train_step` and `test_step`, and update each player with
+    `self.update(role, tape, loss, variables)`; losses go through Keras `Loss`
+    objects so they are scaled for the strategy.
+    """
+
+    roles: tuple[str, ...] = ("generator", "discriminator")
+
+    def compile(self, loss=None, optimizer=None, **kwargs):
+        if loss is not None:
+            raise ValueError(
+                f"{type(self).__name__} computes its own loss; do not pass `loss` to compile()"
+            )
+        names = [f"{role}_optimizer" for role in self.roles]
+        if optimizer is not None:
+            raise ValueError(
+                f"{type(self).__name__} trains {len(self.roles)} players: pass "
+                f"{' and '.join(n + '=' for n in names)} to compile() instead of optimizer="
+            )
+        optimizers = {}
+        for role, name in zip(self.roles, names):
+            value = kwargs.pop(name, None)
+            if value is None:
+                value = keras.optimizers.Adam(2e-4, beta_1=0.5)
+            optimizers[role] = keras.optimizers.get(value)
+        if len({id(o) for o in optimizers.values()}) != len(optimizers):
+            raise ValueError(
+                f"{' and '.join(names)} must be {len(names)} optimizer objects (each keeps "
+                "state for its own player's variables)"
+            )
+        keras.Model.compile(self, optimizer=optimizers[self.roles[0]], **kwargs)
+        for role in self.roles:
+            setattr(self, f"{role}_optimizer", optimizers[role])
+        self._compile_kwargs = dict(kwargs)
+
+    def get_compile_config(self):
+        name = f"{self.roles[0]}_optimizer"
+        if not getattr(self, "compiled", False) or not hasattr(self, name):
+            return {}
+        return {
+            f"{role}_optimizer": keras.saving.serialize_keras_object(
+                getattr(self, f"{role}_optimizer")
+            )
+            for role in self.roles
+        }
+
+    def compile_from_config(self, config):
+        self.compile(
+            **{key: keras.saving.deserialize_keras_object(value) for key, value in config.items()}
+        )
+        if self.built:
+            self.build_optimizers()
+
+    def player_variables(self, role: str) -> list:
+        """Trainable variables updated by `role`'s optimizer."""
+        raise NotImplementedError(f"{type(self).__name__} must define player_variables(role)")
+
+    def build_optimizers(self) -> None:
+        """Creates every player's optimizer slots for its variables (Keras only
+        builds `model.optimizer`, on all variables, by itself)."""
+        for role in self.roles:
+            optimizer = getattr(self, f"{role}_optimizer")
+            if not optimizer.built:
+                optimizer.build(self.player_variables(role))
+
+    def wrap_build(self, build):
+        # Keras's symbolic build on the first batch (tfxlearn.keras_private.TrainerHooks)
+        # builds `model.optimizer` only: build both players' optimizers around it.
+        if getattr(self, "compiled", False) and self.built:
+            self.build_optimizers()
+        super().wrap_build(build)
+        if getattr(self, "compiled", False):
+            self.build_optimizers()
+
+    def update(self, role: str, tape: tf.GradientTape, loss: tf.Tensor, variables: list) -> None:
+        """One optimizer step of `role` on `loss` (already scaled by Keras for the strategy)."""
+        optimizer = getattr(self, f"{role}_optimizer")
+        gradients = tape.gradient(optimizer.scale_loss(loss), variables)
+        optimizer.apply_gradients(zip(gradients, variables))
+
+
+class AdversarialParadigm(TwoPlayerParadigm):
     """Base of the two-player paradigms (GANs): a generator and a discriminator,
     each with its own optimizer (docs/architecture.md section 5).
 
@@ -50,8 +141,6 @@ class AdversarialParadigm(Paradigm):
             dominated by the initial weights. Batch-norm statistics are copied,
             not averaged.
     """
-
-    roles = ("generator", "discriminator")
 
     def __init__(self, seed: int = 0, generator_ema: float | None = None, **kwargs):
         super().__init__(**kwargs)
@@ -113,76 +202,16 @@ class AdversarialParadigm(Paradigm):
         optimizer=None,
         **kwargs,
     ):
-        if loss is not None:
-            raise ValueError(
-                f"{type(self).__name__} computes its own loss; do not pass `loss` to compile()"
-            )
-        if optimizer is not None:
-            raise ValueError(
-                f"{type(self).__name__} trains two players: pass generator_optimizer= and "
-                "discriminator_optimizer= to compile() instead of optimizer="
-            )
-        optimizers = {}
-        for role, value in (
-            ("generator", generator_optimizer),
-            ("discriminator", discriminator_optimizer),
-        ):
-            if value is None:
-                value = keras.optimizers.Adam(2e-4, beta_1=0.5)
-            optimizers[role] = keras.optimizers.get(value)
-        if optimizers["generator"] is optimizers["discriminator"]:
-            raise ValueError(
-                "generator_optimizer and discriminator_optimizer must be two optimizer "
-                "objects (each keeps state for its own player's variables)"
-            )
-        keras.Model.compile(self, optimizer=optimizers["generator"], **kwargs)
-        self.generator_optimizer = optimizers["generator"]
-        self.discriminator_optimizer = optimizers["discriminator"]
-        self._compile_kwargs = dict(kwargs)
-
-    def get_compile_config(self):
-        if not getattr(self, "compiled", False) or not hasattr(self, "generator_optimizer"):
-            return {}
-        return {
-            "generator_optimizer": keras.saving.serialize_keras_object(self.generator_optimizer),
-            "discriminator_optimizer": keras.saving.serialize_keras_object(
-                self.discriminator_optimizer
-            ),
-        }
-
-    def compile_from_config(self, config):
-        self.compile(
-            **{key: keras.saving.deserialize_keras_object(value) for key, value in config.items()}
+        super().compile(
+            loss=loss,
+            optimizer=optimizer,
+            generator_optimizer=generator_optimizer,
+            discriminator_optimizer=discriminator_optimizer,
+            **kwargs,
         )
-        if self.built:
-            self.build_optimizers()
-
-    def player_variables(self, role: str) -> list:
-        """Trainable variables updated by `role`'s optimizer."""
-        raise NotImplementedError(f"{type(self).__name__} must define player_variables(role)")
-
-    def build_optimizers(self) -> None:
-        """Creates both optimizers' slots for their players' variables (Keras only
-        builds `model.optimizer`, on all variables, by itself)."""
-        for role in self.roles:
-            optimizer = getattr(self, f"{role}_optimizer")
-            if not optimizer.built:
-                optimizer.build(self.player_variables(role))
-
-    def wrap_build(self, build):
-        # Keras's symbolic build on the first batch (tfxlearn.keras_private.TrainerHooks)
-        # builds `model.optimizer` only: build both players' optimizers around it.
-        if getattr(self, "compiled", False) and self.built:
-            self.build_optimizers()
-        super().wrap_build(build)
-        if getattr(self, "compiled", False):
-            self.build_optimizers()
 
     def update(self, role: str, tape: tf.GradientTape, loss: tf.Tensor, variables: list) -> None:
-        """One optimizer step of `role` on `loss` (already scaled by Keras for the strategy)."""
-        optimizer = getattr(self, f"{role}_optimizer")
-        gradients = tape.gradient(optimizer.scale_loss(loss), variables)
-        optimizer.apply_gradients(zip(gradients, variables))
+        super().update(role, tape, loss, variables)
         if role == "generator" and self.generator_average is not None:
             self._update_generator_average()
 

@@ -23,6 +23,7 @@ from tfxlearn.export import export_saved_model, find_version
 from tfxlearn.pipeline.config import label_keys, net_configs
 from tfxlearn.training import (
     EpochOrder,
+    FirstStage,
     ProgressImages,
     default_strategy,
     train,
@@ -262,13 +263,17 @@ def trainer(
     images = ProgressImages(
         os.path.join(run_dir, "plots"), os.path.join(run_dir, "tensorboard"), prefix="samples"
     )
+    callbacks = [order]
+    if train_cfg.get("first_stage"):  # e.g. ADDA's source pretraining, on the same batches
+        stage = train_cfg["first_stage"]
+        callbacks.append(FirstStage(ds, stage["method"], **copy.deepcopy(stage.get("args", {}))))
     return train(
         build,
         ds,
         epochs=int(train_cfg["epochs"]),
         run_dir=run_dir,
         strategy=strategy or default_strategy(),
-        callbacks=[order],
+        callbacks=callbacks,
         chief_callbacks=[images],
         verbose=verbose,
     )

@@ -92,6 +92,17 @@ def validate_config(config: dict) -> None:
     train_cfg = config["train"]
     if "optimizers" in train_cfg and not isinstance(train_cfg["optimizers"], dict):
         raise ValueError("config train.optimizers must map compile() argument names to configs")
+    stage = train_cfg.get("first_stage")
+    if stage is not None and not (
+        isinstance(stage, dict)
+        and isinstance(stage.get("method"), str)
+        and isinstance(stage.get("args", {}), dict)
+        and set(stage) <= {"method", "args"}
+    ):
+        raise ValueError(
+            "config train.first_stage must be {'method': <the paradigm's method name>, "
+            f"'args': {{...}}}}, got {stage!r}"
+        )
     schedule = train_cfg.get("learning_rate_schedule", "constant")
     if schedule not in SCHEDULES:
         raise ValueError(
@@ -225,6 +236,7 @@ OPTIONAL_KEYS = {
         "shuffle_buffer",
         "data_service",
         "generator_ema",
+        "first_stage",
     },
     "evaluation": {
         "protocols",

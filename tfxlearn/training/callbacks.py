@@ -337,3 +337,36 @@ class ProgressImages(keras.callbacks.Callback):
             with writer.as_default():
                 tf.summary.image(self.prefix, viz.tile(images)[None], step=epoch + 1)
             writer.close()
+
+
+class FirstStage(keras.callbacks.Callback):
+    """Runs a paradigm's first training stage, `model.<method>(data, **args)`, at the
+    start of `fit` (e.g. ADDA's `pretrain_source` before its adversarial steps).
+
+    The stage runs only while the model has taken no step of its own
+    (`model.optimizer.iterations == 0`): a run resumed from a backup (restored by
+    `AtomicBackupAndRestore`, which must come earlier in the callback list, as in
+    `tfxlearn.training.train`) does not run it again over the restored weights.
+    In a pipeline: `train.first_stage = {"method": ..., "args": {...}}`.
+    """
+
+    def __init__(self, data, method: str, **args):
+        super().__init__()
+        if not isinstance(method, str) or not method:
+            raise ValueError(f"first_stage method must be a method name, got {method!r}")
+        self.data = data
+        self.method = method
+        self.args = args
+        self.ran = False
+
+    def on_train_begin(self, logs=None):
+        stage = getattr(self.model, self.method, None)
+        if not callable(stage):
+            raise ValueError(
+                f"first_stage method {self.method!r}: {type(self.model).__name__} has no such "
+                "method"
+            )
+        if int(self.model.optimizer.iterations.numpy()) > 0:
+            return  # resumed: the restored weights include the first stage's result
+        stage(self.data, **self.args)
+        self.ran = True

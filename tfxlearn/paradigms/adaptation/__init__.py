@@ -1,6 +1,9 @@
 """Domain adaptation: a classifier trained on a labelled source domain carried to an
-unlabelled target domain (`tfxlearn.data.domains`: (source, target) batches)."""
+unlabelled target domain (`tfxlearn.data.domains`: (source, target) batches); and
+its adversarial tool turned on an attribute: representations blind to it."""
 
+from tfxlearn.paradigms.adaptation.adda import ADDA
+from tfxlearn.paradigms.adaptation.blind_representation import BlindRepresentation
 from tfxlearn.paradigms.adaptation.dann import DANN
 
-__all__ = ["DANN"]
+__all__ = ["ADDA", "BlindRepresentation", "DANN"]

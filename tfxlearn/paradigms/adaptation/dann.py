@@ -36,23 +36,18 @@ features).
 from __future__ import annotations
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 from tfxlearn.losses import BatchMean
 from tfxlearn.nets import GradientReversal, classifier_head, domain_classifier, reversal_schedule
-from tfxlearn.paradigms.base import Paradigm, batched_numpy, check_images, check_num_classes
+from tfxlearn.paradigms.base import Paradigm, check_num_classes
+from tfxlearn.paradigms.base_adaptation import AdaptedClassifier, unpack_domain_batch
 from tfxlearn.registry import PARADIGMS
-
-BATCH_HINT = (
-    "DANN trains on ((source_images, target_images), source_labels) batches "
-    "(tfxlearn.data.domains.domain_pairs, or the `domain_adaptation` pretext op)"
-)
 
 
 @keras.saving.register_keras_serializable(package="tfxlearn")
 @PARADIGMS.register("dann")
-class DANN(Paradigm):
+class DANN(AdaptedClassifier, Paradigm):
     """Domain-adversarial training (Ganin & Lempitsky, ICML 2015).
 
     Args:
@@ -137,21 +132,6 @@ class DANN(Paradigm):
 
     # ------------------------------------------------------------------ forward
 
-    def call(self, images, training=False):
-        """Class logits [batch, K] of a batch of float images in [0, 1]."""
-        check_images(images, self.image_shape)
-        return self.head(self.encoder(images, training=training), training=training)
-
-    def classify(self, images, batch_size: int = 500) -> np.ndarray:
-        """Class logits [n, K] (NumPy) of images (uint8 in [0, 255] or float in [0, 1])."""
-        check_images(np.asarray(images)[:1], self.image_shape)
-        return batched_numpy(lambda x: self(x, training=False), images, batch_size)
-
-    def encode(self, images, batch_size: int = 500) -> np.ndarray:
-        """Encoder features [n, d] (NumPy) of images (uint8 or float)."""
-        check_images(np.asarray(images)[:1], self.image_shape)
-        return batched_numpy(lambda x: self.encoder(x, training=False), images, batch_size)
-
     def current_lambda(self) -> tf.Tensor:
         """This step's reversal weight: max_lambda * lambda_p, p = step / schedule_steps."""
         step = tf.cast(tf.convert_to_tensor(self.optimizer.iterations), tf.float32)
@@ -160,30 +140,7 @@ class DANN(Paradigm):
     # ------------------------------------------------------------------ steps
 
     def _unpack(self, data):
-        if not (isinstance(data, tuple | list) and len(data) == 2):
-            raise ValueError(f"{BATCH_HINT}; got {type(data).__name__}")
-        pair, labels = data
-        if not (isinstance(pair, tuple | list) and len(pair) == 2):
-            raise ValueError(f"{BATCH_HINT}; the first element is not a (source, target) pair")
-        source, target = (tf.convert_to_tensor(x) for x in pair)
-        check_images(source, self.image_shape, "source_images")
-        check_images(target, self.image_shape, "target_images")
-        labels = tf.convert_to_tensor(labels)
-        if not labels.dtype.is_integer or labels.shape.rank != 1:
-            raise ValueError(
-                f"source_labels must be integer class ids [batch], got {labels.dtype.name} "
-                f"{labels.shape}"
-            )
-        labels = tf.cast(labels, tf.int32)
-        message = f"source_labels must be class ids in 0..{self.num_classes - 1}"
-        with tf.control_dependencies(
-            [
-                tf.debugging.assert_non_negative(labels, message=message),
-                tf.debugging.assert_less(labels, self.num_classes, message=message),
-            ]
-        ):
-            labels = tf.identity(labels)
-        return source, target, labels
+        return unpack_domain_batch(data, self.image_shape, self.num_classes, "DANN")
 
     def loss_terms(self, source, target, labels, lambda_, training: bool) -> dict:
         """Per-example terms: label CE [n_source], domain BCE [n_source + n_target],
@@ -247,11 +204,6 @@ class DANN(Paradigm):
         ]
 
     # ------------------------------------------------------------------ contract
-
-    def serving_outputs(self, images):
-        check_images(images, self.image_shape)
-        embedding = self.encoder(images, training=False)
-        return {"logits": self.head(embedding, training=False), "embedding": embedding}
 
     def get_config(self):
         return {

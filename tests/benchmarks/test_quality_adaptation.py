@@ -1,0 +1,32 @@
+"""benchmarks/quality_adaptation.py --smoke --methods adda: ADDA's selection of the
+learning rate and the stopping step on the labelled target validation carve, then
+its seeds, writing nothing; unknown methods are refused."""
+
+import os
+import sys
+
+import pytest
+
+sys.path.insert(
+    0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "benchmarks")
+)
+
+import quality_adaptation  # noqa: E402
+
+
+def test_adda_smoke_selects_on_validation_and_writes_nothing(tfds_dir, capsys, monkeypatch):
+    written = []
+    monkeypatch.setattr(quality_adaptation, "write_result", lambda *a: written.append(a))
+    quality_adaptation.main(["--smoke", "--methods", "adda"])
+    out = capsys.readouterr().out
+    for rate in quality_adaptation.ADDA_CANDIDATES:
+        for steps in (2, 5, 8, 10):  # ADDA_CHECKPOINTS of the smoke run's 10 steps
+            assert f"ADDA selection: learning_rate={rate} after {steps} steps" in out
+    assert "ADDA chosen learning_rate" in out and "seed 0 adda: target test" in out
+    assert "before adaptation" in out and "max_lambda" not in out  # DANN not run
+    assert "smoke run: nothing written" in out and not written
+
+
+def test_unknown_methods_are_refused():
+    with pytest.raises(SystemExit, match="--methods takes a comma list of dann, adda"):
+        quality_adaptation.main(["--smoke", "--methods", "cycada"])
