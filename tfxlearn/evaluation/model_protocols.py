@@ -27,6 +27,10 @@ dict of numbers; it calls a documented method of the paradigm:
 - `word_similarity` (`vocabulary`, `word_vectors()`): Spearman on WordSim353
   and SimLex-999, Google analogy accuracy, with out-of-vocabulary rates
   (`evaluation/word_similarity.py`).
+- `style_transfer` (`style_losses(images)`): the perceptual loss terms (style,
+  content, total variation, weighted total) of the stylized test images next
+  to those of the unchanged images ("before"), and the ratios after / before
+  of the style loss and of the total loss.
 
     evaluation.model_protocol("negative_elbo")(vae, EvalData("fashion_mnist"), seed=0)
 """
@@ -244,6 +248,29 @@ def robust_accuracy(
     return out
 
 
+def style_transfer(
+    model: keras.Model,
+    data: EvalData,
+    *,
+    seed: int = 0,
+    max_images: int | None = None,
+    batch_size: int = 32,
+) -> dict:
+    """Mean perceptual-loss terms of the stylized test images and of the images
+    themselves (`identity_*`, content loss 0), and `style_ratio` / `loss_ratio`:
+    after / before (below 1 when stylizing moves the images toward the style more
+    than it costs in content)."""
+    del seed
+    losses = _require(model, "style_losses", "style_transfer")
+    images, _ = _test_images(data, max_images)
+    terms = losses(images, batch_size=int(batch_size))
+    out = {key: float(np.mean(values)) for key, values in terms.items()}
+    out["style_ratio"] = out["style"] / max(out["identity_style"], 1e-30)
+    out["loss_ratio"] = out["loss"] / max(out["identity_loss"], 1e-30)
+    out["images"] = int(len(images))
+    return out
+
+
 MODEL_PROTOCOLS: dict[str, Callable[..., dict]] = {
     "sample_quality": sample_quality,
     "negative_elbo": negative_elbo,
@@ -257,6 +284,7 @@ MODEL_PROTOCOLS: dict[str, Callable[..., dict]] = {
     "synchronization": synchronization,
     "robust_accuracy": robust_accuracy,
     "word_similarity": word_similarity,
+    "style_transfer": style_transfer,
 }
 
 

@@ -16,7 +16,16 @@ from tfxlearn.nets.gradient_reversal import (
     domain_classifier,
     reversal_schedule,
 )
+from tfxlearn.nets.layer_outputs import OUTPUT, feature_model, layer_names
 from tfxlearn.nets.layers import WeightNormDense
+from tfxlearn.nets.style import (
+    CaffePreprocess,
+    default_extractor,
+    default_layers,
+    random_texture_extractor,
+    transformation_net,
+    vgg19_extractor,
+)
 from tfxlearn.nets.video import (
     FrameEncoderClips,
     StackFrames,
@@ -52,4 +61,13 @@ __all__ = [
     "GradientReversal",
     "reversal_schedule",
     "domain_classifier",
+    "OUTPUT",
+    "feature_model",
+    "layer_names",
+    "CaffePreprocess",
+    "vgg19_extractor",
+    "random_texture_extractor",
+    "default_extractor",
+    "default_layers",
+    "transformation_net",
 ]
