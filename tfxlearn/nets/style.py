@@ -39,7 +39,13 @@ from collections.abc import Sequence
 import keras
 
 VGG19_CONTENT_LAYERS = ("block4_conv2",)
-VGG19_STYLE_LAYERS = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1")
+VGG19_STYLE_LAYERS = (
+    "block1_conv1",
+    "block2_conv1",
+    "block3_conv1",
+    "block4_conv1",
+    "block5_conv1",
+)
 VGG19_WEIGHTS_FILE = "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"
 _CAFFE_MEAN_BGR = (103.939, 116.779, 123.68)
 
@@ -149,9 +155,11 @@ def random_texture_extractor(
             )(x)
             for j, k in enumerate(kernel_sizes)
         ]
-        x = branches[0] if len(branches) == 1 else keras.layers.Concatenate(
-            name=f"block{i}_concat"
-        )(branches)
+        x = (
+            branches[0]
+            if len(branches) == 1
+            else keras.layers.Concatenate(name=f"block{i}_concat")(branches)
+        )
         x = keras.layers.ReLU(name=f"block{i}_relu")(x)
         if i < len(widths):
             x = keras.layers.AveragePooling2D(2, name=f"block{i}_pool")(x)

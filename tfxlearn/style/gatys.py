@@ -62,20 +62,17 @@ class StyleTransferResult:
     extractor: str
 
 
-def _batch(images, size, channels=None) -> np.ndarray:
-    if isinstance(images, (list, tuple)) and images and not np.isscalar(images[0]):
-        if all(isinstance(i, str) or np.ndim(i) == 3 or np.ndim(i) == 2 for i in images):
-            loaded = [load_image(i, size=size, channels=channels) for i in images]
-            if len({i.shape for i in loaded}) != 1:
-                raise ValueError(
-                    f"content images must have one size to be a batch, got "
-                    f"{sorted({i.shape for i in loaded})}: pass size=..."
-                )
-            return np.stack(loaded)
-    array = images if isinstance(images, str) else np.asarray(images)
-    if isinstance(array, np.ndarray) and array.ndim == 4:
-        return np.stack([load_image(i, size=size, channels=channels) for i in array])
-    return load_image(array, size=size, channels=channels)[None]
+def _batch(images, size) -> np.ndarray:
+    """[n, H, W, C] float32 from one image (name, path, array) or a list of them."""
+    if isinstance(images, str) or (not isinstance(images, (list, tuple)) and np.ndim(images) < 4):
+        return load_image(images, size=size)[None]
+    loaded = [load_image(i, size=size) for i in images]
+    if not loaded or len({i.shape for i in loaded}) != 1:
+        raise ValueError(
+            "content must be one image or a non-empty batch of one size, got sizes "
+            f"{sorted({i.shape for i in loaded})}: pass size=..."
+        )
+    return np.stack(loaded)
 
 
 def resolve_extractor(extractor, channels: int) -> keras.Model:

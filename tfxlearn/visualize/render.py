@@ -22,10 +22,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from tfxlearn.nets.layer_outputs import OUTPUT, feature_model, layer_names  # noqa: F401 (re-exported)
 from tfxlearn.progress import progress
 from tfxlearn.visualize import parametrizations
 from tfxlearn.visualize import transforms as transforms_lib
-from tfxlearn.nets.layer_outputs import OUTPUT, feature_model, layer_names
 from tfxlearn.visualize.objectives import Objective, as_objective
 
 

@@ -136,8 +136,8 @@ class FastStyle(Paradigm):
             default_content, default_style = default_layers(extractor)
             content_layers = default_content if content_layers is None else content_layers
             style_layers = default_style if style_layers is None else style_layers
-        self.content_layers = [content_layers] if isinstance(content_layers, str) else list(
-            content_layers
+        self.content_layers = (
+            [content_layers] if isinstance(content_layers, str) else list(content_layers)
         )
         self.style_layers = [style_layers] if isinstance(style_layers, str) else list(style_layers)
         self.transformer = transformer
@@ -182,7 +182,8 @@ class FastStyle(Paradigm):
         return self.transformer(self._checked(images), training=training)
 
     def loss_terms(self, images, stylized) -> dict:
-        """Per-image {"loss", "content", "style", "tv"} [batch] of `stylized` for content `images`."""
+        """Per-image {"loss", "content", "style", "tv"} [batch] of `stylized` images
+        for the content `images`."""
         return self.perceptual(
             stylized,
             self.perceptual.content_targets(images),

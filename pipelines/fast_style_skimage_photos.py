@@ -1,0 +1,85 @@
+"""Fast style transfer (Johnson, Alahi & Fei-Fei, ECCV 2016; see
+`tfxlearn.paradigms.style.FastStyle`) on `skimage_photos`: a transformation
+network trained on the 3,200 32x32 training crops of scikit-image's colour
+photographs (random left-right flips) to render them in the style of one
+scikit-image texture (default "brick", grey, repeated to RGB, resized to 128
+pixels), through the random-weight multi-scale extractor (Ustyuzhaninov et
+al., ICLR 2017; no ImageNet weights offline).
+
+Evaluation: the `style_transfer` model protocol on the test crops (disjoint
+rows of the same photographs): the style, content and total-variation losses of
+the stylized crops next to those of the crops themselves. Blessed (exported as
+a SavedModel `images -> stylized`, any size that is a multiple of 4) when the
+style loss falls to at most half of the unstylized images' (`style_ratio` <=
+0.5; the smoke run only exercises the stages, so its bound is open).
+
+Weights: content 1, style 1000, total variation 0.01 - the value
+`benchmarks/quality_style.py` chooses on validation content images (the top,
+training rows of the photographs) for Gatys et al.'s optimization; its full run
+re-chooses it and reports the fast network's loss relative to that optimization.
+
+Budget: `get_config()` trains 4 epochs (about 3 minutes on 2 CPU cores);
+`tfxlearn run fast_style_skimage_photos --smoke` runs the tiny version;
+`get_config(style="gravel")` another texture.
+"""
+
+STYLE_WEIGHT = 1000.0
+TV_WEIGHT = 0.01
+STYLE_SIZE = 128
+
+
+def get_config(
+    smoke: bool = False, style: str = "brick", style_weight: float = STYLE_WEIGHT, epochs: int = 4
+) -> dict:
+    return {
+        "name": "fast_style_skimage_photos",
+        "seed": 0,
+        "dataset": {
+            "name": "skimage_photos",
+            "train_split": "train",
+            "test_split": "test",
+            "image_key": "image",
+            "max_train": 128 if smoke else None,
+            "max_test": 32 if smoke else None,
+        },
+        "nets": {
+            "transformer": {
+                "factory": "transformation_net",
+                "args": {
+                    "input_shape": [None, None, 3],
+                    "widths": [8, 16, 16] if smoke else [16, 32, 64],
+                    "residual_blocks": 1 if smoke else 3,
+                },
+            },
+            "extractor": {
+                "factory": "random_texture_extractor",
+                "args": {"input_shape": [None, None, 3], "seed": 0},
+            },
+        },
+        "paradigm": {
+            "name": "fast_style",
+            "args": {
+                "style_image": style,
+                "style_size": STYLE_SIZE,
+                "content_weight": 1.0,
+                "style_weight": float(style_weight),
+                "tv_weight": TV_WEIGHT,
+            },
+        },
+        "pretext": {"name": "images", "args": {}},
+        "train": {
+            "epochs": 1 if smoke else int(epochs),
+            "batch_size": 16,
+            "learning_rate": 2e-3,
+            "shuffle_buffer": 4_000,
+        },
+        "evaluation": {
+            "model_protocols": {"style_transfer": {"max_images": 32 if smoke else None}},
+            "blessing": {
+                "model_protocol": "style_transfer",
+                "metric": "style_ratio",
+                "max": 1e9 if smoke else 0.5,
+            },
+        },
+        "export": {"root": "saved_models", "model_name": "fast_style_skimage_photos"},
+    }
