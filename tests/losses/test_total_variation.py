@@ -39,7 +39,9 @@ def test_closed_form_and_reference():
     x = rng.uniform(size=(2, 4, 5, 3)).astype(np.float32)
     for beta in (1.0, 2.0, 1.5):
         np.testing.assert_allclose(total_variation(x, beta), _reference(x, beta), rtol=1e-5)
-    np.testing.assert_allclose(TotalVariation()(np.zeros_like(x), x), _reference(x, 1.0).mean(), rtol=1e-5)
+    np.testing.assert_allclose(
+        TotalVariation()(np.zeros_like(x), x), _reference(x, 1.0).mean(), rtol=1e-5
+    )
     np.testing.assert_allclose(visualize.total_variation(x), total_variation(x), rtol=1e-6)
 
 
