@@ -10,7 +10,7 @@ from tfxlearn.data import load_image
 def test_scikit_image_names_sizes_and_channels():
     brick = load_image("brick")
     assert brick.shape == (512, 512, 1) and brick.dtype == np.float32
-    assert 0 <= brick.min() and brick.max() <= 1
+    assert brick.min() >= 0 and brick.max() <= 1
     rgb = load_image("brick", size=32, channels=3)
     assert rgb.shape == (32, 32, 3)
     np.testing.assert_array_equal(rgb[..., 0], rgb[..., 2])
