@@ -77,7 +77,7 @@ SMOKE = {
     "styles": ["brick"],
     "size": 32,
     "style_size": 32,
-    "candidate_style_weights": [100.0, 1000.0],
+    "candidate_style_weights": [1000.0],
     "validation_steps": 3,
     "steps": 3,
     "speed_sizes": [32],

@@ -17,6 +17,7 @@ TINY = {
     "contents": ["astronaut", "rocket"],
     "size": 16,
     "style_size": 16,
+    "candidate_style_weights": [100.0, 1000.0],
     "validation_steps": 2,
     "steps": 2,
     "speed_sizes": [16],
