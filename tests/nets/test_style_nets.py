@@ -66,5 +66,11 @@ def test_transformation_net_maps_any_multiple_of_4_into_the_unit_range():
         x = np.random.default_rng(0).uniform(size=(2, *size, 3)).astype(np.float32)
         y = net(x).numpy()
         assert y.shape == x.shape and y.min() >= 0 and y.max() <= 1
+    # Residual output, last convolution at 0: the untrained network is the identity.
+    x = np.random.default_rng(2).uniform(size=(1, 8, 8, 3)).astype(np.float32)
+    np.testing.assert_allclose(net(x), np.clip(x, 1e-3, 1 - 1e-3), atol=1e-5)
+    plain = nets.transformation_net(widths=(4, 8, 8), residual_blocks=1, residual=False)
+    y = plain(x).numpy()
+    assert y.shape == x.shape and not np.allclose(y, x, atol=1e-2)
     with pytest.raises(ValueError, match="3 positive channel counts"):
         nets.transformation_net(widths=(4, 8))

@@ -20,6 +20,8 @@ def test_pipeline_trains_evaluates_and_exports(tmp_path):
     style = metrics["model_results"]["style_transfer"]
     assert style["images"] == 8 and style["identity_content"] == 0.0
     assert style["style_ratio"] == style["style"] / style["identity_style"]
+    assert style["content_ratio"] == style["content"] / style["style_image_content"]
+    assert style["transfer_ratio"] == max(style["style_ratio"], style["content_ratio"])
     assert {"loss", "content", "style", "tv"} <= set(metrics["history"])
     assert "stylized" in result.plots
     serve = tf.saved_model.load(result.export_path).signatures["serving_default"]

@@ -29,8 +29,9 @@ dict of numbers; it calls a documented method of the paradigm:
   (`evaluation/word_similarity.py`).
 - `style_transfer` (`style_losses(images)`): the perceptual loss terms (style,
   content, total variation, weighted total) of the stylized test images next
-  to those of the unchanged images ("before"), and the ratios after / before
-  of the style loss and of the total loss.
+  to those of the unchanged images ("before") and of the style image in their
+  place; the style loss after / before, the content loss relative to the style
+  image's, and the larger of the two (`transfer_ratio`).
 
     evaluation.model_protocol("negative_elbo")(vae, EvalData("fashion_mnist"), seed=0)
 """
@@ -256,16 +257,21 @@ def style_transfer(
     max_images: int | None = None,
     batch_size: int = 32,
 ) -> dict:
-    """Mean perceptual-loss terms of the stylized test images and of the images
-    themselves (`identity_*`, content loss 0), and `style_ratio` / `loss_ratio`:
-    after / before (below 1 when stylizing moves the images toward the style more
-    than it costs in content)."""
+    """Mean perceptual-loss terms of the stylized test images, of the images
+    themselves (`identity_*`, content loss 0) and of the style image in their
+    place (`style_image_*`); `style_ratio`: the style loss after / before
+    stylization; `content_ratio`: the content loss of the stylized images / that
+    of the style image (near 1 for a network that paints the style whatever the
+    input); `transfer_ratio`: the larger of the two (both must be small for a
+    transfer that keeps the content); `loss_ratio`: the total loss after / before."""
     del seed
     losses = _require(model, "style_losses", "style_transfer")
     images, _ = _test_images(data, max_images)
     terms = losses(images, batch_size=int(batch_size))
     out = {key: float(np.mean(values)) for key, values in terms.items()}
     out["style_ratio"] = out["style"] / max(out["identity_style"], 1e-30)
+    out["content_ratio"] = out["content"] / max(out["style_image_content"], 1e-30)
+    out["transfer_ratio"] = max(out["style_ratio"], out["content_ratio"])
     out["loss_ratio"] = out["loss"] / max(out["identity_loss"], 1e-30)
     out["images"] = int(len(images))
     return out

@@ -20,6 +20,7 @@ from tfxlearn.nets.layer_outputs import OUTPUT, feature_model, layer_names
 from tfxlearn.nets.layers import WeightNormDense
 from tfxlearn.nets.style import (
     CaffePreprocess,
+    ResidualImage,
     default_extractor,
     default_layers,
     random_texture_extractor,
@@ -65,6 +66,7 @@ __all__ = [
     "feature_model",
     "layer_names",
     "CaffePreprocess",
+    "ResidualImage",
     "vgg19_extractor",
     "random_texture_extractor",
     "default_extractor",

@@ -28,7 +28,8 @@ instead of batch norm. Differences from the paper: upsampling is nearest
 neighbour + 3x3 convolution (Odena et al., Distill 2016: no checkerboard
 artifacts) instead of fractionally strided convolutions, zero "same" padding
 instead of the paper's reflection padding and unpadded residual blocks, and a
-sigmoid output in [0, 1] instead of a scaled tanh in [0, 255].
+output in [0, 1] instead of a scaled tanh in [0, 255], by default a change of
+the input (`residual=True`, starting from the identity; see `transformation_net`).
 """
 
 from __future__ import annotations
@@ -197,6 +198,24 @@ def default_layers(extractor: keras.Model) -> tuple[list[str], list[str]]:
     )
 
 
+@keras.saving.register_keras_serializable(package="tfxlearn")
+class ResidualImage(keras.layers.Layer):
+    """`sigmoid(logit(images) + delta)`: the transformation network's output as a
+    change of its input, in [0, 1]; with `delta` 0 it returns the input (the
+    logit of pixels clipped to [eps, 1 - eps])."""
+
+    def __init__(self, eps: float = 1e-3, **kwargs):
+        super().__init__(**kwargs)
+        self.eps = float(eps)
+
+    def call(self, images, delta):
+        x = keras.ops.clip(images, self.eps, 1.0 - self.eps)
+        return keras.ops.sigmoid(keras.ops.log(x) - keras.ops.log1p(-x) + delta)
+
+    def get_config(self):
+        return {**super().get_config(), "eps": self.eps}
+
+
 def _conv_norm(x, filters: int, kernel: int, stride: int, name: str, relu: bool = True):
     x = keras.layers.Conv2D(filters, kernel, strides=stride, padding="same", name=f"{name}_conv")(x)
     x = keras.layers.GroupNormalization(groups=-1, name=f"{name}_instance_norm")(x)
@@ -207,6 +226,7 @@ def transformation_net(
     input_shape: Sequence[int | None] = (None, None, 3),
     widths: Sequence[int] = (32, 64, 128),
     residual_blocks: int = 5,
+    residual: bool = True,
     name: str = "transformation_net",
 ) -> keras.Model:
     """Johnson et al.'s image transformation network, images [0, 1] -> images [0, 1].
@@ -217,6 +237,11 @@ def transformation_net(
         widths: channels of the 9x9 input convolution and of the two stride-2
             downsampling convolutions (the residual blocks use the last).
         residual_blocks: number of residual blocks (the paper: 5).
+        residual: the output is a change of the input, `sigmoid(logit(input) +
+            out_conv(...))` with `out_conv` initialized to 0, so the untrained
+            network returns its input and training moves it toward the style
+            (without it, the paper's plain output, a network trained briefly on
+            small crops here collapsed to painting the texture whatever the input).
     """
     shape = _check_input_shape(input_shape)
     widths = [int(w) for w in widths]
@@ -236,6 +261,12 @@ def transformation_net(
     for u, filters in enumerate((widths[1], widths[0]), 1):
         x = keras.layers.UpSampling2D(2, interpolation="nearest", name=f"up{u}_upsample")(x)
         x = _conv_norm(x, filters, 3, 1, f"up{u}")
-    x = keras.layers.Conv2D(shape[-1], 9, padding="same", name="out_conv")(x)
-    outputs = keras.layers.Activation("sigmoid", name="stylized")(x)
-    return keras.Model(inputs, outputs, name=name)
+    if not residual:
+        x = keras.layers.Conv2D(shape[-1], 9, padding="same", name="out_conv")(x)
+        return keras.Model(
+            inputs, keras.layers.Activation("sigmoid", name="stylized")(x), name=name
+        )
+    delta = keras.layers.Conv2D(
+        shape[-1], 9, padding="same", kernel_initializer="zeros", name="out_conv"
+    )(x)
+    return keras.Model(inputs, ResidualImage(name="stylized")(inputs, delta), name=name)

@@ -235,19 +235,26 @@ class FastStyle(Paradigm):
         return batched_numpy(lambda x: self(x, training=False), images, batch_size)
 
     def style_losses(self, images, batch_size: int = 32) -> dict:
-        """Per-image loss terms of the stylized images ("loss", "content", "style",
-        "tv") and of the images themselves ("identity_loss", ...: the loss before
-        stylization, content 0), each float [n]."""
+        """Per-image loss terms ("loss", "content", "style", "tv"), each float [n], of
+        the stylized images; of the images themselves ("identity_*": the loss
+        before stylization, content 0); and of the style image resized to the
+        images' size ("style_image_*": an output that ignores the content)."""
         images = np.asarray(images)
         out = {}
         for start in range(0, len(images), int(batch_size)):
             batch = self._checked(images[start : start + int(batch_size)])
-            stylized = self.transformer(batch, training=False)
-            terms = self.loss_terms(batch, stylized)
-            identity = self.loss_terms(batch, batch)
-            for name in TERMS:
-                out.setdefault(name, []).append(terms[name].numpy())
-                out.setdefault(f"identity_{name}", []).append(identity[name].numpy())
+            size = tf.shape(batch)[1:3]
+            style = tf.image.resize(self.style, size, "bilinear", antialias=True)
+            style = tf.repeat(tf.cast(style, batch.dtype), tf.shape(batch)[0], axis=0)
+            outputs = {
+                "": self.transformer(batch, training=False),
+                "identity_": batch,
+                "style_image_": style,
+            }
+            for prefix, output in outputs.items():
+                terms = self.loss_terms(batch, output)
+                for name in TERMS:
+                    out.setdefault(prefix + name, []).append(terms[name].numpy())
         return {k: np.concatenate(v) for k, v in out.items()}
 
     def plots(self, plot_dir: str, images, labels, class_names=None) -> dict:
