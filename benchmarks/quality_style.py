@@ -19,20 +19,28 @@ Ustyuzhaninov et al., ICLR 2017); content layer and style layers its defaults.
 2. **Gatys et al.**: per content x style, the style and content losses of the
    content image itself (before) and of the optimized image (after).
 3. **Fast style transfer** (Johnson et al., ECCV 2016): the
-   `fast_style_skimage_photos` pipeline trained per style with the chosen weight
-   (on the 3,200 32x32 training crops, flips), its SavedModel applied to the
-   measured content images: the same losses, the ratio of its total loss to the
-   optimization's (1 = as good as optimizing each image), and images/s of the
-   exported network (`serving_default`, batches of 16 at 64x64 and 256x256).
+   `fast_style_skimage_photos` pipeline per style. Its style weight is chosen
+   on the validation carve of the training split (`pipeline.selection_config`,
+   the test split forbidden): of 10 and 100, the lower `transfer_ratio` (the
+   larger of style loss after / before and content loss relative to the style
+   image's; a network that paints the texture whatever its input has a content
+   ratio near 1). Then trained on the whole training split (3,200 32x32 crops,
+   flips); its SavedModel is applied to the measured content images and scored
+   with the same loss as the optimization (Gatys's chosen weight): the style and
+   content losses, the ratio of its total loss to the optimization's (1 = as good
+   as optimizing each image), the pipeline's own `style_transfer` metrics on the
+   test crops, and images/s of the exported network (`serving_default`,
+   batches of 16 at 64x64 and 256x256).
 4. A picture grid content x style (Gatys and fast rows): quality_style.png.
 
-    python benchmarks/quality_style.py           # about 35 minutes on 2 CPU cores
+    python benchmarks/quality_style.py           # about 75 minutes on 2 CPU cores
     python benchmarks/quality_style.py --smoke   # < 1 min, writes nothing
 
 Estimated time (2 CPU cores, measured pieces of the smoke and calibration runs):
 validation 4 styles x 3 weights x 100 L-BFGS steps on 4 images (~12 min), the
-measured optimization 4 x 200 steps (~7 min), 4 fast networks of 4 epochs
-(~12 min), speed and figure (~1 min).
+measured optimization 4 x 200 steps (~7 min), 4 styles x (2 selection + 1 final)
+fast networks of 4 epochs at ~50 s per epoch (~45 min with evaluation and
+export), speed and figure (~1 min).
 
 Results: benchmarks/results/quality_style.json and quality_style.png, rendered
 into docs/style.md by render_readme.py (renderers/style.py).
@@ -40,6 +48,7 @@ into docs/style.md by render_readme.py (renderers/style.py).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import tempfile
@@ -67,6 +76,7 @@ SETTINGS = {
     "steps": 200,
     "optimizer": "lbfgs",
     "fast_epochs": 4,
+    "fast_style_weights": [10.0, 100.0],
     "speed_sizes": [64, 256],
     "speed_batch": 16,
     "speed_repeats": 5,
@@ -78,6 +88,7 @@ SMOKE = {
     "size": 32,
     "style_size": 32,
     "candidate_style_weights": [1000.0],
+    "fast_style_weights": [10.0],
     "validation_steps": 3,
     "steps": 3,
     "speed_sizes": [32],
@@ -153,8 +164,18 @@ def _terms(result_terms: dict, i: int) -> dict:
     return {k: float(v[i]) for k, v in result_terms.items()}
 
 
-def train_fast(style: str, style_weight: float, settings: dict, smoke: bool, workdir: str):
-    """The pipeline trained for one style; returns (export path, metrics, seconds)."""
+def train_fast(
+    style: str,
+    style_weight: float,
+    settings: dict,
+    smoke: bool,
+    workdir: str,
+    selection: bool = False,
+):
+    """The pipeline trained for one style; returns (export path, style_transfer
+    metrics, seconds). `selection`: on the validation carve of the training split
+    (`pipeline.selection_config`), with the test split forbidden."""
+    from tfxlearn import data as tfx_data
     from tfxlearn import pipeline
 
     config = pipeline.load_config(
@@ -168,14 +189,38 @@ def train_fast(style: str, style_weight: float, settings: dict, smoke: bool, wor
     config["evaluation"]["blessing"]["max"] = 1e9  # measured here whatever the blessing says
     if smoke:
         config["dataset"].update(max_train=32, max_test=8)
+    tag = f"{style}_{style_weight:g}_{'selection' if selection else 'final'}"
     start = time.perf_counter()
-    result = pipeline.run(
-        config,
-        run_dir=os.path.join(workdir, f"run_{style}"),
-        export_root=os.path.join(workdir, "saved_models"),
-        verbose=0,
-    )
-    return result.export_path, result.metrics, time.perf_counter() - start
+    if selection:
+        config = pipeline.selection_config(config)
+        forbidden = tfx_data.forbid_splits(config["selection"]["test_split"])
+    else:
+        forbidden = contextlib.nullcontext()
+    with forbidden:
+        result = pipeline.run(
+            config,
+            run_dir=os.path.join(workdir, f"run_{tag}"),
+            export_root=os.path.join(workdir, "saved_models"),
+            verbose=0,
+        )
+    metrics = result.metrics["model_results"]["style_transfer"]
+    return result.export_path, metrics, time.perf_counter() - start
+
+
+def select_fast(style: str, settings: dict, smoke: bool, workdir: str) -> dict:
+    """The fast network's style weight for `style`: of `fast_style_weights`, the one
+    whose pipeline run on the validation carve has the lowest `transfer_ratio`
+    (the larger of the style ratio and the content ratio; see the pipeline)."""
+    if len(settings["fast_style_weights"]) == 1:  # nothing to choose (the smoke run)
+        return {"style_weight": float(settings["fast_style_weights"][0]), "candidates": {}}
+    rows = {}
+    for weight in settings["fast_style_weights"]:
+        _, metrics, seconds = train_fast(style, weight, settings, smoke, workdir, True)
+        row = {key: metrics[key] for key in ("transfer_ratio", "style_ratio", "content_ratio")}
+        rows[f"{weight:g}"] = {**row, "seconds": seconds}
+        print(f"  validation fast {style} style_weight {weight:g}: {row}")
+    chosen = min(rows, key=lambda w: rows[w]["transfer_ratio"])
+    return {"style_weight": float(chosen), "candidates": rows}
 
 
 def images_per_second(serve, size: int, settings: dict) -> float:
@@ -203,7 +248,7 @@ def measure(settings: dict, smoke: bool = False) -> tuple[dict, dict]:
     choices = select(settings, styles, extractor)
     contents = content_images(settings, "test")
     pairs, figure = {}, {"content": contents, "style": np.stack(list(styles.values()))}
-    speeds, fast_seconds = {}, {}
+    speeds, fast_seconds, fast_choices, fast_metrics_all = {}, {}, {}, {}
     features = nets.feature_model(extractor, content_layers + style_layers)
     with tempfile.TemporaryDirectory(prefix="quality_style-") as workdir:
         for name, image in styles.items():
@@ -212,9 +257,14 @@ def measure(settings: dict, smoke: bool = False) -> tuple[dict, dict]:
             start = time.perf_counter()
             gatys = _gatys(contents, image, settings, weight, settings["steps"], extractor)
             gatys_seconds = time.perf_counter() - start
-            export_path, _, fast_seconds[name] = train_fast(name, weight, settings, smoke, workdir)
+            fast_choices[name] = select_fast(name, settings, smoke, workdir)
+            fast_weight = fast_choices[name]["style_weight"]
+            export_path, fast_metrics, fast_seconds[name] = train_fast(
+                name, fast_weight, settings, smoke, workdir
+            )
             serve = load_serving_fn(export_path)
             fast_images = serve(images=tf.constant(contents))["stylized"].numpy()
+            # Both methods are scored with the same loss: Gatys's chosen weight.
             loss = PerceptualLoss(
                 features,
                 content_layers,
@@ -234,11 +284,13 @@ def measure(settings: dict, smoke: bool = False) -> tuple[dict, dict]:
                     "content": content,
                     "style": name,
                     "style_weight": weight,
+                    "fast_style_weight": fast_weight,
                     "before": _terms(gatys.before, i),
                     "gatys": _terms(gatys.after, i),
                     "fast": _terms(fast, i),
                     "fast_over_gatys": float(fast["loss"][i] / gatys.after["loss"][i]),
                 }
+            fast_metrics_all[name] = fast_metrics
             speeds[name] = {
                 str(size): images_per_second(serve, size, settings)
                 for size in settings["speed_sizes"]
@@ -254,6 +306,8 @@ def measure(settings: dict, smoke: bool = False) -> tuple[dict, dict]:
         "content_layers": content_layers,
         "style_layers": style_layers,
         "choices": choices,
+        "fast_choices": fast_choices,
+        "fast_test_crops": fast_metrics_all,
         "pairs": pairs,
         "summary": summarize(pairs),
         "images_per_second": speeds,

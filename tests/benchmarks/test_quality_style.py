@@ -18,6 +18,7 @@ TINY = {
     "size": 16,
     "style_size": 16,
     "candidate_style_weights": [100.0, 1000.0],
+    "fast_style_weights": [10.0, 100.0],
     "validation_steps": 2,
     "steps": 2,
     "speed_sizes": [16],
@@ -42,6 +43,11 @@ def test_tiny_measurement_and_rendering(tfds_dir, monkeypatch):
     assert choice["style_weight"] in TINY["candidate_style_weights"]
     assert set(choice["candidates"]) == {"100", "1000"}
     assert set(result["pairs"]) == {"astronaut/brick", "rocket/brick"}
+    fast_choice = result["fast_choices"]["brick"]
+    assert set(fast_choice["candidates"]) == {"10", "100"}
+    assert fast_choice["style_weight"] in (10.0, 100.0)
+    assert all(row["transfer_ratio"] > 0 for row in fast_choice["candidates"].values())
+    assert result["fast_test_crops"]["brick"]["transfer_ratio"] > 0
     pair = result["pairs"]["astronaut/brick"]
     assert pair["before"]["content"] == 0.0 and pair["fast_over_gatys"] > 0
     assert result["images_per_second"]["brick"]["16"] > 0

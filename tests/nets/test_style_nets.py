@@ -56,7 +56,7 @@ def test_default_layers_of_another_model_lists_its_layers():
 
 
 def test_transformation_net_maps_any_multiple_of_4_into_the_unit_range():
-    net = nets.transformation_net(widths=(4, 8, 8), residual_blocks=2)
+    net = nets.transformation_net(widths=(4, 8, 8), residual_blocks=2, residual=True)
     names = [layer.name for layer in net.layers]
     assert "res2_add" in names and "down2_instance_norm" in names
     norm = net.get_layer("res1a_instance_norm")
