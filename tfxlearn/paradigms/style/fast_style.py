@@ -74,7 +74,9 @@ class FastStyle(Paradigm):
         content_layers, style_layers: layer names of `extractor`
             (`tfxlearn.nets.default_layers(extractor)` if omitted).
         content_weight, style_weight, tv_weight: alpha, beta, gamma of the
-            perceptual loss.
+            perceptual loss (a style weight much larger than the content's makes
+            the network paint the texture whatever its input: the `style_transfer`
+            protocol's `content_ratio` shows it).
         flip: random left-right flips of the training images.
         seed: seed of the flips.
     """
@@ -90,7 +92,7 @@ class FastStyle(Paradigm):
         content_layers: list | None = None,
         style_layers: list | None = None,
         content_weight: float = 1.0,
-        style_weight: float = 1000.0,
+        style_weight: float = 10.0,
         tv_weight: float = 0.01,
         flip: bool = True,
         seed: int = 0,
