@@ -224,6 +224,29 @@ def test_flatten_layers_finds_every_layer_once():
     assert keras.layers.LSTMCell in types, f"Layer._flatten_layers skips sublayers: {FIX}"
 
 
+def test_trainable_saved_model_layer_fine_tunes_with_adam(tmp_path):
+    """TFSMLayer._add_existing_weight / Layer._track_variable: the variables the
+    endpoint uses are the layer's weights, named without ":", and Adam (slots
+    named after the variables) trains them."""
+    _signature(keras.layers.TFSMLayer, "_add_existing_weight", [("self", EMPTY), ("weight", EMPTY)])
+    _signature(keras.Layer, "_track_variable", [("self", EMPTY), ("variable", EMPTY)])
+    from tfxlearn import export
+
+    net = keras.Sequential(
+        [keras.Input((4, 4, 1)), keras.layers.Conv2D(2, 3), keras.layers.GlobalAveragePooling2D()]
+    )
+    path = export.export_saved_model(net, tmp_path, model_name="net")
+    layer = keras_private.TrainableSavedModelLayer(path, call_endpoint="serving_default")
+    assert layer.trainable_weights and not any(":" in w.name for w in layer.weights), FIX
+    inputs = keras.Input((4, 4, 1))
+    model = keras.Model(inputs, layer(inputs)["output"])
+    x = np.ones((4, 4, 4, 1), "float32")
+    before = model.predict(x, verbose=0)
+    model.compile(keras.optimizers.Adam(0.1), "mse")
+    model.fit(x, np.zeros((4, 2)), epochs=2, verbose=0)
+    assert not np.allclose(model.predict(x, verbose=0), before), f"weights not used: {FIX}"
+
+
 def test_variables_are_the_weights_plus_the_seed_generator_states():
     """Public replacement of Layer._flatten_layers + Layer._seed_generators in the backup."""
     inner = keras.Sequential(
@@ -299,7 +322,7 @@ def test_tfds_registry_is_the_dict_builder_cls_reads():
 PRIVATE_PATTERN = re.compile(
     r"\._maybe_symbolic_build|_make_function|_symbolic_build|_load_model|_save_model"
     r"|_current_epoch|_last_batch_seen|_flatten_layers|_seed_generators|maybe_merge_call"
-    r"|_DATASET_REGISTRY"
+    r"|_DATASET_REGISTRY|_add_existing_weight|_track_variable"
 )
 # Private attributes read or written as attributes (ast), also those outside the grep.
 PRIVATE_ATTRIBUTES = {
@@ -317,6 +340,8 @@ PRIVATE_ATTRIBUTES = {
     "_in_multi_worker_mode",
     "_DATASET_REGISTRY",
     "__internal__",
+    "_add_existing_weight",
+    "_track_variable",
 }
 OWNER = os.path.join("tfxlearn", "keras_private.py")
 # Documented exceptions (keras_private.py's module docstring lists them): none.

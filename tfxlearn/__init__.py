@@ -33,6 +33,7 @@ from tfxlearn import (  # noqa: E402,F401
     registry,
     style,
     training,
+    transfer,
     visualize,
 )
 

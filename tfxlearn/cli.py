@@ -32,6 +32,20 @@ channel:LAYER/INDEX, neuron:LAYER/INDEX, deepdream:LAYER, logit:INDEX,
 prob:INDEX or diversity:LAYER, terms joined by + and weighted as W*TERM; one
 image per comma-separated objective. --smoke runs 16 steps.
 
+tfxlearn transfer SOURCE --dataset=NAME [--mode=linear] [--labels_per_class=N]
+             [--epochs=10] [--learning_rate=0.001] [--image_size=28,28,1]
+             [--weights=imagenet] [--net=encoder] [--export_root=DIR] [--seed=0] [--smoke]
+
+`transfer` trains a classifier for the labelled TFDS dataset NAME from a
+pretrained encoder (`tfxlearn.transfer.fit`, docs/transfer.md) and prints its
+test accuracy; with --export_root it exports the classifier as a SavedModel.
+SOURCE is a pipeline run directory (its --net), a .keras file, a SavedModel
+export or a keras.applications name (with --image_size and --weights: imagenet
+needs internet, else a local weights file or "none"). --mode is one of linear,
+finetune, gradual, discriminative, lp_ft; --labels_per_class keeps that many
+training labels per class; --image_size resizes the dataset's images.
+--smoke trains a few steps on a slice of the data.
+
 `style` renders CONTENT in the style of STYLE by optimizing the image (Gatys et
 al., `tfxlearn.style.transfer`) and writes the result as a PNG (default
 stylized.png). CONTENT and STYLE are image files or scikit-image names
@@ -75,8 +89,23 @@ flags.DEFINE_enum("param", "fourier", ["fourier", "pixel"], "visualize: image pa
 flags.DEFINE_enum("transforms", "standard", ["standard", "none"], "visualize: robustness.")
 flags.DEFINE_float("tv", 0.0, "visualize: weight of the total-variation penalty.")
 flags.DEFINE_float("l2", 0.0, "visualize: weight of the L2 penalty.")
-flags.DEFINE_float("learning_rate", 0.05, "visualize: Adam learning rate.")
-flags.DEFINE_integer("seed", 0, "visualize: seed of the initial images and transforms.")
+flags.DEFINE_float(
+    "learning_rate",
+    0.05,
+    "Adam learning rate (visualize, style --optimizer=adam: 0.05; transfer: 0.001 unless given).",
+)
+flags.DEFINE_integer("seed", 0, "visualize: seed of the images and transforms; transfer: of fit.")
+flags.DEFINE_string("dataset", None, "transfer: the labelled TFDS dataset to transfer to.")
+flags.DEFINE_enum(
+    "mode",
+    "linear",
+    ["linear", "finetune", "gradual", "discriminative", "lp_ft"],
+    "transfer: how the encoder is transferred.",
+)
+flags.DEFINE_integer("labels_per_class", None, "transfer: training labels kept per class.")
+flags.DEFINE_integer("epochs", 10, "transfer: passes over the training labels.")
+flags.DEFINE_string("image_size", None, "transfer: H,W,C to resize the dataset's images to.")
+flags.DEFINE_string("weights", "imagenet", "transfer: keras.applications weights (or none).")
 flags.DEFINE_integer("size", 256, "style: shorter side of the content image, pixels.")
 flags.DEFINE_integer("style_size", 256, "style: shorter side of the style image, pixels.")
 flags.DEFINE_enum("optimizer", "lbfgs", ["lbfgs", "adam"], "style: image optimizer.")
@@ -340,6 +369,66 @@ def _style(content: str, style: str) -> int:
         shown = ", ".join(f"{k} {float(v[0]):.4g}" for k, v in terms.items())
         print(f"  {when}: {shown}")
     print(f"stylized image (PNG): {out}")
+
+
+def _transfer(source: str) -> int:
+    """`tfxlearn transfer SOURCE --dataset=NAME`: a classifier from a pretrained encoder."""
+    import numpy as np
+
+    from tfxlearn import evaluation, export, pipeline, transfer
+
+    if not FLAGS.dataset:
+        raise UserError("transfer needs --dataset, e.g. --dataset=digits")
+    try:
+        image_size = None
+        if FLAGS.image_size:
+            image_size = tuple(int(d) for d in FLAGS.image_size.split(","))
+    except ValueError:
+        raise UserError(
+            f"--image_size must be H,W,C like 28,28,1, got {FLAGS.image_size!r}"
+        ) from None
+    if FLAGS.export_root:
+        check_writable(FLAGS.export_root, "export_root")
+    try:
+        if pipeline.is_run_dir(source):
+            encoder = pipeline.trained_network(pipeline.load_trained(source), FLAGS.net)
+        else:
+            weights = None if FLAGS.weights.lower() == "none" else FLAGS.weights
+            encoder = transfer.load_encoder(source, input_shape=image_size, weights=weights)
+        limits = {"max_train": 200, "max_test": 100} if FLAGS.smoke else {}
+        data = evaluation.EvalData(FLAGS.dataset, image_size=image_size, **limits)
+        images, labels = data.train
+        if FLAGS.labels_per_class:
+            index = evaluation.balanced_subset(
+                labels, FLAGS.labels_per_class, data.num_classes, FLAGS.seed
+            )
+            images, labels = images[index], labels[index]
+        rate = FLAGS.learning_rate if FLAGS["learning_rate"].present else 1e-3
+        print(
+            f"transfer: {encoder.name} -> {FLAGS.dataset} ({len(labels)} labels), "
+            f"mode {FLAGS.mode}, learning rate {rate:g}"
+        )
+        budget = {"epochs": 1, "head_steps": 2} if FLAGS.smoke else {"epochs": FLAGS.epochs}
+        classifier = transfer.fit(
+            encoder,
+            (images, labels),
+            FLAGS.mode,
+            num_classes=data.num_classes,
+            learning_rate=rate,
+            seed=FLAGS.seed,
+            **budget,
+        )
+    except ValueError as error:
+        raise UserError(str(error)) from None
+    test_images, test_labels = data.test
+    logits = classifier.predict(test_images.astype("float32") / 255.0, verbose=0)
+    accuracy = float(np.mean(np.argmax(logits, axis=1) == test_labels))
+    print(f"test accuracy on {FLAGS.dataset}: {100 * accuracy:.1f}%")
+    if FLAGS.export_root:
+        name = f"{encoder.name}_{FLAGS.dataset}_{FLAGS.mode}"
+        name = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+        path = export.export_saved_model(classifier, FLAGS.export_root, model_name=name)
+        print(f"exported (SavedModel, output 'output' = logits): {path}")
     return 0
 
 
@@ -395,6 +484,8 @@ def _main(argv: list[str]) -> int:
         return _visualize(rest[0])
     if command == "style" and len(rest) == 2:
         return _style(*rest)
+    if command == "transfer" and len(rest) == 1:
+        return _transfer(rest[0])
     print(f"tfxlearn: cannot parse {' '.join(args)!r}\n{USAGE}", file=sys.stderr)
     return 2
 

@@ -33,6 +33,12 @@ Private uses and where they serve (docs/architecture.md section 17):
   Walking the public `Model.layers` recursively is not the same set: it misses
   the sublayers of layers that are not models (an `RNN`'s `LSTMCell`), so a
   batch norm inside a custom layer would be left unaveraged.
+- Keras `TFSMLayer._add_existing_weight` and `Layer._track_variable`:
+  `TrainableSavedModelLayer`, a `TFSMLayer` whose variables are named without
+  the `:0` of TensorFlow variable names (Keras 3.15.1 keeps it, and an
+  optimizer with slots, e.g. Adam, then fails: "'..._kernel:0_momentum' is not
+  a valid scope name"), so a SavedModel export can be fine-tuned
+  (`transfer.load_encoder`).
 - TensorFlow `tf.__internal__.distribute.interim.maybe_merge_call` and
   `StrategyExtended._in_multi_worker_mode`: `cross_replica_call(...)`,
   `in_multi_worker_mode(strategy)` (`distribute.py`).
@@ -227,6 +233,27 @@ def flatten_layers(layer: keras.Layer) -> list[keras.Layer]:
     Keras 3.15.1: `Layer._flatten_layers(include_self=True, recursive=True)`.
     """
     return list(layer._flatten_layers(include_self=True, recursive=True))
+
+
+class TrainableSavedModelLayer(keras.layers.TFSMLayer):
+    """`keras.layers.TFSMLayer` whose tracked variables' names replace ":" by "_".
+
+    Keras 3.15.1: `TFSMLayer.__init__` calls `self._add_existing_weight(v)` for
+    every variable its endpoint uses; that method wraps `v` in a Keras variable
+    named `v.name` with "/" replaced (but not ":") and tracks it with
+    `Layer._track_variable`. Optimizer slots are named after the variable, and
+    a ":" is not valid in a TensorFlow name scope.
+    """
+
+    def _add_existing_weight(self, weight):
+        variable = keras.Variable(
+            initializer=weight,
+            trainable=weight.trainable,
+            dtype=weight.dtype,
+            shape=weight.shape,
+            name=weight.name.replace("/", "_").replace(":", "_"),
+        )
+        self._track_variable(variable)
 
 
 # ----------------------------------------------------------------------------- tf.distribute

@@ -229,3 +229,49 @@ def frame_prediction_strip(
     if title:
         fig.suptitle(title, fontsize=10)
     return _save(fig, path)
+
+
+def curve_panels(
+    panels: dict,
+    path: str,
+    *,
+    x_labels: Sequence[str],
+    xlabel: str,
+    ylabel: str,
+    title: str | None = None,
+) -> str:
+    """Side-by-side panels of curves with error bars, on shared categorical x values.
+
+    Args:
+        panels: `{panel title: {curve label: (means, sds or None)}}`, each
+            `means` one value per entry of `x_labels` (None: not measured).
+        path: the PNG to write.
+        x_labels: the x positions' labels (e.g. labels per class "1", "5", "all").
+        xlabel, ylabel: axis titles.
+        title: the figure's title.
+
+    Returns:
+        `path`.
+    """
+    if not panels:
+        raise ValueError("panels is empty: nothing to plot")
+    x = np.arange(len(x_labels))
+    fig, axes = plt.subplots(
+        1, len(panels), figsize=(5 * len(panels), 3.6), squeeze=False, sharey=True
+    )
+    for ax, (name, curves) in zip(axes.flat, panels.items()):
+        for label, (means, sds) in curves.items():
+            means = np.array([np.nan if m is None else m for m in means], dtype=float)
+            if len(means) != len(x):
+                raise ValueError(f"{name} / {label}: {len(means)} values for {len(x)} x labels")
+            errors = None if sds is None else np.array([0 if s is None else s for s in sds])
+            ax.errorbar(x, means, yerr=errors, marker="o", capsize=3, label=label)
+        ax.set_xticks(x, list(x_labels))
+        ax.set_xlabel(xlabel)
+        ax.set_title(name)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    axes.flat[0].set_ylabel(ylabel)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return _save(fig, path)

@@ -1,10 +1,12 @@
-"""Text family: the word2vec-vs-gensim table (benchmarks/quality_word2vec.py)."""
+"""Text family: the word2vec-vs-gensim table (benchmarks/quality_word2vec.py) and
+the language-model-vs-Kneser-Ney perplexity table (benchmarks/quality_lm.py)."""
 
 from __future__ import annotations
 
 from renderers.common import load, not_measured, stamp
 
 COMMAND = "python benchmarks/quality_word2vec.py --seeds 0,1,2"
+LM_COMMAND = "python benchmarks/quality_lm.py --seeds 0,1,2"
 
 
 def _pm(summary, scale=1.0, digits=3):
@@ -51,13 +53,63 @@ def headline() -> str:
     return f"{', '.join(cells)} {mark} (target: within 0.03 of gensim)"
 
 
-SECTIONS = {"word2vec-gensim": word2vec_table}
+def lm_table():
+    r = load("quality_lm")
+    if r is None:
+        return not_measured(LM_COMMAND, "estimated 2-5 hours on 2 idle CPU cores")
+    choice, runs = r["choice"], r["runs"]
+    first = runs[0]
+    seeds = ", ".join(str(run["seed"]) for run in runs)
+    ppl = r["summary"]["model_perplexity"]
+    lines = [
+        f"_{stamp(r)}; held-out perplexity on the {first['test_texts']:,} verses of the 11 "
+        f"test books ({first['test_tokens']:,} tokens, each verse's end-of-text token "
+        f"counted, {100 * first['unknown_rate']:.1f}% unknown-word tokens), vocabulary of "
+        f"{first['vocabulary_size']:,} words + unknown + end of text; seeds {seeds} "
+        "(mean ± sd). Size, epochs and n-gram order chosen on the validation carve._",
+        "",
+        "| model | perplexity |",
+        "|---|---|",
+        f"| Transformer decoder {choice['dim']} wide x {choice['depth']} blocks, "
+        f"{choice['epochs']} epochs | {ppl['mean']:.2f} ± {ppl['sd']:.2f} |",
+    ]
+    for order, value in sorted(first["kn_perplexity_by_order"].items()):
+        chosen = " (chosen on validation)" if int(order) == choice["kn_order"] else ""
+        name = f"Kneser-Ney (interpolated, modified), order {order}{chosen}"
+        lines.append(f"| {name} | {value:.2f} |")
+    below = r["summary"]["seeds_below_kn"]
+    lines += ["", f"Seeds below the chosen n-gram model: {below} of {len(runs)}."]
+    return "\n".join(lines)
+
+
+def lm_headline() -> str:
+    """README: the Transformer's held-out perplexity against the Kneser-Ney model's."""
+    r = load("quality_lm")
+    if r is None:
+        return "not measured"
+    ours = r["summary"]["model_perplexity"]["mean"]
+    kn = r["summary"]["kn_perplexity"]
+    mark = "✓" if ours < kn else "✗"
+    order = r["choice"]["kn_order"]
+    return (
+        f"perplexity {ours:.1f} vs Kneser-Ney order {order} {kn:.1f} {mark} "
+        "(target: below the n-gram model)"
+    )
+
+
+SECTIONS = {"word2vec-gensim": word2vec_table, "lm-kneser-ney": lm_table}
 PARADIGM_ROWS = (
     (
         "self-supervised, text",
         "text",
         "docs/text.md",
-        (("word2vec", "word2vec, skip-gram with negative sampling (Mikolov et al. 2013)"),),
+        (
+            ("word2vec", "word2vec, skip-gram with negative sampling (Mikolov et al. 2013)"),
+            (
+                "language_model",
+                "next-word language model, a pre-LN Transformer decoder (Radford et al. 2018)",
+            ),
+        ),
     ),
 )
-HEADLINES = {"word2vec": headline}
+HEADLINES = {"word2vec": headline, "language_model": lm_headline}

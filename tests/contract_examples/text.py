@@ -30,6 +30,26 @@ def _batches():
     return pairs.take(1).apply(tf.data.experimental.assert_cardinality(1))
 
 
+def _windows():
+    ds = tf.data.Dataset.from_tensor_slices(_TEXTS).batch(4)
+    windows = tfxlearn.pretext.get("next_token")(
+        ds, vocabulary=_vocabulary(), length=8, batch_windows=4
+    )
+    # One batch of known length (the op's length is unknown: windows per text vary),
+    # as for word2vec above. Its 4 windows hold different numbers of target tokens,
+    # so the 2-replica parity checks the loss's global token count.
+    return windows.take(1).apply(tf.data.experimental.assert_cardinality(1))
+
+
+def _lm_bad_inputs(batch):
+    return [
+        ({"inputs": batch["inputs"]}, "'inputs', 'targets'"),
+        (tf.cast(batch["inputs"], tf.float32), "integer token ids"),
+        (batch["inputs"][0], r"\[batch, length\]"),
+        (tf.concat([batch["inputs"], batch["inputs"]], axis=1), "max_length=8"),
+    ]
+
+
 def _bad_inputs(batch):
     return [
         ({"center": batch["center"], "context": batch["context"]}, "center', 'context'"),
@@ -49,5 +69,18 @@ EXAMPLES = {
             "text": np.array(["God created light", "the earth", "", "unknown words only"])
         },
         "bad_inputs": _bad_inputs,
+    },
+    "language_model": {
+        "build": lambda norm: tfxlearn.paradigms.get("language_model")(
+            vocabulary=_vocabulary(), max_length=8, dim=8, depth=1, heads=2, dropout=0.0
+        ),
+        "data": _windows,
+        "inputs": lambda batch: batch["inputs"],
+        "serving_inputs": lambda batch: {
+            "text": np.array(
+                ["God created light", "", "unknown words only", " ".join(_TEXTS)]  # truncated
+            )
+        },
+        "bad_inputs": _lm_bad_inputs,
     },
 }

@@ -56,6 +56,45 @@ def word_lookup(words) -> keras.layers.StringLookup:
     )
 
 
+def id_table(vocabulary: Vocabulary | tuple) -> tf.lookup.StaticHashTable:
+    """word -> id (word i of the vocabulary -> i + 1, others -> 0), as the
+    paradigms' StringLookup (`word_lookup`) maps them; `vocabulary` a
+    Vocabulary or a sequence of words."""
+    words = vocabulary.words if isinstance(vocabulary, Vocabulary) else tuple(vocabulary)
+    return tf.lookup.StaticHashTable(
+        tf.lookup.KeyValueTensorInitializer(
+            tf.constant(words, tf.string),
+            tf.range(1, len(words) + 1, dtype=tf.int32),
+        ),
+        default_value=0,
+    )
+
+
+def end_id(vocabulary_size: int) -> int:
+    """The end-of-text id of a language model over a vocabulary of
+    `vocabulary_size` words: ids 0 (out of vocabulary) and 1..V (words) are the
+    lookup's, V + 1 ends every text (and, as the first input, starts it)."""
+    return int(vocabulary_size) + 1
+
+
+def token_sequences(texts, lookup, vocabulary_size: int) -> tf.RaggedTensor:
+    """The token ids of a batch of texts as a language model reads them:
+    ragged int32 [batch, (words + 1)], each word's id (0 when out of vocabulary,
+    kept: an unknown word is a token to predict) followed by the end-of-text id
+    `end_id(vocabulary_size)`. An empty text is the end-of-text id alone.
+
+    Args:
+        texts: strings [batch].
+        lookup: word -> id (a `word_lookup` layer or an `id_table`).
+        vocabulary_size: V, the number of words of the vocabulary.
+    """
+    words = tokenize(texts)
+    lookup_fn = lookup.lookup if isinstance(lookup, tf.lookup.StaticHashTable) else lookup
+    ids = tf.ragged.map_flat_values(lambda w: tf.cast(lookup_fn(w), tf.int32), words)
+    end = tf.fill([ids.nrows(), 1], tf.constant(end_id(vocabulary_size), tf.int32))
+    return tf.concat([ids, tf.RaggedTensor.from_tensor(end)], axis=1)
+
+
 @dataclasses.dataclass(frozen=True)
 class Vocabulary:
     """Words by decreasing count (ties alphabetical) and their counts in the corpus.

@@ -49,6 +49,7 @@ from tfxlearn.evaluation.frechet import (
     gaussian_statistics,
 )
 from tfxlearn.evaluation.generative import real_floor, sample_quality
+from tfxlearn.evaluation.kneser_ney import KneserNey
 from tfxlearn.evaluation.layerwise import (
     GridAveragePooling,
     default_probe_layers,
@@ -67,6 +68,12 @@ from tfxlearn.evaluation.model_protocols import (
     model_protocol,
 )
 from tfxlearn.evaluation.nearest_neighbors import knn, knn_predict
+from tfxlearn.evaluation.perplexity import (
+    compare_perplexity,
+    model_token_log_probs,
+    perplexity,
+    python_token_sequences,
+)
 from tfxlearn.evaluation.retrieval import chance_metrics, ndcg, recall_at_k, retrieval_metrics
 from tfxlearn.evaluation.sample_quality_classifier import (
     SampleQualityClassifier,
@@ -141,4 +148,9 @@ __all__ = [
     "roc_auc",
     "equal_error_rate",
     "one_shot_accuracy",
+    "KneserNey",
+    "compare_perplexity",
+    "model_token_log_probs",
+    "perplexity",
+    "python_token_sequences",
 ]

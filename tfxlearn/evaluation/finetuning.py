@@ -6,6 +6,7 @@ so the encoder passed in is never modified.
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 import keras
@@ -56,6 +57,7 @@ def train_classifier(
     head_steps: int = 0,
     head_learning_rate: float = 1e-2,
     progress: str | None = None,
+    head: keras.Model | None = None,
 ) -> tuple[keras.Model, int]:
     """Trains `encoder` + a fresh linear head end to end, in place (with a
     progress bar named `progress`, if given).
@@ -65,88 +67,124 @@ def train_classifier(
     ceil(min_steps / epochs))` steps. With `head_steps > 0` the head is first
     trained alone for that many steps on the frozen encoder (batch norm in
     inference mode) at `head_learning_rate`, then everything is trained as
-    above ("LP-FT", Kumar et al., ICLR 2022).
+    above ("LP-FT", Kumar et al., ICLR 2022). `head`: a head of your own
+    (features -> logits) instead of a fresh linear one.
 
     Returns:
         `(classifier, total optimizer steps)`; the classifier contains `encoder`.
     """
     input_shape = check_encoder(encoder)
     check_images(images, input_shape, "training images")
-    inputs = keras.Input(shape=input_shape, name="images")
-    features = encoder(inputs)
-    if len(features.shape) > 2:
-        features = keras.layers.Flatten(name="flatten_features")(features)
-    logits = classifier_head(num_classes)(features)
-    model = keras.Model(inputs, logits, name=f"{encoder.name}_classifier")
+    model = build_classifier(encoder, num_classes, head)
 
     def compile_at(rate: float) -> None:
-        model.compile(
-            optimizer=keras.optimizers.Adam(rate),
-            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-            metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
-        )
+        compile_classifier(model, keras.optimizers.Adam(rate))
 
     n = len(labels)
     steps_per_epoch = max(math.ceil(n / batch_size), math.ceil(min_steps / epochs))
     steps = epochs * steps_per_epoch
 
-    def dataset(shuffle_seed: int) -> tf.data.Dataset:
+    if head_steps:
         # One dataset per phase: with LP-FT's two `fit` calls on one reshuffling
         # dataset, the same seed gave one of two results at random (81.3% or 81.6%
         # on digits, 1 run in 3); a fresh dataset per phase made it repeatable.
-        return (
-            tf.data.Dataset.from_tensor_slices((images, labels))
-            .shuffle(n, seed=shuffle_seed, reshuffle_each_iteration=True)
-            .repeat()
-            .batch(batch_size)
-            .map(
-                lambda x, y: (tfx_data.to_float_images(x), y),
-                num_parallel_calls=tf.data.AUTOTUNE,
-            )
-            .prefetch(tf.data.AUTOTUNE)
-        )
-
-    if head_steps:
-        # Freeze, then restore every layer's own flag (a layer frozen on purpose stays so).
-        flags = [(layer, layer.trainable) for layer in [encoder, *_all_layers(encoder)]]
-        encoder.trainable = False
-        try:
+        with frozen(encoder):
             compile_at(head_learning_rate)
             model.fit(
-                dataset(seed + 1),
+                labelled_dataset(images, labels, batch_size, seed + 1),
                 epochs=1,
                 steps_per_epoch=int(head_steps),
                 shuffle=False,
                 verbose=0,
             )
-        finally:
-            for layer, flag in flags:
-                layer.trainable = flag
     compile_at(learning_rate)
-    # Keras's BatchNormalization momentum (0.99) needs ~500 steps to forget its
-    # initial moving variance of 1; after a short run (low-shot: 300 steps) the
-    # test-time statistics would still be mostly that initial value (measured on
-    # digits: moving variance 0.06 for a true 0.012, test accuracy at chance).
-    # During training the momentum is lowered so ~10 "time constants" fit in the
-    # run, then restored.
-    batch_norms = [layer for layer in _all_layers(encoder) if _is_batch_norm(layer)]
-    momenta = [layer.momentum for layer in batch_norms]
-    for layer in batch_norms:
-        layer.momentum = min(layer.momentum, max(0.0, 1.0 - 10.0 / steps))
-    try:
+    with short_run_batch_norm(encoder, steps):
         bar = [] if progress is None else [StepProgress(epochs * steps_per_epoch, progress)]
         model.fit(
-            dataset(seed),
+            labelled_dataset(images, labels, batch_size, seed),
             epochs=epochs,
             steps_per_epoch=steps_per_epoch,
             shuffle=False,
             verbose=0,
             callbacks=bar,
         )
+    return model, int(head_steps) + steps
+
+
+def build_classifier(encoder: keras.Model, num_classes: int, head=None) -> keras.Model:
+    """`images -> head(encoder(images))`: a functional classifier around `encoder`
+    (features of rank > 2 are flattened) and a fresh linear `classifier_head`
+    (or `head`, a model mapping the features to logits)."""
+    inputs = keras.Input(shape=check_encoder(encoder), name="images")
+    features = encoder(inputs)
+    if len(features.shape) > 2:
+        features = keras.layers.Flatten(name="flatten_features")(features)
+    logits = (classifier_head(num_classes) if head is None else head)(features)
+    return keras.Model(inputs, logits, name=f"{encoder.name}_classifier")
+
+
+def compile_classifier(model: keras.Model, optimizer: keras.optimizers.Optimizer) -> None:
+    """Compiles `model` (logits) with cross-entropy and an `accuracy` metric."""
+    model.compile(
+        optimizer=optimizer,
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+    )
+
+
+def labelled_dataset(
+    images: np.ndarray, labels: np.ndarray, batch_size: int, shuffle_seed: int
+) -> tf.data.Dataset:
+    """(float images in [0, 1], labels) batches, reshuffled with `shuffle_seed`
+    every pass and repeated forever (`fit` with `steps_per_epoch`)."""
+    return (
+        tf.data.Dataset.from_tensor_slices((images, labels))
+        .shuffle(len(labels), seed=shuffle_seed, reshuffle_each_iteration=True)
+        .repeat()
+        .batch(batch_size)
+        .map(
+            lambda x, y: (tfx_data.to_float_images(x), y),
+            num_parallel_calls=tf.data.AUTOTUNE,
+        )
+        .prefetch(tf.data.AUTOTUNE)
+    )
+
+
+@contextlib.contextmanager
+def frozen(model: keras.layers.Layer):
+    """Sets `model.trainable = False` (Keras 3: its BatchNormalization layers then
+    run in inference mode and keep their moving statistics) and on exit restores
+    every layer's own flag, so a layer frozen on purpose stays frozen."""
+    flags = [(layer, layer.trainable) for layer in [model, *_all_layers(model)]]
+    model.trainable = False
+    try:
+        yield model
+    finally:
+        for layer, flag in flags:
+            layer.trainable = flag
+
+
+@contextlib.contextmanager
+def short_run_batch_norm(encoder: keras.layers.Layer, steps: int):
+    """Lowers the momentum of `encoder`'s BatchNormalization layers for a run of
+    `steps` optimizer steps, restoring it on exit.
+
+    Keras's BatchNormalization momentum (0.99) needs ~500 steps to forget its
+    initial moving variance of 1; after a short run (low-shot: 300 steps) the
+    test-time statistics would still be mostly that initial value (measured on
+    digits: moving variance 0.06 for a true 0.012, test accuracy at chance).
+    During training the momentum is lowered so ~10 "time constants" fit in the
+    run, then restored.
+    """
+    batch_norms = batch_norm_layers(encoder)
+    momenta = [layer.momentum for layer in batch_norms]
+    for layer in batch_norms:
+        layer.momentum = min(layer.momentum, max(0.0, 1.0 - 10.0 / steps))
+    try:
+        yield
     finally:
         for layer, momentum in zip(batch_norms, momenta, strict=True):
             layer.momentum = momentum
-    return model, int(head_steps) + steps
 
 
 def _all_layers(model: keras.layers.Layer) -> list[keras.layers.Layer]:
@@ -159,6 +197,11 @@ def _all_layers(model: keras.layers.Layer) -> list[keras.layers.Layer]:
 
 def _is_batch_norm(layer: keras.layers.Layer) -> bool:
     return isinstance(layer, keras.layers.BatchNormalization)
+
+
+def batch_norm_layers(model: keras.layers.Layer) -> list[keras.layers.BatchNormalization]:
+    """Every BatchNormalization layer of `model`, nested models entered."""
+    return [layer for layer in _all_layers(model) if _is_batch_norm(layer)]
 
 
 def _test_accuracy(model: keras.Model, data: EvalData, batch_size: int) -> float:

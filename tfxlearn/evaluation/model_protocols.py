@@ -32,6 +32,10 @@ dict of numbers; it calls a documented method of the paradigm:
   to those of the unchanged images ("before") and of the style image in their
   place; the style loss after / before, the content loss relative to the style
   image's, and the larger of the two (`transfer_ratio`).
+- `perplexity` (`vocabulary`, `max_length`, `token_log_probs(inputs, targets)`):
+  a language model's test-split perplexity against an interpolated modified
+  Kneser-Ney n-gram model counted on the training split, same tokens
+  (`evaluation/perplexity.py`).
 
     evaluation.model_protocol("negative_elbo")(vae, EvalData("fashion_mnist"), seed=0)
 """
@@ -58,6 +62,7 @@ from tfxlearn.evaluation.eval_data import EvalData
 from tfxlearn.evaluation.frame_prediction import frame_prediction
 from tfxlearn.evaluation.generative import real_floor
 from tfxlearn.evaluation.generative import sample_quality as generated_sample_quality
+from tfxlearn.evaluation.perplexity import perplexity_protocol
 from tfxlearn.evaluation.sample_quality_classifier import load_or_train_sample_quality_classifier
 from tfxlearn.evaluation.synchronization import synchronization
 from tfxlearn.evaluation.word_similarity import word_similarity
@@ -291,6 +296,7 @@ MODEL_PROTOCOLS: dict[str, Callable[..., dict]] = {
     "robust_accuracy": robust_accuracy,
     "word_similarity": word_similarity,
     "style_transfer": style_transfer,
+    "perplexity": perplexity_protocol,
 }
 
 

@@ -11,6 +11,7 @@ from tfxlearn.losses.info_nce import InfoNCE, info_nce
 from tfxlearn.losses.negative_sampling import NegativeSampling, negative_sampling
 from tfxlearn.losses.perceptual import PerceptualLoss
 from tfxlearn.losses.style import StyleLoss, gram_matrix, style_loss
+from tfxlearn.losses.token_cross_entropy import TokenCrossEntropy, token_cross_entropy
 from tfxlearn.losses.total_variation import TotalVariation, total_variation
 from tfxlearn.losses.triplet import TripletLoss, semi_hard_triplet_values, squared_distances
 
@@ -37,4 +38,6 @@ __all__ = [
     "TotalVariation",
     "total_variation",
     "PerceptualLoss",
+    "TokenCrossEntropy",
+    "token_cross_entropy",
 ]

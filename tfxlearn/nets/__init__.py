@@ -27,6 +27,11 @@ from tfxlearn.nets.style import (
     transformation_net,
     vgg19_extractor,
 )
+from tfxlearn.nets.transformer import (
+    TokenAndPositionEmbedding,
+    TransformerBlock,
+    transformer_decoder,
+)
 from tfxlearn.nets.video import (
     FrameEncoderClips,
     StackFrames,
@@ -72,4 +77,7 @@ __all__ = [
     "default_extractor",
     "default_layers",
     "transformation_net",
+    "TokenAndPositionEmbedding",
+    "TransformerBlock",
+    "transformer_decoder",
 ]

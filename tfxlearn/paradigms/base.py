@@ -97,6 +97,13 @@ class Paradigm(MultiWorkerFit, keras.Model):
         """Named outputs of the exported `serving_default` signature."""
         return {"embedding": self.encoder(images, training=False)}
 
+    def track_terms(self, terms: dict) -> dict:
+        """Updates every metric with `terms[metric.name]` (per-example values, averaged
+        over the global batch by the Mean metrics); returns the step's logs."""
+        for tracker in self.metrics:
+            tracker.update_state(terms[tracker.name])
+        return {m.name: m.result() for m in self.metrics}
+
     def step_seed(self, stream: int = 0) -> tf.Tensor:
         """A stateless seed for this step's noise: (seed, step * 16 + stream), the step
         being the optimizer's iteration count, identical on every replica (`seed`:
@@ -184,3 +191,28 @@ def check_num_classes(num_classes) -> int:
     if num_classes < 2:
         raise ValueError(f"num_classes must be >= 2, got {num_classes}")
     return int(num_classes)
+
+
+def feature_dim_of(encoder, argument: str = "encoder") -> int:
+    """The feature size of `encoder`, a built Keras model mapping images to
+    vectors [batch, dim]; a TypeError / ValueError naming `argument` otherwise."""
+    if not isinstance(encoder, keras.Model):
+        raise TypeError(f"{argument} must be a keras.Model, got {type(encoder).__name__}")
+    try:
+        feature_shape = tuple(encoder.output_shape)
+    except (AttributeError, ValueError):
+        feature_shape = ()
+    if len(feature_shape) != 2 or feature_shape[-1] is None:
+        raise ValueError(
+            f"{argument} must be a built model mapping images to feature vectors [batch, dim] "
+            f"(e.g. a functional model); got output shape {feature_shape or 'unknown'}"
+        )
+    return int(feature_shape[-1])
+
+
+def built_head(head, feature_dim: int, default) -> keras.Model:
+    """`head` (or `default()` when it is None), built on [batch, feature_dim] inputs."""
+    head = head if head is not None else default()
+    if not head.built:
+        head.build((None, int(feature_dim)))
+    return head

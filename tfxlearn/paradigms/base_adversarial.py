@@ -7,7 +7,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfxlearn.paradigms.base import Paradigm
+from tfxlearn.losses import BatchMean
+from tfxlearn.paradigms.base import Paradigm, global_batch_noise
 
 
 def latent_dim_of(generator: keras.Model) -> int:
@@ -225,3 +226,60 @@ class AdversarialParadigm(Paradigm):
 
     def get_config(self):
         return {**super().get_config(), "seed": self.seed, "generator_ema": self.generator_ema}
+
+
+class DiscriminatorBodyParadigm(AdversarialParadigm):
+    """A generator from latent vectors and a discriminator body (images -> features)
+    with a head on top, the body doubling as the `encoder`: the shared part of the
+    GANs (`base_gan.GANBase`) and the semi-supervised GAN.
+
+    Subclasses call `set_players(generator, discriminator, head, default_head)` in
+    their constructor; `progress_count` is the size of the progress grid.
+    """
+
+    sub_models = ("generator", "discriminator", "head")
+    progress_count = 64
+    #: The sub-models the discriminator's optimizer trains (subclasses add theirs).
+    discriminator_parts = ("discriminator", "head")
+
+    def set_players(self, generator, discriminator, head, default_head) -> None:
+        """Checks and keeps the players (`head`, or `default_head()`, goes on the body)
+        and makes the trackers of the game: loss, d_loss, g_loss, real_score, fake_score."""
+        for name, net in (("generator", generator), ("discriminator", discriminator)):
+            if not isinstance(net, keras.Model):
+                raise TypeError(f"{name} must be a keras.Model, got {type(net).__name__}")
+        self.latent_dim = latent_dim_of(generator)
+        if tuple(generator.output_shape[1:]) != tuple(discriminator.input_shape[1:]):
+            raise ValueError(
+                f"generator output shape {generator.output_shape[1:]} must equal the "
+                f"discriminator input shape {discriminator.input_shape[1:]}"
+            )
+        self.set_generator(generator)
+        self.discriminator = discriminator
+        self.head = head if head is not None else default_head()
+        # The game's trackers (the subclass's `metrics` lists them in its order).
+        self.batch_mean = BatchMean()
+        self.loss_tracker = keras.metrics.Mean(name="loss")
+        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
+        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+        self.real_score_tracker = keras.metrics.Mean(name="real_score")
+        self.fake_score_tracker = keras.metrics.Mean(name="fake_score")
+
+    @property
+    def encoder(self) -> keras.Model:
+        return self.discriminator
+
+    def progress_images(self, count: int | None = None) -> np.ndarray:
+        """A fixed set of samples for per-epoch grids (`ProgressImages`): the same latent
+        vectors (seeded by the paradigm's `seed`) every call, so the grids show training."""
+        return self.sample(self.progress_count if count is None else count, seed=self.seed)
+
+    def player_variables(self, role):
+        if role == "generator":
+            return self.generator.trainable_weights
+        parts = (getattr(self, part) for part in self.discriminator_parts)
+        return [weight for part in parts for weight in part.trainable_weights]
+
+    def latent_noise(self, images, stream):
+        """Latent vectors for this replica's share of the global batch of `images`."""
+        return global_batch_noise(self.next_seed(stream), tf.shape(images)[0], (self.latent_dim,))

@@ -275,17 +275,11 @@ class AutoencoderBase(Paradigm):
             scaled = self.optimizer.scale_loss(loss)
         gradients = tape.gradient(scaled, variables)
         self.optimizer.apply_gradients(zip(gradients, variables))
-        return self._track(terms)
+        return self.track_terms(terms)
 
     def test_step(self, data):
         images = self._images(data)
-        return self._track(self.loss_terms(images, self.step_seed(1), training=False))
-
-    def _track(self, terms):
-        # Per-example values: the Mean metrics average them over the global batch.
-        for tracker in self.metrics:
-            tracker.update_state(terms[tracker.name])
-        return {m.name: m.result() for m in self.metrics}
+        return self.track_terms(self.loss_terms(images, self.step_seed(1), training=False))
 
     @property
     def metrics(self):

@@ -9,13 +9,12 @@ of the class-conditional ones.
 from __future__ import annotations
 
 import keras
-import numpy as np
 import tensorflow as tf
 
-from tfxlearn.losses import BatchMean, discriminator_loss_values
+from tfxlearn.losses import discriminator_loss_values
 from tfxlearn.losses.gan_generator import GENERATOR_LOSSES, generator_loss_values
-from tfxlearn.paradigms.base import check_images, global_batch_noise
-from tfxlearn.paradigms.base_adversarial import AdversarialParadigm, latent_dim_of
+from tfxlearn.paradigms.base import check_images
+from tfxlearn.paradigms.base_adversarial import DiscriminatorBodyParadigm
 
 
 def check_class_ids(ids, num_classes: int, argument: str = "labels") -> tf.Tensor:
@@ -43,7 +42,7 @@ def check_class_ids(ids, num_classes: int, argument: str = "labels") -> tf.Tenso
         return tf.identity(ids)
 
 
-class GANBase(AdversarialParadigm):
+class GANBase(DiscriminatorBodyParadigm):
     """A GAN with a real/fake head on the discriminator body, which doubles as the
     `encoder`; unconditional steps (subclasses condition them).
 
@@ -59,8 +58,6 @@ class GANBase(AdversarialParadigm):
         seed: seed of the latent noise of the training steps.
     """
 
-    sub_models = ("generator", "discriminator", "head")
-
     def __init__(
         self,
         generator: keras.Model,
@@ -71,39 +68,19 @@ class GANBase(AdversarialParadigm):
         **kwargs,
     ):
         super().__init__(seed=seed, **kwargs)
-        for name, net in (("generator", generator), ("discriminator", discriminator)):
-            if not isinstance(net, keras.Model):
-                raise TypeError(f"{name} must be a keras.Model, got {type(net).__name__}")
         if generator_loss not in GENERATOR_LOSSES:
             raise ValueError(
                 f"generator_loss must be one of {GENERATOR_LOSSES}, got {generator_loss!r}"
             )
-        self.latent_dim = latent_dim_of(generator)
-        if tuple(generator.output_shape[1:]) != tuple(discriminator.input_shape[1:]):
-            raise ValueError(
-                f"generator output shape {generator.output_shape[1:]} must equal the "
-                f"discriminator input shape {discriminator.input_shape[1:]}"
-            )
-        self.set_generator(generator)
-        self.discriminator = discriminator
-        self.generator_loss = generator_loss
-        self.head = (
-            head
-            if head is not None
-            else keras.Sequential([keras.layers.Dense(1, name="real_fake")], name="head")
+        self.set_players(
+            generator,
+            discriminator,
+            head,
+            lambda: keras.Sequential([keras.layers.Dense(1, name="real_fake")], name="head"),
         )
-        self.batch_mean = BatchMean()
-        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
-        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
-        self.loss_tracker = keras.metrics.Mean(name="loss")
-        self.real_score_tracker = keras.metrics.Mean(name="real_score")
-        self.fake_score_tracker = keras.metrics.Mean(name="fake_score")
+        self.generator_loss = generator_loss
 
     # ------------------------------------------------------------------ parts
-
-    @property
-    def encoder(self) -> keras.Model:
-        return self.discriminator
 
     def discriminate(self, images: tf.Tensor, training: bool = False) -> tf.Tensor:
         """Real/fake logits [batch]."""
@@ -114,20 +91,7 @@ class GANBase(AdversarialParadigm):
         check_images(images, self.image_shape)
         return self.discriminate(images, training=training)
 
-    def progress_images(self, count: int = 64) -> np.ndarray:
-        """A fixed set of samples for per-epoch grids (`ProgressImages`): the same latent
-        vectors (seeded by the paradigm's `seed`) every call, so the grids show training."""
-        return self.sample(count, seed=self.seed)
-
     # ------------------------------------------------------------------ steps
-
-    def player_variables(self, role):
-        if role == "generator":
-            return self.generator.trainable_weights
-        return self.discriminator.trainable_weights + self.head.trainable_weights
-
-    def _noise(self, images, stream):
-        return global_batch_noise(self.next_seed(stream), tf.shape(images)[0], (self.latent_dim,))
 
     def train_step(self, data):
         images = data[0] if isinstance(data, (tuple, list)) else data
@@ -136,7 +100,7 @@ class GANBase(AdversarialParadigm):
         # (as in DCGAN): with batch norm, a mixed batch would normalize the fakes with
         # statistics of reals, while the generator step shows D a batch of fakes alone,
         # so G would be trained against a verdict D was never trained to give.
-        fake = self.generator(self._noise(images, 0), training=True)
+        fake = self.generator(self.latent_noise(images, 0), training=True)
         with tf.GradientTape() as tape:
             real_logits = self.discriminate(images, training=True)
             fake_logits = self.discriminate(fake, training=True)
@@ -146,7 +110,7 @@ class GANBase(AdversarialParadigm):
         # Generator step against the updated discriminator.
         with tf.GradientTape() as tape:
             g_logits = self.discriminate(
-                self.generator(self._noise(images, 1), training=True), training=True
+                self.generator(self.latent_noise(images, 1), training=True), training=True
             )
             g_values = generator_loss_values(g_logits, self.generator_loss)
             g_loss = self.batch_mean(g_values)
@@ -156,7 +120,7 @@ class GANBase(AdversarialParadigm):
     def test_step(self, data):
         images = data[0] if isinstance(data, (tuple, list)) else data
         check_images(images, self.image_shape)
-        fake = self.generate(self._noise(images, 2))
+        fake = self.generate(self.latent_noise(images, 2))
         real_logits = self.discriminate(images)
         fake_logits = self.discriminate(fake)
         d_values = discriminator_loss_values(real_logits, fake_logits)

@@ -21,6 +21,7 @@ from tfxlearn.pretext.images import class_labels, images
 from tfxlearn.pretext.jigsaw import jigsaw, jigsaw_tiles, permutation_set, unshuffle
 from tfxlearn.pretext.masked_autoencoder import masked_autoencoder, random_masks
 from tfxlearn.pretext.moco_views import moco_views, two_views
+from tfxlearn.pretext.next_token import next_token, next_token_windows
 from tfxlearn.pretext.odd_one_out import odd_one_out, odd_one_out_frames, odd_one_out_indices
 from tfxlearn.pretext.relative_patch_location import (
     relative_patch_location,
@@ -106,6 +107,8 @@ __all__ = [
     "stack_differences",
     "skip_gram",
     "skip_gram_pairs",
+    "next_token",
+    "next_token_windows",
     "slow_steady",
     "slow_steady_tuples",
     "domain_adaptation",

@@ -41,7 +41,7 @@ from tfxlearn.pretext.clips import (
     frame_differences,
     motion_energy,
 )
-from tfxlearn.pretext.common import batch_seeds
+from tfxlearn.pretext.common import map_batches
 from tfxlearn.registry import PRETEXT_OPS, PRETEXT_PLOTS
 
 LABEL_NAMES = ("forward", "reversed")
@@ -232,7 +232,7 @@ def arrow_of_time(
         )
         return out["inputs"], out["labels"]
 
-    return batch_seeds(ds, seed).map(make, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    return map_batches(ds, seed, make)
 
 
 @PRETEXT_PLOTS.register("arrow_of_time")

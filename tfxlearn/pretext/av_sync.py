@@ -51,7 +51,7 @@ import tensorflow as tf
 
 from tfxlearn.data.audio import check_audio_video_lengths, num_audio_samples
 from tfxlearn.pretext.clips import clips_of, require_clip_batch, to_float_clips
-from tfxlearn.pretext.common import batch_seeds
+from tfxlearn.pretext.common import map_batches
 from tfxlearn.registry import PRETEXT_OPS, PRETEXT_PLOTS
 
 OP = "av_sync"
@@ -436,7 +436,7 @@ def av_sync(
             event_threshold=float(event_threshold),
         )
 
-    return batch_seeds(ds, seed).map(make, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    return map_batches(ds, seed, make)
 
 
 @PRETEXT_PLOTS.register("av_sync")

@@ -71,3 +71,35 @@ def batch_seeds(ds: tf.data.Dataset, seed: int) -> tf.data.Dataset:
         num_parallel_calls=tf.data.AUTOTUNE,
         deterministic=True,
     )
+
+
+def map_batches(ds: tf.data.Dataset, seed: int, make) -> tf.data.Dataset:
+    """`ds.map(make(batch_seed, element))` in order, where batch i gets the stateless
+    seed [seed, i] (`batch_seeds`): the tf.data side of every seeded pretext op."""
+    return batch_seeds(ds, seed).map(make, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+
+
+def regroup(ds: tf.data.Dataset, size: int) -> tf.data.Dataset:
+    """Batches of exactly `size` rows from batches of any size (the rest of each
+    batch is carried over; the last partial batch is dropped).
+
+    Like `Dataset.rebatch(size, drop_remainder=True)`, but made of `scan` and
+    `unbatch` over whole groups, which tf.distribute's own rebatching of a
+    dataset handles (it rewrites `rebatch` with variable input sizes wrongly).
+    """
+    empty = tf.nest.map_structure(
+        lambda spec: tf.zeros([0, *spec.shape[1:]], spec.dtype), ds.element_spec
+    )
+
+    def step(carry, batch):
+        joined = tf.nest.map_structure(lambda a, b: tf.concat([a, b], axis=0), carry, batch)
+        rows = tf.shape(tf.nest.flatten(joined)[0])[0]
+        full = rows // size * size
+        groups = tf.nest.map_structure(
+            lambda x: tf.reshape(x[:full], tf.concat([[full // size, size], tf.shape(x)[1:]], 0)),
+            joined,
+        )
+        rest = tf.nest.map_structure(lambda x: x[full:], joined)
+        return rest, groups
+
+    return ds.scan(empty, step).unbatch()

@@ -45,7 +45,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfxlearn.data import to_float_images
-from tfxlearn.pretext.common import batch_seeds, image_batches_spec, images_of
+from tfxlearn.pretext.common import image_batches_spec, images_of, map_batches
 from tfxlearn.pretext.patches import crop_patches, int_uniform, layout_canvas, normalize_patches
 from tfxlearn.registry import PRETEXT_OPS, PRETEXT_PLOTS
 
@@ -330,4 +330,4 @@ def jigsaw(
     def make(batch_seed, element):
         return jigsaw_tiles(images_of(element, image_key), batch_seed, permutations, **options)
 
-    return batch_seeds(ds, seed).map(make, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    return map_batches(ds, seed, make)

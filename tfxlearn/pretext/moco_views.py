@@ -36,7 +36,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfxlearn.data import to_float_images
-from tfxlearn.pretext.common import batch_seeds, check_range, image_batches_spec, images_of
+from tfxlearn.pretext.common import check_range, image_batches_spec, images_of, map_batches
 from tfxlearn.registry import PRETEXT_OPS, PRETEXT_PLOTS
 
 DEFAULTS = {
@@ -200,7 +200,7 @@ def moco_views(
     def make(batch_seed, element):
         return two_views(images_of(element, image_key), tf.cast(batch_seed, tf.int32), **aug)
 
-    return batch_seeds(ds, seed).map(make, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    return map_batches(ds, seed, make)
 
 
 @PRETEXT_PLOTS.register("moco_views")

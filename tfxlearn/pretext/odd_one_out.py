@@ -36,7 +36,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfxlearn.pretext.clips import clip_batches_spec, clips_of, to_float_clips
-from tfxlearn.pretext.common import batch_seeds
+from tfxlearn.pretext.common import map_batches
 from tfxlearn.pretext.shuffle_and_learn import check_clips, plot_frame_rows, sorted_distinct_indices
 from tfxlearn.registry import PRETEXT_OPS, PRETEXT_PLOTS
 
@@ -165,7 +165,7 @@ def odd_one_out(
     def make(batch_seed, element):
         return odd_one_out_frames(clips_of(element, clip_key), batch_seed, **options)
 
-    return batch_seeds(ds, seed).map(make, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    return map_batches(ds, seed, make)
 
 
 @PRETEXT_PLOTS.register("odd_one_out")

@@ -42,7 +42,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfxlearn.data import to_float_images
-from tfxlearn.pretext.common import batch_seeds, image_batches_spec, images_of
+from tfxlearn.pretext.common import image_batches_spec, images_of, map_batches
 from tfxlearn.pretext.patches import (
     crop_patches,
     drop_colors,
@@ -243,7 +243,7 @@ def relative_patch_location(
     def make(batch_seed, element):
         return relative_patch_pairs(images_of(element, image_key), batch_seed, **options)
 
-    return batch_seeds(ds, seed).map(make, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    return map_batches(ds, seed, make)
 
 
 relative_patch_location.label_names = LABEL_NAMES

@@ -40,7 +40,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfxlearn.pretext.clips import clip_batches_spec, clips_of, to_float_clips
-from tfxlearn.pretext.common import batch_seeds
+from tfxlearn.pretext.common import map_batches
 from tfxlearn.pretext.shuffle_and_learn import (
     check_clips,
     check_window,
@@ -152,7 +152,7 @@ def sequence_sorting(
             clips_of(element, clip_key), batch_seed, window=window, min_motion=min_motion
         )
 
-    return batch_seeds(ds, seed).map(make, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    return map_batches(ds, seed, make)
 
 
 sequence_sorting.label_names = LABEL_NAMES

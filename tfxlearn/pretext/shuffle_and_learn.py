@@ -50,7 +50,7 @@ from tfxlearn.pretext.clips import (
     require_clip_batch,
     to_float_clips,
 )
-from tfxlearn.pretext.common import batch_seeds
+from tfxlearn.pretext.common import map_batches
 from tfxlearn.registry import PRETEXT_OPS, PRETEXT_PLOTS
 
 TUPLE_FRAMES = 3  # frames per tuple
@@ -213,7 +213,7 @@ def shuffle_and_learn(
             clips_of(element, clip_key), batch_seed, window=window, min_motion=min_motion
         )
 
-    return batch_seeds(ds, seed).map(make, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    return map_batches(ds, seed, make)
 
 
 shuffle_and_learn.label_names = LABEL_NAMES

@@ -38,8 +38,8 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from tfxlearn.data.text import Vocabulary, resolve_vocabulary, tokenize
-from tfxlearn.pretext.common import batch_seeds, images_of
+from tfxlearn.data.text import Vocabulary, id_table, resolve_vocabulary, tokenize
+from tfxlearn.pretext.common import batch_seeds, images_of, regroup
 from tfxlearn.registry import PRETEXT_OPS
 
 NOISE_POWER = 0.75
@@ -88,18 +88,6 @@ def word_ids(texts: tf.Tensor, table: tf.lookup.StaticHashTable) -> tf.RaggedTen
     """Ids [batch, (words)] of the in-vocabulary words of each text (OOV dropped)."""
     ids = tf.ragged.map_flat_values(table.lookup, tokenize(texts))
     return tf.ragged.boolean_mask(ids, ids > 0)
-
-
-def id_table(vocabulary: Vocabulary) -> tf.lookup.StaticHashTable:
-    """word -> id (word i of the vocabulary -> i + 1, others -> 0), as the
-    paradigm's StringLookup maps them."""
-    return tf.lookup.StaticHashTable(
-        tf.lookup.KeyValueTensorInitializer(
-            tf.constant(vocabulary.words, tf.string),
-            tf.range(1, len(vocabulary) + 1, dtype=tf.int32),
-        ),
-        default_value=0,
-    )
 
 
 def skip_gram_pairs(
@@ -244,29 +232,3 @@ def skip_gram(
 
     pairs = batch_seeds(ds, seed).map(make, num_parallel_calls=tf.data.AUTOTUNE)
     return regroup(pairs, int(batch_pairs))
-
-
-def regroup(ds: tf.data.Dataset, size: int) -> tf.data.Dataset:
-    """Batches of exactly `size` rows from batches of any size (the rest of each
-    batch is carried over; the last partial batch is dropped).
-
-    Like `Dataset.rebatch(size, drop_remainder=True)`, but made of `scan` and
-    `unbatch` over whole groups, which tf.distribute's own rebatching of a
-    dataset handles (it rewrites `rebatch` with variable input sizes wrongly).
-    """
-    empty = tf.nest.map_structure(
-        lambda spec: tf.zeros([0, *spec.shape[1:]], spec.dtype), ds.element_spec
-    )
-
-    def step(carry, batch):
-        joined = tf.nest.map_structure(lambda a, b: tf.concat([a, b], axis=0), carry, batch)
-        rows = tf.shape(tf.nest.flatten(joined)[0])[0]
-        full = rows // size * size
-        groups = tf.nest.map_structure(
-            lambda x: tf.reshape(x[:full], tf.concat([[full // size, size], tf.shape(x)[1:]], 0)),
-            joined,
-        )
-        rest = tf.nest.map_structure(lambda x: x[full:], joined)
-        return rest, groups
-
-    return ds.scan(empty, step).unbatch()

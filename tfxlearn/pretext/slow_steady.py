@@ -36,7 +36,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfxlearn.pretext.clips import clip_batches_spec, clips_of, to_float_clips
-from tfxlearn.pretext.common import batch_seeds
+from tfxlearn.pretext.common import map_batches
 from tfxlearn.registry import PRETEXT_OPS, PRETEXT_PLOTS
 
 SLOT_NAMES = ("t", "t+1", "t+2", "far")
@@ -178,7 +178,7 @@ def slow_steady(
             tuples_per_clip=tuples_per_clip,
         )["frames"]
 
-    return batch_seeds(ds, seed).map(make, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    return map_batches(ds, seed, make)
 
 
 @PRETEXT_PLOTS.register("slow_steady")

@@ -54,7 +54,7 @@ from tfxlearn.nets.contrastive import (
     projection_head,
     shuffled_bn_groups,
 )
-from tfxlearn.paradigms.base import Paradigm, check_images
+from tfxlearn.paradigms.base import Paradigm, built_head, check_images, feature_dim_of
 from tfxlearn.registry import PARADIGMS
 
 
@@ -94,17 +94,7 @@ class MoCo(Paradigm):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        if not isinstance(encoder, keras.Model):
-            raise TypeError(f"encoder must be a keras.Model, got {type(encoder).__name__}")
-        try:
-            feature_shape = tuple(encoder.output_shape)
-        except (AttributeError, ValueError):
-            feature_shape = ()
-        if len(feature_shape) != 2 or feature_shape[-1] is None:
-            raise ValueError(
-                "encoder must be a built model mapping images to feature vectors [batch, dim] "
-                f"(e.g. a functional model); got output shape {feature_shape or 'unknown'}"
-            )
+        feature_dim = feature_dim_of(encoder)
         for name, value in (("projection_dim", projection_dim), ("queue_size", queue_size)):
             if int(value) < 1:
                 raise ValueError(f"{name} must be >= 1, got {value}")
@@ -123,10 +113,11 @@ class MoCo(Paradigm):
         self.temperature = float(temperature)
         self.momentum = float(momentum)
         self.bn_groups = int(bn_groups)
-        feature_dim = int(feature_shape[-1])
-        self.head = head or projection_head(self.hidden_dim or feature_dim, self.projection_dim)
-        if not self.head.built:
-            self.head.build((None, feature_dim))
+        self.head = built_head(
+            head,
+            feature_dim,
+            lambda: projection_head(self.hidden_dim or feature_dim, self.projection_dim),
+        )
         embedding_dim = self.head.compute_output_shape((None, feature_dim))[-1]
         self.key_encoder = momentum_copy(self.encoder, "key_encoder")
         self.key_head = momentum_copy(self.head, "key_head")

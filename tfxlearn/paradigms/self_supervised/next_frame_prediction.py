@@ -348,7 +348,7 @@ class NextFramePrediction(FramePredictor, AdversarialParadigm):
             if self.losses:  # regularization losses, scaled by Keras
                 loss = loss + keras.Model.compute_loss(self, x=context, training=True)
         self.update("generator", tape, loss, self.player_variables("generator"))
-        return self._track(terms)
+        return self.track_terms(terms)
 
     def test_step(self, data):
         context, future = self._batch(data)
@@ -358,12 +358,7 @@ class NextFramePrediction(FramePredictor, AdversarialParadigm):
             terms["d_loss"] = discriminator_loss_values(
                 self.discriminate(context, future), self.discriminate(context, predicted)
             )
-        return self._track(terms)
-
-    def _track(self, terms):
-        for tracker in self.metrics:
-            tracker.update_state(terms[tracker.name])
-        return {m.name: m.result() for m in self.metrics}
+        return self.track_terms(terms)
 
     @property
     def metrics(self):

@@ -58,14 +58,12 @@ import numpy as np
 import tensorflow as tf
 
 from tfxlearn.distribute import global_mean, global_value, subset_mean
-from tfxlearn.losses import BatchMean
 from tfxlearn.paradigms.base import (
     batched_numpy,
     check_images,
     check_num_classes,
-    global_batch_noise,
 )
-from tfxlearn.paradigms.base_adversarial import AdversarialParadigm, latent_dim_of
+from tfxlearn.paradigms.base_adversarial import DiscriminatorBodyParadigm
 from tfxlearn.paradigms.base_semi_supervised import (
     check_labels,
     supervised_loss_values,
@@ -123,7 +121,7 @@ def split_batch(data, num_classes: int, image_shape: tuple) -> tuple[tf.Tensor, 
 
 @keras.saving.register_keras_serializable(package="tfxlearn")
 @PARADIGMS.register("sgan")
-class SGAN(AdversarialParadigm):
+class SGAN(DiscriminatorBodyParadigm):
     """Semi-supervised GAN: a K-class discriminator whose real/fake output is
     Z / (Z + 1), trained on mixed labelled/unlabelled batches.
 
@@ -145,7 +143,7 @@ class SGAN(AdversarialParadigm):
         seed: seed of the latent noise of the training steps.
     """
 
-    sub_models = ("generator", "discriminator", "head")
+    progress_count = 36
 
     def __init__(
         self,
@@ -159,9 +157,6 @@ class SGAN(AdversarialParadigm):
         **kwargs,
     ):
         super().__init__(seed=seed, **kwargs)
-        for name, net in (("generator", generator), ("discriminator", discriminator)):
-            if not isinstance(net, keras.Model):
-                raise TypeError(f"{name} must be a keras.Model, got {type(net).__name__}")
         self.num_classes = check_num_classes(num_classes)
         if generator_loss not in GENERATOR_LOSSES:
             raise ValueError(
@@ -169,29 +164,22 @@ class SGAN(AdversarialParadigm):
             )
         if not float(unsupervised_weight) >= 0.0:
             raise ValueError(f"unsupervised_weight must be >= 0, got {unsupervised_weight}")
-        self.latent_dim = latent_dim_of(generator)
-        if tuple(generator.output_shape[1:]) != tuple(discriminator.input_shape[1:]):
-            raise ValueError(
-                f"generator output shape {generator.output_shape[1:]} must equal the "
-                f"discriminator input shape {discriminator.input_shape[1:]}"
-            )
+        self.set_players(
+            generator,
+            discriminator,
+            head,
+            lambda: keras.Sequential(
+                [keras.layers.Dense(self.num_classes, name="class_logits")], name="head"
+            ),
+        )
         feature_shape = tuple(discriminator.output_shape)
         if len(feature_shape) != 2 or feature_shape[-1] is None:
             raise ValueError(
                 "discriminator must map images to feature vectors [batch, d] (the class "
                 f"head goes on top), got output shape {feature_shape}"
             )
-        self.set_generator(generator)
-        self.discriminator = discriminator
         self.generator_loss = generator_loss
         self.unsupervised_weight = float(unsupervised_weight)
-        self.head = (
-            head
-            if head is not None
-            else keras.Sequential(
-                [keras.layers.Dense(self.num_classes, name="class_logits")], name="head"
-            )
-        )
         if not self.head.built:
             self.head.build((None, int(feature_shape[-1])))
         head_shape = tuple(self.head.compute_output_shape((None, int(feature_shape[-1]))))
@@ -200,20 +188,10 @@ class SGAN(AdversarialParadigm):
                 f"head must give num_classes={self.num_classes} logits, got output shape "
                 f"{head_shape}"
             )
-        self.batch_mean = BatchMean()
-        self.loss_tracker = keras.metrics.Mean(name="loss")
-        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
-        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
         self.supervised_tracker = keras.metrics.Mean(name="supervised_loss")
         self.accuracy_tracker = keras.metrics.SparseCategoricalAccuracy(name="accuracy")
-        self.real_score_tracker = keras.metrics.Mean(name="real_score")
-        self.fake_score_tracker = keras.metrics.Mean(name="fake_score")
 
     # ------------------------------------------------------------------ parts
-
-    @property
-    def encoder(self) -> keras.Model:
-        return self.discriminator
 
     def class_logits(self, images: tf.Tensor, training: bool = False) -> tf.Tensor:
         """K class logits [batch, K]."""
@@ -229,19 +207,7 @@ class SGAN(AdversarialParadigm):
         check_images(np.asarray(images)[:1], self.image_shape)
         return batched_numpy(lambda x: self.class_logits(x, training=False), images, batch_size)
 
-    def progress_images(self, count: int = 36) -> np.ndarray:
-        """The same `count` latent vectors' samples at every call (a progress grid)."""
-        return self.sample(count, seed=self.seed)
-
     # ------------------------------------------------------------------ losses
-
-    def player_variables(self, role):
-        if role == "generator":
-            return self.generator.trainable_weights
-        return self.discriminator.trainable_weights + self.head.trainable_weights
-
-    def _noise(self, images, stream):
-        return global_batch_noise(self.next_seed(stream), tf.shape(images)[0], (self.latent_dim,))
 
     def _discriminator_loss(self, images, labels, fake, training):
         """(this replica's share of L_D, real class logits, fake class logits)."""
@@ -279,7 +245,7 @@ class SGAN(AdversarialParadigm):
     def train_step(self, data):
         images, labels = split_batch(data, self.num_classes, self.image_shape)
         # Discriminator step: labelled + unlabelled real images and generated ones.
-        fake = self.generator(self._noise(images, 0), training=True)
+        fake = self.generator(self.latent_noise(images, 0), training=True)
         with tf.GradientTape() as tape:
             d_share, real_logits, fake_logits = self._discriminator_loss(
                 images, labels, fake, training=True
@@ -287,14 +253,14 @@ class SGAN(AdversarialParadigm):
         self.update("discriminator", tape, d_share, self.player_variables("discriminator"))
         # Generator step against the updated discriminator.
         with tf.GradientTape() as tape:
-            fake = self.generator(self._noise(images, 1), training=True)
+            fake = self.generator(self.latent_noise(images, 1), training=True)
             g_loss, g_value = self._generator_loss(images, labels, fake, training=True)
         self.update("generator", tape, g_loss, self.player_variables("generator"))
         return self._track(labels, real_logits, fake_logits, global_value(d_share), g_value)
 
     def test_step(self, data):
         images, labels = split_batch(data, self.num_classes, self.image_shape)
-        fake = self.generator(self._noise(images, 2), training=False)
+        fake = self.generator(self.latent_noise(images, 2), training=False)
         d_share, real_logits, fake_logits = self._discriminator_loss(
             images, labels, fake, training=False
         )

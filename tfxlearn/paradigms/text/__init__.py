@@ -1,5 +1,7 @@
-"""Paradigms that learn from text without labels: word2vec."""
+"""Paradigms that learn from text without labels: word2vec, a Transformer
+language model."""
 
+from tfxlearn.paradigms.text.language_model import LanguageModel
 from tfxlearn.paradigms.text.word2vec import Word2Vec
 
-__all__ = ["Word2Vec"]
+__all__ = ["LanguageModel", "Word2Vec"]

@@ -40,7 +40,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfxlearn.losses import discriminator_loss_values, generator_loss_values
-from tfxlearn.paradigms.base import check_images, global_batch_noise
+from tfxlearn.paradigms.base import check_images
 from tfxlearn.paradigms.base_gan import GANBase, check_class_ids
 from tfxlearn.registry import PARADIGMS
 
@@ -69,6 +69,7 @@ class ConditionalGAN(GANBase):
     """
 
     sub_models = (*GANBase.sub_models, "embedding")
+    discriminator_parts = (*GANBase.discriminator_parts, "embedding")
 
     def __init__(
         self,
@@ -224,15 +225,6 @@ class ConditionalGAN(GANBase):
 
     # ------------------------------------------------------------------ steps
 
-    def player_variables(self, role):
-        if role == "generator":
-            return self.generator.trainable_weights
-        return (
-            self.discriminator.trainable_weights
-            + self.head.trainable_weights
-            + self.embedding.trainable_weights
-        )
-
     def _batch(self, data):
         if not isinstance(data, (tuple, list)) or len(data) < 2 or data[1] is None:
             raise ValueError(
@@ -242,15 +234,12 @@ class ConditionalGAN(GANBase):
             )
         return self._pair((data[0], data[1]))
 
-    def _noise(self, images, stream):
-        return global_batch_noise(self.next_seed(stream), tf.shape(images)[0], (self.latent_dim,))
-
     def train_step(self, data):
         images, labels = self._batch(data)
         # Discriminator step; each generated image is labelled like its real partner.
         # Real and generated images go through D as separate batches, as in the
         # generator step (see GANBase.train_step: batch-norm statistics).
-        fake = self.generate(self._noise(images, 0), labels, training=True)
+        fake = self.generate(self.latent_noise(images, 0), labels, training=True)
         with tf.GradientTape() as tape:
             real_logits = self.discriminate(images, labels, training=True)
             fake_logits = self.discriminate(fake, labels, training=True)
@@ -259,7 +248,9 @@ class ConditionalGAN(GANBase):
         self.update("discriminator", tape, d_loss, self.player_variables("discriminator"))
         with tf.GradientTape() as tape:
             g_logits = self.discriminate(
-                self.generate(self._noise(images, 1), labels, training=True), labels, training=True
+                self.generate(self.latent_noise(images, 1), labels, training=True),
+                labels,
+                training=True,
             )
             g_values = generator_loss_values(g_logits, self.generator_loss)
             g_loss = self.batch_mean(g_values)
@@ -268,7 +259,7 @@ class ConditionalGAN(GANBase):
 
     def test_step(self, data):
         images, labels = self._batch(data)
-        fake = self.generate(self._noise(images, 2), labels)
+        fake = self.generate(self.latent_noise(images, 2), labels)
         real_logits = self.discriminate(images, labels)
         fake_logits = self.discriminate(fake, labels)
         d_values = discriminator_loss_values(real_logits, fake_logits)

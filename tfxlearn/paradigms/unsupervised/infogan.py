@@ -147,6 +147,7 @@ class InfoGAN(GANBase):
     """
 
     sub_models = (*GANBase.sub_models, "q_head")
+    discriminator_parts = (*GANBase.discriminator_parts, "q_head")
 
     def __init__(
         self,
@@ -427,15 +428,6 @@ class InfoGAN(GANBase):
         return paths
 
     # ------------------------------------------------------------------ steps
-
-    def player_variables(self, role):
-        if role == "generator":
-            return self.generator.trainable_weights
-        return (
-            self.discriminator.trainable_weights
-            + self.head.trainable_weights
-            + self.q_head.trainable_weights
-        )
 
     def _information(self, features, codes, training):
         """Q on D's features of generated images: (weighted information values [batch],

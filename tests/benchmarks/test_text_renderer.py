@@ -1,0 +1,68 @@
+"""benchmarks/renderers/text.py: 'not measured yet' with the command, else the LM
+perplexity table with its date and commit; the word2vec table is unchanged."""
+
+import os
+import sys
+
+sys.path.insert(
+    0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "benchmarks")
+)
+
+from renderers import text  # noqa: E402
+
+LM_RESULT = {
+    "date": "2026-12-06",
+    "commit": "abc1234",
+    "dirty": False,
+    "tensorflow": "2.21.0",
+    "cpu_count": 2,
+    "choice": {"dim": 128, "depth": 2, "epochs": 7, "kn_order": 3},
+    "runs": [
+        {
+            "seed": s,
+            "model_perplexity": p,
+            "kn_perplexity": 95.0,
+            "kn_perplexity_by_order": {"2": 110.0, "3": 95.0, "4": 96.5},
+            "test_texts": 5922,
+            "test_tokens": 156611,
+            "unknown_rate": 0.021,
+            "vocabulary_size": 6338,
+        }
+        for s, p in ((0, 80.0), (1, 84.0))
+    ],
+    "summary": {
+        "model_perplexity": {"mean": 82.0, "sd": 2.8284271247461903},
+        "kn_perplexity": 95.0,
+        "seeds_below_kn": 2,
+    },
+}
+
+
+def test_not_measured_yet_names_the_command(monkeypatch):
+    monkeypatch.setattr(text, "load", lambda name: None)
+    assert text.lm_headline() == "not measured"
+    table = text.lm_table()
+    assert "Not measured yet" in table and "quality_lm.py --seeds 0,1,2" in table
+    assert set(text.SECTIONS) == {"word2vec-gensim", "lm-kneser-ney"}
+    assert set(text.HEADLINES) == {"word2vec", "language_model"}
+    keys = [key for _, _, _, rows in text.PARADIGM_ROWS for key, _ in rows]
+    assert keys == ["word2vec", "language_model"]
+
+
+def test_renders_the_perplexity_table_with_date_and_commit(monkeypatch):
+    monkeypatch.setattr(
+        text, "load", lambda name: dict(LM_RESULT) if name == "quality_lm" else None
+    )
+    monkeypatch.setattr(text, "stamp", lambda r: f"{r['date']}, commit `{r['commit']}`")
+    table = text.lm_table()
+    assert "2026-12-06, commit `abc1234`" in table
+    assert "| Transformer decoder 128 wide x 2 blocks, 7 epochs | 82.00 ± 2.83 |" in table
+    assert "order 3 (chosen on validation) | 95.00 |" in table
+    assert "order 2 | 110.00 |" in table and "order 4 | 96.50 |" in table
+    assert "end-of-text token counted" in table and "2.1% unknown" in table
+    assert "Seeds below the chosen n-gram model: 2 of 2." in table
+    assert text.lm_headline() == (
+        "perplexity 82.0 vs Kneser-Ney order 3 95.0 ✓ (target: below the n-gram model)"
+    )
+    # The word2vec table does not read the LM result.
+    assert "Not measured yet" in text.word2vec_table()
