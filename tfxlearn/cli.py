@@ -369,6 +369,7 @@ def _style(content: str, style: str) -> int:
         shown = ", ".join(f"{k} {float(v[0]):.4g}" for k, v in terms.items())
         print(f"  {when}: {shown}")
     print(f"stylized image (PNG): {out}")
+    return 0
 
 
 def _transfer(source: str) -> int:
