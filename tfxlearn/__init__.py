@@ -31,6 +31,7 @@ from tfxlearn import (  # noqa: E402,F401
     pipeline,
     pretext,
     registry,
+    style,
     training,
     transfer,
     visualize,

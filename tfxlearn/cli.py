@@ -6,6 +6,9 @@ tfxlearn run PIPELINE [--smoke] [--run_dir=DIR] [--export_root=DIR]
 tfxlearn visualize SOURCE --objective=OBJECTIVE[,OBJECTIVE...] [--net=encoder]
              [--out=PNG] [--steps=256] [--param=fourier|pixel] [--transforms=standard|none]
              [--tv=0] [--l2=0] [--seed=0] [--smoke]
+tfxlearn style CONTENT STYLE [--out=PNG] [--size=256] [--style_size=256] [--steps=256]
+             [--optimizer=lbfgs|adam] [--extractor=auto|random|vgg19]
+             [--style_weight=1000] [--content_weight=1] [--tv_weight=0.01] [--smoke]
 
 PIPELINE is a name from `tfxlearn list` or a path to a pipeline file. Each
 --config.KEY.PATH=VALUE overrides one entry of the pipeline's config, e.g.
@@ -42,6 +45,13 @@ needs internet, else a local weights file or "none"). --mode is one of linear,
 finetune, gradual, discriminative, lp_ft; --labels_per_class keeps that many
 training labels per class; --image_size resizes the dataset's images.
 --smoke trains a few steps on a slice of the data.
+
+`style` renders CONTENT in the style of STYLE by optimizing the image (Gatys et
+al., `tfxlearn.style.transfer`) and writes the result as a PNG (default
+stylized.png). CONTENT and STYLE are image files or scikit-image names
+(astronaut, chelsea, brick, gravel, ...), both read as RGB. The extractor is
+VGG19 when its ImageNet weights are in the Keras cache, else a random
+multi-scale network (--extractor). --smoke runs 5 steps at 64 pixels.
 """
 
 from __future__ import annotations
@@ -80,7 +90,9 @@ flags.DEFINE_enum("transforms", "standard", ["standard", "none"], "visualize: ro
 flags.DEFINE_float("tv", 0.0, "visualize: weight of the total-variation penalty.")
 flags.DEFINE_float("l2", 0.0, "visualize: weight of the L2 penalty.")
 flags.DEFINE_float(
-    "learning_rate", 0.05, "Adam learning rate (visualize: 0.05; transfer: 0.001 unless given)."
+    "learning_rate",
+    0.05,
+    "Adam learning rate (visualize, style --optimizer=adam: 0.05; transfer: 0.001 unless given).",
 )
 flags.DEFINE_integer("seed", 0, "visualize: seed of the images and transforms; transfer: of fit.")
 flags.DEFINE_string("dataset", None, "transfer: the labelled TFDS dataset to transfer to.")
@@ -94,6 +106,13 @@ flags.DEFINE_integer("labels_per_class", None, "transfer: training labels kept p
 flags.DEFINE_integer("epochs", 10, "transfer: passes over the training labels.")
 flags.DEFINE_string("image_size", None, "transfer: H,W,C to resize the dataset's images to.")
 flags.DEFINE_string("weights", "imagenet", "transfer: keras.applications weights (or none).")
+flags.DEFINE_integer("size", 256, "style: shorter side of the content image, pixels.")
+flags.DEFINE_integer("style_size", 256, "style: shorter side of the style image, pixels.")
+flags.DEFINE_enum("optimizer", "lbfgs", ["lbfgs", "adam"], "style: image optimizer.")
+flags.DEFINE_enum("extractor", "auto", ["auto", "random", "vgg19"], "style: feature extractor.")
+flags.DEFINE_float("style_weight", 1000.0, "style: weight of the style loss.")
+flags.DEFINE_float("content_weight", 1.0, "style: weight of the content loss.")
+flags.DEFINE_float("tv_weight", 0.01, "style: weight of the total-variation loss.")
 
 USAGE = __doc__
 CONFIG_PREFIX = "--config."
@@ -309,6 +328,50 @@ def _visualize(source: str) -> int:
     return 0
 
 
+def _style(content: str, style: str) -> int:
+    """`tfxlearn style CONTENT STYLE`: Gatys et al.'s style transfer to a PNG."""
+    import tensorflow as tf
+
+    from tfxlearn import style as style_lib
+
+    out = FLAGS.out or os.path.join(os.getcwd(), "stylized.png")
+    size, style_size = (64, 64) if FLAGS.smoke else (FLAGS.size, FLAGS.style_size)
+    try:
+        if FLAGS.steps < 1:
+            raise ValueError(f"--steps must be >= 1, got {FLAGS.steps}")
+        check_writable(os.path.dirname(os.path.abspath(out)), "out")
+        content_image = style_lib.load_image(content, size=size, channels=3)
+        style_image = style_lib.load_image(style, size=style_size, channels=3)
+        content_image = content_image[
+            : content_image.shape[0] // 4 * 4, : content_image.shape[1] // 4 * 4
+        ]
+        result = style_lib.transfer(
+            content_image,
+            style_image,
+            extractor=FLAGS.extractor,
+            content_weight=FLAGS.content_weight,
+            style_weight=FLAGS.style_weight,
+            tv_weight=FLAGS.tv_weight,
+            steps=5 if FLAGS.smoke else FLAGS.steps,
+            optimizer=FLAGS.optimizer,
+            learning_rate=FLAGS.learning_rate,
+            seed=FLAGS.seed,
+            show_progress=True,
+        )
+    except ValueError as error:
+        raise UserError(str(error)) from None
+    pixels = tf.cast(tf.round(result.images[0] * 255.0), tf.uint8)
+    tf.io.write_file(out, tf.io.encode_png(pixels))
+    print(
+        f"style: {result.extractor}, content {result.content_layers}, style {result.style_layers}"
+    )
+    for when, terms in (("before", result.before), ("after", result.after)):
+        shown = ", ".join(f"{k} {float(v[0]):.4g}" for k, v in terms.items())
+        print(f"  {when}: {shown}")
+    print(f"stylized image (PNG): {out}")
+    return 0
+
+
 def _transfer(source: str) -> int:
     """`tfxlearn transfer SOURCE --dataset=NAME`: a classifier from a pretrained encoder."""
     import numpy as np
@@ -420,6 +483,8 @@ def _main(argv: list[str]) -> int:
         return _run(rest[0])
     if command == "visualize" and len(rest) == 1:
         return _visualize(rest[0])
+    if command == "style" and len(rest) == 2:
+        return _style(*rest)
     if command == "transfer" and len(rest) == 1:
         return _transfer(rest[0])
     print(f"tfxlearn: cannot parse {' '.join(args)!r}\n{USAGE}", file=sys.stderr)

@@ -28,6 +28,7 @@ from tfxlearn.data import (  # noqa: F401
     skimage_photos,
     spoken_digits_av,
 )
+from tfxlearn.data.image_file import load_image
 from tfxlearn.data.images import image_label_pairs, to_float_images
 from tfxlearn.data.splits import (
     ForbiddenSplitError,
@@ -122,6 +123,7 @@ __all__ = [
     "load",
     "info",
     "to_float_images",
+    "load_image",
     "balanced_subset",
     "image_label_pairs",
     "as_arrays",

@@ -27,6 +27,11 @@ dict of numbers; it calls a documented method of the paradigm:
 - `word_similarity` (`vocabulary`, `word_vectors()`): Spearman on WordSim353
   and SimLex-999, Google analogy accuracy, with out-of-vocabulary rates
   (`evaluation/word_similarity.py`).
+- `style_transfer` (`style_losses(images)`): the perceptual loss terms (style,
+  content, total variation, weighted total) of the stylized test images next
+  to those of the unchanged images ("before") and of the style image in their
+  place; the style loss after / before, the content loss relative to the style
+  image's, and the larger of the two (`transfer_ratio`).
 - `perplexity` (`vocabulary`, `max_length`, `token_log_probs(inputs, targets)`):
   a language model's test-split perplexity against an interpolated modified
   Kneser-Ney n-gram model counted on the training split, same tokens
@@ -249,6 +254,34 @@ def robust_accuracy(
     return out
 
 
+def style_transfer(
+    model: keras.Model,
+    data: EvalData,
+    *,
+    seed: int = 0,
+    max_images: int | None = None,
+    batch_size: int = 32,
+) -> dict:
+    """Mean perceptual-loss terms of the stylized test images, of the images
+    themselves (`identity_*`, content loss 0) and of the style image in their
+    place (`style_image_*`); `style_ratio`: the style loss after / before
+    stylization; `content_ratio`: the content loss of the stylized images / that
+    of the style image (near 1 for a network that paints the style whatever the
+    input); `transfer_ratio`: the larger of the two (both must be small for a
+    transfer that keeps the content); `loss_ratio`: the total loss after / before."""
+    del seed
+    losses = _require(model, "style_losses", "style_transfer")
+    images, _ = _test_images(data, max_images)
+    terms = losses(images, batch_size=int(batch_size))
+    out = {key: float(np.mean(values)) for key, values in terms.items()}
+    out["style_ratio"] = out["style"] / max(out["identity_style"], 1e-30)
+    out["content_ratio"] = out["content"] / max(out["style_image_content"], 1e-30)
+    out["transfer_ratio"] = max(out["style_ratio"], out["content_ratio"])
+    out["loss_ratio"] = out["loss"] / max(out["identity_loss"], 1e-30)
+    out["images"] = int(len(images))
+    return out
+
+
 MODEL_PROTOCOLS: dict[str, Callable[..., dict]] = {
     "sample_quality": sample_quality,
     "negative_elbo": negative_elbo,
@@ -262,6 +295,7 @@ MODEL_PROTOCOLS: dict[str, Callable[..., dict]] = {
     "synchronization": synchronization,
     "robust_accuracy": robust_accuracy,
     "word_similarity": word_similarity,
+    "style_transfer": style_transfer,
     "perplexity": perplexity_protocol,
 }
 

@@ -2,13 +2,17 @@
 Keras reduces and scales them correctly under a tf.distribute strategy)."""
 
 from tfxlearn.losses.batch_mean import BatchMean
+from tfxlearn.losses.content import ContentLoss, content_loss
 from tfxlearn.losses.contrastive import ContrastiveLoss, contrastive_loss
 from tfxlearn.losses.gan_discriminator import discriminator_loss_values
 from tfxlearn.losses.gan_generator import generator_loss_values
 from tfxlearn.losses.gradient_difference import GradientDifferenceLoss, gradient_difference
 from tfxlearn.losses.info_nce import InfoNCE, info_nce
 from tfxlearn.losses.negative_sampling import NegativeSampling, negative_sampling
+from tfxlearn.losses.perceptual import PerceptualLoss
+from tfxlearn.losses.style import StyleLoss, gram_matrix, style_loss
 from tfxlearn.losses.token_cross_entropy import TokenCrossEntropy, token_cross_entropy
+from tfxlearn.losses.total_variation import TotalVariation, total_variation
 from tfxlearn.losses.triplet import TripletLoss, semi_hard_triplet_values, squared_distances
 
 __all__ = [
@@ -26,6 +30,14 @@ __all__ = [
     "TripletLoss",
     "semi_hard_triplet_values",
     "squared_distances",
+    "ContentLoss",
+    "content_loss",
+    "StyleLoss",
+    "style_loss",
+    "gram_matrix",
+    "TotalVariation",
+    "total_variation",
+    "PerceptualLoss",
     "TokenCrossEntropy",
     "token_cross_entropy",
 ]

@@ -16,7 +16,17 @@ from tfxlearn.nets.gradient_reversal import (
     domain_classifier,
     reversal_schedule,
 )
+from tfxlearn.nets.layer_outputs import OUTPUT, feature_model, layer_names
 from tfxlearn.nets.layers import WeightNormDense
+from tfxlearn.nets.style import (
+    CaffePreprocess,
+    ResidualImage,
+    default_extractor,
+    default_layers,
+    random_texture_extractor,
+    transformation_net,
+    vgg19_extractor,
+)
 from tfxlearn.nets.tabular import mlp_encoder
 from tfxlearn.nets.transformer import (
     TokenAndPositionEmbedding,
@@ -58,6 +68,16 @@ __all__ = [
     "GradientReversal",
     "reversal_schedule",
     "domain_classifier",
+    "OUTPUT",
+    "feature_model",
+    "layer_names",
+    "CaffePreprocess",
+    "ResidualImage",
+    "vgg19_extractor",
+    "random_texture_extractor",
+    "default_extractor",
+    "default_layers",
+    "transformation_net",
     "TokenAndPositionEmbedding",
     "TransformerBlock",
     "transformer_decoder",

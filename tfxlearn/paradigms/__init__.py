@@ -8,6 +8,7 @@ from tfxlearn.paradigms import (  # noqa: F401  (registers)
     metric,
     self_supervised,
     semi_supervised,
+    style,
     supervised,
     text,
     unsupervised,

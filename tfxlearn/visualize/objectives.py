@@ -22,8 +22,9 @@ from collections.abc import Callable
 
 import tensorflow as tf
 
-OUTPUT = "<output>"
-"""Layer key of the model's own output (the default of `class_logit` / `class_probability`)."""
+from tfxlearn.losses.style import gram_matrix
+from tfxlearn.losses.total_variation import total_variation as tv_values
+from tfxlearn.nets.layer_outputs import OUTPUT
 
 
 class Objective:
@@ -226,10 +227,8 @@ def diversity(layer: str) -> Objective:
     def fn(acts, images):
         a = tf.convert_to_tensor(acts[layer])
         n = tf.shape(a)[0]
-        if a.shape.rank == 4:
-            flat = tf.reshape(a, [n, -1, a.shape[-1]])
-            gram = tf.matmul(flat, flat, transpose_a=True)
-            features = tf.reshape(gram, [n, -1])
+        if a.shape.rank == 4:  # the cosine ignores gram_matrix's 1 / positions
+            features = tf.reshape(gram_matrix(a), [n, -1])
         else:
             features = tf.reshape(a, [n, -1])
         unit = tf.math.l2_normalize(features, axis=1)
@@ -253,19 +252,13 @@ def l2() -> Objective:
 
 
 def total_variation(images: tf.Tensor | None = None):
-    """Total variation: the mean absolute difference between neighbouring pixels
-    (0 for a constant image). Without `images`, an `Objective` to subtract as a
-    penalty (`objective - 0.5 * total_variation()`); with `images` [batch, H, W, C],
-    its value per image."""
+    """Total variation (`tfxlearn.losses.total_variation`, beta 1): the mean absolute
+    difference between neighbouring pixels (0 for a constant image). Without
+    `images`, an `Objective` to subtract as a penalty (`objective - 0.5 *
+    total_variation()`); with `images` [batch, H, W, C], its value per image."""
     if images is not None:
-        return _total_variation(tf.convert_to_tensor(images, tf.float32))
-    return Objective(lambda acts, images: _total_variation(images), name="total variation")
-
-
-def _total_variation(images: tf.Tensor) -> tf.Tensor:
-    dy = tf.abs(images[:, 1:] - images[:, :-1])
-    dx = tf.abs(images[:, :, 1:] - images[:, :, :-1])
-    return tf.reduce_mean(dy, axis=[1, 2, 3]) + tf.reduce_mean(dx, axis=[1, 2, 3])
+        return tv_values(tf.convert_to_tensor(images, tf.float32))
+    return Objective(lambda acts, images: tv_values(images), name="total variation")
 
 
 _PARSERS = {
