@@ -29,9 +29,7 @@ def _per_image_mean(values: tf.Tensor) -> tf.Tensor:
     return tf.reduce_mean(tf.reshape(tf.cast(values, tf.float32), [batch, -1]), axis=1)
 
 
-def least_squares_discriminator_values(
-    real_scores: tf.Tensor, fake_scores: tf.Tensor
-) -> tf.Tensor:
+def least_squares_discriminator_values(real_scores: tf.Tensor, fake_scores: tf.Tensor) -> tf.Tensor:
     """Per-pair discriminator loss 1/2 [mean (s_real - 1)^2 + mean s_fake^2].
 
     Args:

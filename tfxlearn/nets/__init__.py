@@ -16,7 +16,9 @@ from tfxlearn.nets.gradient_reversal import (
     domain_classifier,
     reversal_schedule,
 )
+from tfxlearn.nets.image_history import ImageHistory
 from tfxlearn.nets.layers import WeightNormDense
+from tfxlearn.nets.translation import patchgan_discriminator, resnet_generator, unet_generator
 from tfxlearn.nets.video import (
     FrameEncoderClips,
     StackFrames,
@@ -52,4 +54,8 @@ __all__ = [
     "GradientReversal",
     "reversal_schedule",
     "domain_classifier",
+    "ImageHistory",
+    "resnet_generator",
+    "unet_generator",
+    "patchgan_discriminator",
 ]
