@@ -26,14 +26,14 @@ of seed 0 is written next to the result.
     python benchmarks/quality_translation.py [--seeds 0,1,2]
     python benchmarks/quality_translation.py --smoke   # 8x8, tiny nets, writes nothing
 
-Time (estimated from a short timing at commit time, 2 CPU cores shared with
-other jobs, load ~11): about 1.3 s per step of 16 + 16 images with the
-pipeline's networks (untraced: ~2 min for the first steps), 89 steps per epoch
-on the whole digits train split (80 on the selection carve). With the defaults
-(selection up to 20 epochs, then 3 seeds of the chosen budget, at most 20
-epochs) about 4 x 20 x 89 x 1.3 s ~ 2.6 hours, plus ~3 minutes to prepare
-`font_digits` once and ~1 minute per evaluation; on an idle machine roughly
-half. Result: benchmarks/results/quality_translation.json and
+Time, estimated from a short timing (100 steps of the pipeline's networks at
+commit time, 2 CPU cores shared with other jobs, load average ~14): 1.6 s per
+step of 16 + 16 images, ~3 minutes to trace the first step, ~3 minutes per
+evaluation (3,200 translated test images; the target classifier trained once per
+split). Selection trains up to 20 epochs of 80 steps, each seed up to 20 epochs
+of 89 steps: with 3 seeds at most ~6,900 steps, i.e. about 3.5 hours at that
+load (an idle machine was not available to time), plus ~3 minutes to prepare
+`font_digits` once. Result: benchmarks/results/quality_translation.json and
 quality_translation.png, rendered into docs/dual.md.
 """
 

@@ -29,7 +29,7 @@ on a validation carve); results in docs/dual.md.
 BATCH_SIZE = 16
 
 
-def get_config(smoke: bool = False, full: bool = False, epochs: int = 30) -> dict:
+def get_config(smoke: bool = False, full: bool = False, epochs: int = 20) -> dict:
     del full  # the default config is the full one
     epochs = 1 if smoke else int(epochs)
     shape = [28, 28, 1]

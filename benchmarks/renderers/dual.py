@@ -6,7 +6,7 @@ from __future__ import annotations
 from renderers.common import cell, load, not_measured, stamp
 
 COMMAND = "python benchmarks/quality_translation.py --seeds 0,1,2"
-DURATION = "about 2.5 hours on 2 busy CPU cores, roughly half on idle ones"
+DURATION = "at most about 3.5 hours on 2 busy CPU cores"
 
 
 def _mean_sd(summary, key, scale=1.0, digits=1) -> str:
