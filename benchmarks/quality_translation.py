@@ -56,7 +56,7 @@ import numpy as np  # noqa: E402
 from common import RESULTS, begin, parse_seeds, write_result  # noqa: E402
 
 from tfxlearn import pipeline  # noqa: E402
-from tfxlearn.data import domains, forbid_splits, load, validation_splits  # noqa: E402
+from tfxlearn.data import forbid_splits, load, unpaired, validation_splits  # noqa: E402
 from tfxlearn.evaluation import EvalData  # noqa: E402
 from tfxlearn.evaluation.model_protocols import translation  # noqa: E402
 from tfxlearn.pipeline.components import build_model  # noqa: E402
@@ -92,7 +92,7 @@ def batches(config: dict, a: str, a_split: str, b_split: str, seed: int, max_ima
     if max_images:
         first, second = first.take(max_images), second.take(max_images)
     second = second.cache().shuffle(4096, seed=seed, reshuffle_each_iteration=True)
-    return domains.unpaired_batches(
+    return unpaired.unpaired_batches(
         first, second, batch_size=int(config["train"]["batch_size"]), seed=seed
     )
 

@@ -10,7 +10,7 @@ import tfxlearn
 
 
 def unpaired_batches():
-    return tfxlearn.data.domains.load_unpaired(
+    return tfxlearn.data.unpaired.load_unpaired(
         "font_digits/tiny", "digits", batch_size=4, image_size=(8, 8, 1), seed=0
     ).take(1)
 

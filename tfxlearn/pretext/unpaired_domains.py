@@ -3,7 +3,7 @@
 In a pipeline the configured `dataset` is domain **B** (the translation's
 target, e.g. real handwritten digits): ExampleGen gives its training images
 without labels. This op loads domain **A** by name (e.g. `font_digits`) and
-pairs the two (`tfxlearn.data.domains.unpaired_batches`):
+pairs the two (`tfxlearn.data.unpaired.unpaired_batches`):
 
     (images_a, images_b)     float32 [batch_size, H, W, C] in [0, 1] each
 
@@ -23,7 +23,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfxlearn.data import load
-from tfxlearn.data.domains import unpaired_batches
+from tfxlearn.data.unpaired import unpaired_batches
 from tfxlearn.registry import PRETEXT_OPS, PRETEXT_PLOTS
 
 

@@ -13,7 +13,7 @@ import pytest
 import tensorflow as tf
 
 import tfxlearn
-from tfxlearn.data import domains
+from tfxlearn.data import unpaired
 from tfxlearn.export import export_saved_model
 from tfxlearn.nets import patchgan_discriminator, resnet_generator
 
@@ -21,7 +21,7 @@ SHAPE = (8, 8, 1)
 
 
 def _batches(batch_size=4, steps=1):
-    return domains.load_unpaired(
+    return unpaired.load_unpaired(
         "font_digits/tiny", "digits", batch_size=batch_size, image_size=SHAPE, seed=0
     ).take(steps)
 
@@ -110,13 +110,13 @@ def test_training_lowers_the_cycle_loss():
 
 def test_domains_of_different_shapes_are_refused_without_a_resize():
     with pytest.raises(ValueError, match="differ in size or channel count.*image_size"):
-        domains.load_unpaired("font_digits/tiny", "digits", batch_size=4)
+        unpaired.load_unpaired("font_digits/tiny", "digits", batch_size=4)
     a = tf.data.Dataset.from_tensor_slices({"image": np.zeros((8, 8, 8, 1), np.uint8)})
     b = tf.data.Dataset.from_tensor_slices({"image": np.zeros((8, 8, 8, 3), np.uint8)})
     with pytest.raises(ValueError, match="channel count.*image_size"):
-        domains.unpaired_batches(a, b, batch_size=4)
+        unpaired.unpaired_batches(a, b, batch_size=4)
     with pytest.raises(ValueError, match="unbatched"):
-        domains.unpaired_batches(a.batch(2), a, batch_size=4)
+        unpaired.unpaired_batches(a.batch(2), a, batch_size=4)
 
 
 def test_mismatched_networks_and_batches_are_refused():

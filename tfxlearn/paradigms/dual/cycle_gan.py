@@ -23,7 +23,7 @@ discriminators with the other ("discriminator"), on the fakes of the same
 forward pass passed through the histories, as the authors' code does.
 
 Batches are `(images_a, images_b)`, float32 [n, H, W, C] in [0, 1], as many of
-each domain (`tfxlearn.data.domains.unpaired_batches`; in a pipeline the
+each domain (`tfxlearn.data.unpaired.unpaired_batches`; in a pipeline the
 `unpaired_domains` pretext op). The two need not be related: each a is paired
 with the b of its row only to share one loss value per row, which `BatchMean`
 averages over the global batch (Keras scales it for the strategy), so one
@@ -61,7 +61,7 @@ from tfxlearn.registry import PARADIGMS
 
 BATCH_HINT = (
     "CycleGAN trains on (images_a, images_b) batches of equal size "
-    "(tfxlearn.data.domains.unpaired_batches, or the `unpaired_domains` pretext op)"
+    "(tfxlearn.data.unpaired.unpaired_batches, or the `unpaired_domains` pretext op)"
 )
 DIRECTIONS = ("a_to_b", "b_to_a")
 
