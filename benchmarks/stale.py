@@ -53,6 +53,17 @@ SOURCES = {
         "tfxlearn/data/domains.py",
         "tfxlearn/data/font_digits.py",
     ],
+    "quality_translation": [
+        "benchmarks/quality_translation.py",
+        "tfxlearn/paradigms/dual/cycle_gan.py",
+        "tfxlearn/nets/translation.py",
+        "tfxlearn/nets/image_history.py",
+        "tfxlearn/losses/least_squares_gan.py",
+        "tfxlearn/losses/cycle_consistency.py",
+        "tfxlearn/data/unpaired.py",
+        "tfxlearn/data/font_digits.py",
+        "tfxlearn/evaluation/translation.py",
+    ],
     "quality_siamese": [
         "benchmarks/quality_siamese.py",
         "tfxlearn/paradigms/metric/siamese.py",

@@ -139,6 +139,9 @@ CASES = {
     "domain_adaptation": Case(
         _images(index=_index), {"source": "font_digits/tiny", "image_size": (8, 8, 1)}
     ),
+    "unpaired_domains": Case(
+        _images(index=_index), {"domain_a": "font_digits/tiny", "image_size": (8, 8, 1)}
+    ),
     "skip_gram": Case(
         _verses,
         {

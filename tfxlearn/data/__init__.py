@@ -13,7 +13,8 @@ import tensorflow_datasets as tfds
 
 # adult, digits, fashion_mnist, font_digits, moving_digits, skimage_photos, spoken_digits_av
 # register their builders; service: tf.data service; audio: log-mel features and audio/video
-# length checks; domains: (source, target) batches of domain adaptation
+# length checks; domains: (source, target) batches of domain adaptation; unpaired: (A, B)
+# batches of unpaired translation
 from tfxlearn.data import (  # noqa: F401
     adult,
     audio,
@@ -27,6 +28,7 @@ from tfxlearn.data import (  # noqa: F401
     service,
     skimage_photos,
     spoken_digits_av,
+    unpaired,
 )
 from tfxlearn.data.image_file import load_image
 from tfxlearn.data.images import image_label_pairs, to_float_images

@@ -24,6 +24,11 @@ dict of numbers; it calls a documented method of the paradigm:
 - `robust_accuracy` (`model(images)` -> class logits, differentiable): test
   accuracy clean and under FGSM / PGD L-inf attacks at several radii
   (`tfxlearn.attacks`).
+- `translation` (`translate(images, direction)`, `reconstruct(images,
+  direction)`): an unpaired translation from a labelled source domain to the
+  dataset (CycleGAN): the dataset's classifier on translated vs real images,
+  Fréchet distances translated / untranslated, cycle L1
+  (`evaluation/translation.py`).
 - `word_similarity` (`vocabulary`, `word_vectors()`): Spearman on WordSim353
   and SimLex-999, Google analogy accuracy, with out-of-vocabulary rates
   (`evaluation/word_similarity.py`).
@@ -65,6 +70,7 @@ from tfxlearn.evaluation.generative import sample_quality as generated_sample_qu
 from tfxlearn.evaluation.perplexity import perplexity_protocol
 from tfxlearn.evaluation.sample_quality_classifier import load_or_train_sample_quality_classifier
 from tfxlearn.evaluation.synchronization import synchronization
+from tfxlearn.evaluation.translation import source_arrays, translation_scores
 from tfxlearn.evaluation.word_similarity import word_similarity
 
 DEFAULT_CACHE = os.path.join(os.path.expanduser("~"), ".cache", "tfxlearn")
@@ -282,6 +288,44 @@ def style_transfer(
     return out
 
 
+def translation(
+    model: keras.Model,
+    data: EvalData,
+    *,
+    seed: int = 0,
+    source: str = "font_digits",
+    source_split: str = "test",
+    direction: str = "a_to_b",
+    max_source: int | None = None,
+    classifier_epochs: int = 5,
+    cache_dir: str | None = None,
+) -> dict:
+    """`evaluation.translation.translation_scores` of `model.translate` /
+    `model.reconstruct` in `direction` from `source`'s `source_split` (resized to
+    `data.image_size`) to `data`, the target: its classifier
+    (`load_or_train_sample_quality_classifier`, cached as for `sample_quality`)
+    is trained on `data`'s training split, its real accuracy and the Fréchet
+    reference come from `data`'s test split. Deterministic (whole splits)."""
+    del seed
+    translate = _require(model, "translate", "translation")
+    reconstruct = _require(model, "reconstruct", "translation")
+    cache_dir = cache_dir or os.environ.get("TFXLEARN_CACHE", DEFAULT_CACHE)
+    classifier = load_or_train_sample_quality_classifier(
+        data, os.path.join(cache_dir, "sample_quality"), epochs=int(classifier_epochs), seed=0
+    )
+    arrays = source_arrays(
+        source, source_split, data.image_size, max_images=max_source, data_dir=data.data_dir
+    )
+    return translation_scores(
+        lambda x: translate(x, direction),
+        lambda x: reconstruct(x, direction),
+        classifier,
+        arrays,
+        data.test[0],
+        data.train[0],
+    )
+
+
 MODEL_PROTOCOLS: dict[str, Callable[..., dict]] = {
     "sample_quality": sample_quality,
     "negative_elbo": negative_elbo,
@@ -297,6 +341,7 @@ MODEL_PROTOCOLS: dict[str, Callable[..., dict]] = {
     "word_similarity": word_similarity,
     "style_transfer": style_transfer,
     "perplexity": perplexity_protocol,
+    "translation": translation,
 }
 
 

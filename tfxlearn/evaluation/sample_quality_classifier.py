@@ -268,6 +268,8 @@ def _data_identity(data: EvalData) -> dict:
         "label_key": data.label_key,
         "max_train": data.max_train,
         "max_test": data.max_test,
+        # Only when set, so the keys (and cache entries) of unresized data stay as they were.
+        **({"image_size": [int(d) for d in data.image_size]} if data.image_size else {}),
     }
 
 

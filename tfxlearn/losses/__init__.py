@@ -4,10 +4,15 @@ Keras reduces and scales them correctly under a tf.distribute strategy)."""
 from tfxlearn.losses.batch_mean import BatchMean
 from tfxlearn.losses.content import ContentLoss, content_loss
 from tfxlearn.losses.contrastive import ContrastiveLoss, contrastive_loss
+from tfxlearn.losses.cycle_consistency import l1_distance_values
 from tfxlearn.losses.gan_discriminator import discriminator_loss_values
 from tfxlearn.losses.gan_generator import generator_loss_values
 from tfxlearn.losses.gradient_difference import GradientDifferenceLoss, gradient_difference
 from tfxlearn.losses.info_nce import InfoNCE, info_nce
+from tfxlearn.losses.least_squares_gan import (
+    least_squares_discriminator_values,
+    least_squares_generator_values,
+)
 from tfxlearn.losses.negative_sampling import NegativeSampling, negative_sampling
 from tfxlearn.losses.perceptual import PerceptualLoss
 from tfxlearn.losses.style import StyleLoss, gram_matrix, style_loss
@@ -25,6 +30,9 @@ __all__ = [
     "gradient_difference",
     "generator_loss_values",
     "discriminator_loss_values",
+    "least_squares_discriminator_values",
+    "least_squares_generator_values",
+    "l1_distance_values",
     "ContrastiveLoss",
     "contrastive_loss",
     "TripletLoss",

@@ -16,6 +16,7 @@ from tfxlearn.nets.gradient_reversal import (
     domain_classifier,
     reversal_schedule,
 )
+from tfxlearn.nets.image_history import ImageHistory
 from tfxlearn.nets.layer_outputs import OUTPUT, feature_model, layer_names
 from tfxlearn.nets.layers import WeightNormDense
 from tfxlearn.nets.style import (
@@ -33,6 +34,7 @@ from tfxlearn.nets.transformer import (
     TransformerBlock,
     transformer_decoder,
 )
+from tfxlearn.nets.translation import patchgan_discriminator, resnet_generator, unet_generator
 from tfxlearn.nets.video import (
     FrameEncoderClips,
     StackFrames,
@@ -82,4 +84,8 @@ __all__ = [
     "TransformerBlock",
     "transformer_decoder",
     "mlp_encoder",
+    "ImageHistory",
+    "resnet_generator",
+    "unet_generator",
+    "patchgan_discriminator",
 ]

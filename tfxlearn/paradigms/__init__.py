@@ -5,6 +5,7 @@ model = tfxlearn.paradigms.get("rotation")(encoder=tfxlearn.nets.conv_encoder())
 
 from tfxlearn.paradigms import (  # noqa: F401  (registers)
     adaptation,
+    dual,
     metric,
     self_supervised,
     semi_supervised,

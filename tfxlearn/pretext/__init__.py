@@ -42,6 +42,7 @@ from tfxlearn.pretext.shuffle_and_learn import (
 )
 from tfxlearn.pretext.skip_gram import skip_gram, skip_gram_pairs
 from tfxlearn.pretext.slow_steady import slow_steady, slow_steady_tuples
+from tfxlearn.pretext.unpaired_domains import unpaired_domains
 from tfxlearn.registry import PRETEXT_OPS, PRETEXT_PLOTS
 
 get = PRETEXT_OPS.get
@@ -62,6 +63,7 @@ def get_plot(name: str) -> Callable[..., str] | None:
 
 
 __all__ = [
+    "unpaired_domains",
     "av_sync",
     "sync_pairs",
     "rotation",

@@ -1,0 +1,63 @@
+"""Contract example of the dual-learning paradigms: CycleGAN between 4 font-rendered
+digits (`font_digits/tiny`, reduced to 8x8, domain A) and 4 of scikit-learn's
+handwritten digits (domain B), so each of 2 replicas gets 2 of each domain; a
+history of 4 images, so the step writes and reads it."""
+
+import keras
+import numpy as np
+
+import tfxlearn
+
+
+def unpaired_batches():
+    return tfxlearn.data.unpaired.load_unpaired(
+        "font_digits/tiny", "digits", batch_size=4, image_size=(8, 8, 1), seed=0
+    ).take(1)
+
+
+def tiny_cycle_gan(norm):
+    del norm  # instance norm: per-image statistics, the same on 1 and 2 replicas
+    nets = tfxlearn.nets
+
+    def generator(name):
+        return nets.resnet_generator(
+            (8, 8, 1), filters=2, downsamples=1, residual_blocks=1, name=name
+        )
+
+    def discriminator(name):
+        return nets.patchgan_discriminator((8, 8, 1), widths=(2, 4), name=name)
+
+    return tfxlearn.paradigms.get("cycle_gan")(
+        generator_ab=generator("generator_ab"),
+        generator_ba=generator("generator_ba"),
+        discriminator_a=discriminator("discriminator_a"),
+        discriminator_b=discriminator("discriminator_b"),
+        history_size=4,
+    )
+
+
+def _compile(model):
+    model.compile(
+        generator_optimizer=keras.optimizers.SGD(learning_rate=0.1),
+        discriminator_optimizer=keras.optimizers.SGD(learning_rate=0.1),
+    )
+    return model
+
+
+def _bad_inputs(batch):
+    images = np.asarray(batch[0])
+    return [
+        (np.concatenate([images, images], axis=-1), "channel count"),
+        (images[0], "rank 4"),
+    ]
+
+
+EXAMPLES = {
+    "cycle_gan": {
+        "build": tiny_cycle_gan,
+        "data": unpaired_batches,
+        "inputs": lambda batch: batch[0],
+        "compile": _compile,
+        "bad_inputs": _bad_inputs,
+    },
+}
