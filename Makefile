@@ -30,10 +30,11 @@ test: setup
 # unsupervised / semi-supervised table (the SGAN over 3 seeds), the DCGAN
 # distance curves and step overhead, the video and audio-visual table (Shuffle &
 # Learn and L3-Net, at their targets' edges, over 3 seeds), the tf.data service
-# throughput and the kill -9 fault soak, then the transfer / adaptation families
-# (adversarial training ~2 h, DANN ~15 min, Siamese ~1.5 h, feature visualization
-# ~10 min, transfer ~3 h, word2vec ~10 min, language model 2-5 h, each over 3
-# seeds); many hours on 2 cores in all. Results go
+# throughput and the kill -9 fault soak, then the newer families (adversarial
+# training ~2 h, DANN + ADDA ~35 min, Siamese ~1.5 h, feature visualization
+# ~10 min, transfer ~3 h, style transfer ~75 min, CycleGAN ~3.5 h, word2vec
+# ~10 min, language model 2-5 h; each over 3 seeds); many hours on 2 cores in
+# all. Results go
 # to benchmarks/results and are rendered into README.md and docs/*.md;
 # `render_readme.py --check` then lists any result file that is dirty or stale.
 # Not part of CI.
@@ -59,6 +60,8 @@ bench: setup
 	$(PY) benchmarks/quality_siamese.py --seeds 0,1,2
 	$(PY) benchmarks/feature_visualization.py --seeds 0,1,2
 	$(PY) benchmarks/quality_transfer.py --seeds 0,1,2
+	$(PY) benchmarks/quality_style.py
+	$(PY) benchmarks/quality_translation.py --seeds 0,1,2
 	$(PY) benchmarks/quality_word2vec.py --seeds 0,1,2
 	$(PY) benchmarks/quality_lm.py --seeds 0,1,2
 	$(PY) benchmarks/render_readme.py
