@@ -72,10 +72,11 @@ minutes to prepare `font_digits` once); result
 benchmarks/results/quality_adaptation.json. `--methods adda`: about 20 minutes
 (3 stage-1 runs of 1000 steps, ~80-130 s each, and 3 selection + 3 final stage-2
 runs of at most 1000 steps, ~100 s each, measured on 2 busy CPU cores); result
-benchmarks/results/quality_adaptation_adda.json. `--methods simgan`: about 30
-minutes (estimated, not measured: 3 selection + 3 final SimGAN runs of 1000 steps,
-~2-3 minutes each on 2 busy cores, each followed by refining the font training
-images and a ~50 s classifier run); result
+benchmarks/results/quality_adaptation_adda.json. `--methods simgan`: about 45
+minutes (estimated from a timing run, not measured end to end: 0.24 s per SimGAN
+step on 2 cores at load 12, so ~4 minutes per 1000-step run, plus ~2-3 minutes
+to refine the font training images and ~1 minute of classifier training, for 3
+selection + 3 final runs); result
 benchmarks/results/quality_adaptation_simgan.json. All are rendered into
 docs/adaptation.md.
 """

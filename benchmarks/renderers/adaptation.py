@@ -16,7 +16,7 @@ COMMAND = "python benchmarks/quality_adaptation.py --seeds 0,1,2"
 ADDA_COMMAND = "python benchmarks/quality_adaptation.py --seeds 0,1,2 --methods adda"
 ADDA_TIME = "about 20 minutes on 2 CPU cores"
 SIMGAN_COMMAND = "python benchmarks/quality_adaptation.py --seeds 0,1,2 --methods simgan"
-SIMGAN_TIME = "about 30 minutes on 2 CPU cores (estimated)"
+SIMGAN_TIME = "about 45 minutes on 2 CPU cores (estimated)"
 
 
 def _mean_sd(summary) -> str:
