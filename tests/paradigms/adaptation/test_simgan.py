@@ -103,7 +103,7 @@ def test_the_history_returns_past_refined_images_with_the_papers_probability():
         past += int(np.sum(returned != codes))
         drawn += len(codes)
         assert np.all(returned[returned != codes] < codes[returned != codes])  # earlier ones
-    # Binomial(460, 0.5): sd 0.023 of the share; 4 sd either side.
+    # Binomial(464, 0.5): sd 0.023 of the share; 4 sd either side.
     assert abs(past / drawn - 0.5) < 0.1, past / drawn
 
 
