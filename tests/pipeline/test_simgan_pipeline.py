@@ -1,9 +1,11 @@
 """The simgan_font_digits pipeline (smoke config at 8x8 to stay fast): digits is the
 pipeline's dataset (the real domain), the unpaired_domains op pairs it with
 font_digits (synthetic), the Evaluator runs the refinement protocol (mean
-per-pixel change, realism, labels kept), the Pusher exports the refiner."""
+per-pixel change, realism, labels kept), the plot shows synthetic | refined
+pairs, the Pusher exports the refiner."""
 
 import json
+import os
 
 import tensorflow as tf
 
@@ -32,6 +34,7 @@ def test_pipeline_refines_evaluates_and_exports(tmp_path, monkeypatch):
         scores
     )
     assert {"mean_change", "realism", "real_score", "d_loss", "r_loss"} <= set(metrics["history"])
+    assert os.path.getsize(result.plots["pretext_examples"]) > 1000  # synthetic | refined
     loaded = tf.saved_model.load(result.export_path)
     assert loaded.signatures["serving_default"](images=tf.zeros([2, *shape]))["refined"].shape == (
         2,
