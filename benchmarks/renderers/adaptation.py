@@ -1,10 +1,12 @@
 """Domain adaptation results (docs/adaptation.md): target-test accuracy of
-source-only, DANN, ADDA and the target oracle (benchmarks/quality_adaptation.py).
+source-only, DANN, ADDA, SimGAN-refined training and the target oracle
+(benchmarks/quality_adaptation.py).
 
-Two result files: `quality_adaptation` (source-only, DANN, oracle) and
-`quality_adaptation_adda` (ADDA, `--methods adda`); ADDA's row is compared with the
-first file's source-only and oracle rows when both were run with the same
-source, seeds and steps, so either file can be measured again alone."""
+Three result files: `quality_adaptation` (source-only, DANN, oracle),
+`quality_adaptation_adda` (ADDA, `--methods adda`) and
+`quality_adaptation_simgan` (`--methods simgan`); ADDA's and SimGAN's rows are
+compared with the first file's source-only and oracle rows when both were run
+with the same source, seeds and steps, so each file can be measured again alone."""
 
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ from renderers.common import cell, load, not_measured, stamp
 COMMAND = "python benchmarks/quality_adaptation.py --seeds 0,1,2"
 ADDA_COMMAND = "python benchmarks/quality_adaptation.py --seeds 0,1,2 --methods adda"
 ADDA_TIME = "about 20 minutes on 2 CPU cores"
+SIMGAN_COMMAND = "python benchmarks/quality_adaptation.py --seeds 0,1,2 --methods simgan"
+SIMGAN_TIME = "about 45 minutes on 2 CPU cores (estimated)"
 
 
 def _mean_sd(summary) -> str:
@@ -42,6 +46,17 @@ def adaptation_table() -> str:
             f"| ADDA (lr = {a['chosen_learning_rate']:g}, {a['steps']} steps) | "
             f"{_mean_sd(a['summary']['target_test'])}"
             f" | {_mean_sd(a['summary']['source_test'])} |"
+        )
+    g = load("quality_adaptation_simgan")
+    if g is None:
+        lines.append(
+            f"| SimGAN-refined source | not measured yet (`{SIMGAN_COMMAND}`, {SIMGAN_TIME}) | — |"
+        )
+    else:
+        lines.append(
+            f"| SimGAN-refined source (λ = {g['chosen_self_regularization']:g}) | "
+            f"{_mean_sd(g['summary']['target_test'])}"
+            f" | {_mean_sd(g['summary']['source_test'])} |"
         )
     gap = r.get("gap_closed")
     lines += [
@@ -73,6 +88,29 @@ def adaptation_table() -> str:
             + ", ".join(f"{k}: {cell(100 * v)}%" for k, v in a["selection"].items())
             + ".",
         ]
+    if g is not None:
+        simgan_gap = gap_closed(g, r, steps_key="steps")
+        m = g["summary"]
+        lines += [
+            "",
+            "Share of the gap closed by SimGAN-refined training: "
+            + (
+                "— (its source, seeds or steps differ from the baselines' run)"
+                if simgan_gap is None
+                else f"{100 * simgan_gap:.0f}%"
+            )
+            + f" (target: ≥ 50%); SimGAN measured {stamp(g)}. The refiner does not return its "
+            f"input unchanged: mean per-pixel change |R(x) − x| on the source test images "
+            f"{m['mean_change']['mean']:.3f} ± {m['mean_change']['sd']:.3f} (pixels in [0, 1]). "
+            f'Realism (mean probability of "real"), unrefined → refined: an independent '
+            f"real-vs-synthetic classifier {m['judge_realism_unrefined']['mean']:.2f} → "
+            f"{m['judge_realism_refined']['mean']:.2f}, SimGAN's own discriminator "
+            f"{m['discriminator_realism_unrefined']['mean']:.2f} → "
+            f"{m['discriminator_realism_refined']['mean']:.2f}. Self-regularization weight λ "
+            f"chosen on the same carve ({g['validation']['images']} images; seed 0): "
+            + ", ".join(f"{k}: {cell(100 * v)}%" for k, v in g["selection"].items())
+            + ".",
+        ]
     seeds = [
         "",
         "| model | " + " | ".join(f"seed {s}" for s in r["seeds"]) + " |",
@@ -84,17 +122,22 @@ def adaptation_table() -> str:
         seeds.append(
             "| adda | " + " | ".join(cell(100 * x["target_test"]) for x in a["runs"]) + " |"
         )
+    if g is not None and g["seeds"] == r["seeds"]:
+        seeds.append(
+            "| simgan | " + " | ".join(cell(100 * x["target_test"]) for x in g["runs"]) + " |"
+        )
     return "\n".join(lines + seeds)
 
 
-def gap_closed(adda: dict, baselines: dict | None) -> float | None:
-    """ADDA's share of the source-only -> oracle gap of `baselines` (the
-    quality_adaptation result), None when they were run on other settings."""
+def gap_closed(adda: dict, baselines: dict | None, steps_key: str = "source_steps") -> float | None:
+    """ADDA's (or SimGAN's, `steps_key="steps"`: its classifier's steps) share of the
+    source-only -> oracle gap of `baselines` (the quality_adaptation result), None
+    when they were run on other settings."""
     if baselines is None or any(
         adda[key] != baselines[key] for key in ("source", "target", "seeds", "batch_size")
     ):
         return None
-    if adda["source_steps"] != baselines["steps"]:
+    if adda[steps_key] != baselines["steps"]:
         return None
     low = baselines["summary"]["source-only"]["target_test"]["mean"]
     high = baselines["summary"]["target oracle"]["target_test"]["mean"]
@@ -139,6 +182,25 @@ def adda_headline() -> str:
     return f"{text}; gap closed {gap_text}{verdict} (target: ≥ 50%)"
 
 
+def simgan_headline() -> str:
+    """README: the target-test accuracy of a classifier trained on SimGAN-refined
+    source images, the gap it closes and the refiner's mean per-pixel change."""
+    g = load("quality_adaptation_simgan")
+    if g is None:
+        return "not measured"
+    r = load("quality_adaptation")
+    gap = gap_closed(g, r, steps_key="steps")
+    verdict = "" if gap is None else (" ✓" if gap >= 0.5 else " ✗")
+    adapted = g["summary"]["target_test"]["mean"]
+    text = f"font → handwritten digits, target accuracy {cell(100 * adapted)}%"
+    if r is not None:
+        low = r["summary"]["source-only"]["target_test"]["mean"]
+        text += f" vs source-only {cell(100 * low)}%"
+    gap_text = "—" if gap is None else f"{100 * gap:.0f}%"
+    change = g["summary"]["mean_change"]["mean"]
+    return f"{text}; gap closed {gap_text}{verdict} (target: ≥ 50%); mean pixel change {change:.3f}"
+
+
 PARADIGM_ROWS = (
     (
         "domain adaptation",
@@ -148,6 +210,11 @@ PARADIGM_ROWS = (
             ("dann", "domain-adversarial training (Ganin & Lempitsky, ICML 2015)"),
             ("adda", "adversarial discriminative domain adaptation (Tzeng et al., CVPR 2017)"),
             (
+                "simgan",
+                "refining synthetic images with a local adversarial loss and self-regularization "
+                "(Shrivastava et al., CVPR 2017)",
+            ),
+            (
                 "blind_representation",
                 "representations blind to a sensitive attribute (Edwards & Storkey, ICLR "
                 "2016; Zhang et al., AIES 2018)",
@@ -155,5 +222,5 @@ PARADIGM_ROWS = (
         ),
     ),
 )
-HEADLINES = {"dann": headline, "adda": adda_headline}
+HEADLINES = {"dann": headline, "adda": adda_headline, "simgan": simgan_headline}
 SECTIONS = {"adaptation-table": adaptation_table}

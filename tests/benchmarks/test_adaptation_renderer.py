@@ -97,3 +97,47 @@ def test_adda_row_is_compared_with_the_baselines_of_the_dann_result(monkeypatch)
     # Run on other seeds than the baselines: no gap is claimed.
     results["quality_adaptation_adda"] = _adda_result(seeds=[0])
     assert "gap closed by ADDA: —" in adaptation.adaptation_table()
+
+
+def _simgan_result(**changes):
+    def s(mean):
+        return {"mean": mean, "sd": 0.01}
+
+    result = {
+        "date": "2026-01-03", "commit": "fed", "dirty": False, "tensorflow": "2.21.0",
+        "cpu_count": 2, "source": "font_digits", "target": "digits",
+        "image_size": [28, 28, 1], "steps": 1000, "simgan_steps": 1000, "batch_size": 64,
+        "seeds": [0, 1], "chosen_self_regularization": 0.3,
+        "validation": {"split": "train[90%:]", "images": 144},
+        "selection": {"0.1": 0.5, "0.3": 0.64, "1.0": 0.6},
+        "summary": {
+            "target_test": s(0.64), "source_test": s(0.8), "mean_change": s(0.071),
+            "discriminator_realism_refined": s(0.45),
+            "discriminator_realism_unrefined": s(0.1),
+            "judge_realism_refined": s(0.3), "judge_realism_unrefined": s(0.02),
+        },
+        "runs": [{"target_test": 0.63}, {"target_test": 0.65}],
+    }  # fmt: skip
+    result.update(changes)
+    return result
+
+
+def test_simgan_row_reports_the_gap_the_change_and_the_realism(monkeypatch):
+    results = {"quality_adaptation": _dann_result()}
+    monkeypatch.setattr(adaptation, "load", results.get)
+    assert "| SimGAN-refined source | not measured yet" in adaptation.adaptation_table()
+    assert adaptation.simgan_headline() == "not measured"
+    results["quality_adaptation_simgan"] = _simgan_result()
+    text = adaptation.adaptation_table()
+    assert "| SimGAN-refined source (λ = 0.3) | 64.0 ± 1.0 | 80.0 ± 1.0 |" in text
+    # (0.64 - 0.46) / (0.82 - 0.46) = 1/2
+    assert "gap closed by SimGAN-refined training: 50%" in text
+    assert "mean per-pixel change |R(x) − x| on the source test images 0.071" in text
+    assert "classifier 0.02 → 0.30" in text and "discriminator 0.10 → 0.45" in text
+    assert "0.3: 64.0%" in text and "| simgan | 63.0 | 65.0 |" in text
+    assert adaptation.simgan_headline() == (
+        "font → handwritten digits, target accuracy 64.0% vs source-only 46.0%; "
+        "gap closed 50% ✓ (target: ≥ 50%); mean pixel change 0.071"
+    )
+    results["quality_adaptation_simgan"] = _simgan_result(steps=500)
+    assert "gap closed by SimGAN-refined training: —" in adaptation.adaptation_table()

@@ -1,7 +1,9 @@
 """Contract examples of the domain-adaptation paradigms: batches of 4 font-rendered
 digits (`font_digits/tiny`, reduced to 8x8, labelled source) and 4 of
 scikit-learn's handwritten digits (unlabelled target), so each of 2 replicas gets
-2 of each domain."""
+2 of each domain. SimGAN refines the same font digits (synthetic, domain A of
+`load_unpaired`) towards the same handwritten digits (real), with a history of 4
+refined images, so the step writes and reads it."""
 
 import keras
 import numpy as np
@@ -50,6 +52,39 @@ def _bad_inputs(batch):
     ]
 
 
+def unpaired_batches():
+    return tfxlearn.data.unpaired.load_unpaired(
+        "font_digits/tiny", "digits", batch_size=4, image_size=(8, 8, 1), seed=0
+    ).take(1)
+
+
+def tiny_simgan(norm):
+    del norm  # no normalization in the refiner, instance norm in D: per-image statistics
+    return tfxlearn.paradigms.get("simgan")(
+        refiner=tfxlearn.nets.resnet_generator(
+            (8, 8, 1), filters=2, downsamples=0, residual_blocks=1, norm="none", name="refiner"
+        ),
+        discriminator=tfxlearn.nets.patchgan_discriminator((8, 8, 1), widths=(2, 4)),
+        history_size=4,
+    )
+
+
+def _simgan_compile(model):
+    model.compile(
+        refiner_optimizer=keras.optimizers.SGD(learning_rate=0.1),
+        discriminator_optimizer=keras.optimizers.SGD(learning_rate=0.1),
+    )
+    return model
+
+
+def _bad_refiner_inputs(batch):
+    images = np.asarray(batch[0])
+    return [
+        (np.concatenate([images, images], axis=-1), "channel count"),
+        (images[0], "rank 4"),
+    ]
+
+
 def adult_batches():
     ds = tfxlearn.data.load("adult/tiny", "train").take(8).batch(4)
     return ds.map(lambda e: (e["features"], (e["label"], e["sex"])))
@@ -92,5 +127,12 @@ EXAMPLES = {
         "inputs": lambda batch: batch[0][1],
         "compile": _sgd_pair,
         "bad_inputs": _bad_inputs,
+    },
+    "simgan": {
+        "build": tiny_simgan,
+        "data": unpaired_batches,
+        "inputs": lambda batch: batch[0],
+        "compile": _simgan_compile,
+        "bad_inputs": _bad_refiner_inputs,
     },
 }

@@ -29,6 +29,12 @@ dict of numbers; it calls a documented method of the paradigm:
   dataset (CycleGAN): the dataset's classifier on translated vs real images,
   Fréchet distances translated / untranslated, cycle L1
   (`evaluation/translation.py`).
+- `refinement` (`refine(images)`, `realism(images)`): a refiner of a labelled
+  synthetic source towards the dataset (SimGAN): the `translation` scores of
+  the refined images without the cycle term, the mean per-pixel change
+  |refined - synthetic| (0: the refiner returns its input unchanged) and the
+  model's own realism (its discriminator's mean probability of "real") of the
+  refined and of the unrefined images.
 - `word_similarity` (`vocabulary`, `word_vectors()`): Spearman on WordSim353
   and SimLex-999, Google analogy accuracy, with out-of-vocabulary rates
   (`evaluation/word_similarity.py`).
@@ -326,6 +332,42 @@ def translation(
     )
 
 
+def refinement(
+    model: keras.Model,
+    data: EvalData,
+    *,
+    seed: int = 0,
+    source: str = "font_digits",
+    source_split: str = "test",
+    max_source: int | None = None,
+    classifier_epochs: int = 5,
+    cache_dir: str | None = None,
+) -> dict:
+    """The `translation` scores of `model.refine` from `source` to `data` (no cycle
+    term), plus `mean_change` (mean per-pixel |refine(x) - x|) and
+    `realism_refined` / `realism_unrefined` (`model.realism`, the mean probability of
+    "real"). Deterministic (whole splits)."""
+    del seed
+    refine = _require(model, "refine", "refinement")
+    realism = _require(model, "realism", "refinement")
+    cache_dir = cache_dir or os.environ.get("TFXLEARN_CACHE", DEFAULT_CACHE)
+    classifier = load_or_train_sample_quality_classifier(
+        data, os.path.join(cache_dir, "sample_quality"), epochs=int(classifier_epochs), seed=0
+    )
+    images, labels = source_arrays(
+        source, source_split, data.image_size, max_images=max_source, data_dir=data.data_dir
+    )
+    refined = np.asarray(refine(images), np.float32)
+    out = translation_scores(
+        lambda x: refined, lambda x: x, classifier, (images, labels), data.test[0], data.train[0]
+    )
+    out.pop("cycle_l1")
+    out["mean_change"] = float(np.mean(np.abs(refined - images)))
+    out["realism_refined"] = float(np.mean(realism(refined)))
+    out["realism_unrefined"] = float(np.mean(realism(images)))
+    return out
+
+
 MODEL_PROTOCOLS: dict[str, Callable[..., dict]] = {
     "sample_quality": sample_quality,
     "negative_elbo": negative_elbo,
@@ -342,6 +384,7 @@ MODEL_PROTOCOLS: dict[str, Callable[..., dict]] = {
     "style_transfer": style_transfer,
     "perplexity": perplexity_protocol,
     "translation": translation,
+    "refinement": refinement,
 }
 
 

@@ -71,10 +71,19 @@ unpaired_domains.batches_itself = True
 @PRETEXT_PLOTS.register("unpaired_domains")
 def plot(batch, path: str, *, title: str | None = None, model=None, count: int = 8) -> str:
     """Rows of A images and B images; with a trained `model` (`translate`,
-    `reconstruct`), columns A | A -> B | A -> B -> A and B | B -> A | B -> A -> B."""
+    `reconstruct`), columns A | A -> B | A -> B -> A and B | B -> A | B -> A -> B;
+    with a refiner (`refine`, SimGAN: A synthetic, B real), pairs A | refined A
+    followed by B images."""
     from tfxlearn import viz  # plotting only; keeps matplotlib out of tf.data use
 
     a, b = (np.asarray(t, np.float32)[: max(1, int(count))] for t in batch)
+    if model is not None and callable(getattr(model, "refine", None)):
+        refined = model.refine(a)
+        rows = [image for pair in zip(a, refined) for image in pair] + list(b)
+        titles = ["synthetic", "refined"] * len(a) + ["real"] * len(b)
+        return viz.image_grid(
+            np.stack(rows), titles, path, columns=6, title=title or "synthetic | refined; real"
+        )
     if model is None or not callable(getattr(model, "translate", None)):
         images = np.concatenate([a, b])
         titles = ["A"] * len(a) + ["B"] * len(b)
