@@ -158,6 +158,21 @@ def export_saved_model(
     return final_dir
 
 
+def saved_model_dir(path: str | os.PathLike) -> str | None:
+    """The SavedModel directory `path` names: `path` itself when it holds
+    saved_model.pb, else its highest numeric version holding one (a TF Serving
+    model directory); None when it is neither."""
+    path = os.fspath(path)
+    if os.path.isfile(os.path.join(path, "saved_model.pb")):
+        return path
+    versions = _numeric_versions(path) if os.path.isdir(path) else {}
+    for version in sorted(versions, reverse=True):
+        candidate = os.path.join(path, versions[version])
+        if os.path.isfile(os.path.join(candidate, "saved_model.pb")):
+            return candidate
+    return None
+
+
 def load_serving_fn(
     path: str | os.PathLike, signature: str = SIGNATURE_KEY
 ) -> Callable[..., dict[str, tf.Tensor]]:
@@ -175,14 +190,13 @@ def load_serving_fn(
         `fn(images=batch)`; it returns a dict of output tensors. The loaded
         SavedModel object is kept alive as the function's `loaded_model` attribute.
     """
-    path = os.fspath(path)
-    if not os.path.exists(os.path.join(path, "saved_model.pb")):
-        versions = _numeric_versions(path) if os.path.isdir(path) else {}
-        if not versions:
-            raise FileNotFoundError(
-                f"{path} holds no saved_model.pb and no numeric version directories"
-            )
-        path = os.path.join(path, versions[max(versions)])
+    found = saved_model_dir(path)
+    if found is None:
+        raise FileNotFoundError(
+            f"{os.fspath(path)} holds no saved_model.pb and no numeric version directories "
+            "holding one"
+        )
+    path = found
     loaded = tf.saved_model.load(path)
     if signature not in loaded.signatures:
         raise KeyError(f"{path} has no {signature!r} signature; it has {sorted(loaded.signatures)}")

@@ -216,3 +216,33 @@ def built_head(head, feature_dim: int, default) -> keras.Model:
     if not head.built:
         head.build((None, int(feature_dim)))
     return head
+
+
+def image_shape_of(net: keras.Model, which: str, argument: str) -> tuple:
+    """The per-example image shape of `net`'s input or output (`which`), which must be
+    one image batch [batch, height, width, channels] of known size."""
+    shape = getattr(net, f"{which}_shape")
+    if not isinstance(shape, tuple) or len(shape) != 4 or None in shape[1:]:
+        raise ValueError(
+            f"{argument} must have one image {which} [batch, height, width, channels] of known "
+            f"size, got {shape}"
+        )
+    return tuple(int(d) for d in shape[1:])
+
+
+def unpaired_pair(data, hint: str) -> tuple[tf.Tensor, tf.Tensor]:
+    """The two image batches of an unpaired (A, B) batch as tensors, whether `fit`
+    passes it as (a, b), ((a, b),) or ((a, b), None); a ValueError with `hint` otherwise."""
+    if isinstance(data, tuple | list) and len(data) == 1:
+        data = data[0]
+    if (
+        isinstance(data, tuple | list)
+        and len(data) == 2
+        and isinstance(data[0], tuple | list)
+        and data[1] is None
+    ):
+        data = data[0]
+    if not (isinstance(data, tuple | list) and len(data) == 2):
+        raise ValueError(f"{hint}; got {type(data).__name__}")
+    a, b = (tf.convert_to_tensor(x) for x in data)
+    return a, b

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import keras
 import tensorflow as tf
 
-from tfxlearn.export import SIGNATURE_KEY
+from tfxlearn.export import SIGNATURE_KEY, saved_model_dir
 from tfxlearn.keras_private import TrainableSavedModelLayer
 
 
@@ -120,19 +120,13 @@ def _encoder_of(model: keras.Model) -> keras.Model:
 
 
 def _version_dir(path: str) -> str:
-    if os.path.isfile(os.path.join(path, "saved_model.pb")):
-        return path
-    versions = sorted(
-        int(d)
-        for d in os.listdir(path)
-        if d.isdigit() and os.path.isfile(os.path.join(path, d, "saved_model.pb"))
-    )
-    if not versions:
+    found = saved_model_dir(path)
+    if found is None:
         raise ValueError(
             f"source {path!r} is a directory without saved_model.pb (nor numeric version "
             "directories holding one): expected a SavedModel export"
         )
-    return os.path.join(path, str(versions[-1]))
+    return found
 
 
 def _saved_model_encoder(path: str, output: str | None, name: str | None) -> keras.Model:

@@ -11,7 +11,7 @@ import os
 import keras
 import tensorflow as tf
 
-from tfxlearn.export import SIGNATURE_KEY
+from tfxlearn.export import SIGNATURE_KEY, saved_model_dir
 
 
 def load_model(path: str) -> keras.Model:
@@ -37,21 +37,14 @@ def load_model(path: str) -> keras.Model:
         return keras.saving.load_model(path, compile=False)
     if not os.path.isdir(path):
         raise ValueError(f"path {path!r} does not exist")
-    if not os.path.isfile(os.path.join(path, "saved_model.pb")):
-        versions = sorted(
-            (
-                int(d)
-                for d in os.listdir(path)
-                if d.isdigit() and os.path.isfile(os.path.join(path, d, "saved_model.pb"))
-            ),
+    found = saved_model_dir(path)
+    if found is None:
+        raise ValueError(
+            f"path {path!r} is a directory without saved_model.pb (nor numeric version "
+            "directories holding one): expected a SavedModel, a TF Serving model "
+            "directory, a .keras file or (for the CLI) a pipeline run directory"
         )
-        if not versions:
-            raise ValueError(
-                f"path {path!r} is a directory without saved_model.pb (nor numeric version "
-                "directories holding one): expected a SavedModel, a TF Serving model "
-                "directory, a .keras file or (for the CLI) a pipeline run directory"
-            )
-        path = os.path.join(path, str(versions[-1]))
+    path = found
     return _saved_model(path)
 
 

@@ -66,7 +66,7 @@ from tfxlearn.losses import (
     l1_distance_values,
 )
 from tfxlearn.nets import ImageHistory
-from tfxlearn.paradigms.base import batched_numpy, check_images
+from tfxlearn.paradigms.base import batched_numpy, check_images, image_shape_of, unpaired_pair
 from tfxlearn.paradigms.base_adversarial import TwoPlayerParadigm
 from tfxlearn.registry import PARADIGMS
 
@@ -79,15 +79,6 @@ RESIZE_HINT = (
     "resize both domains to one shape (load_unpaired(..., image_size=(height, width, "
     "channels)), in a pipeline the unpaired_domains op's `image_size`)"
 )
-
-
-def _image_shape(shape, argument: str, which: str) -> tuple:
-    if not isinstance(shape, tuple) or len(shape) != 4 or None in shape[1:]:
-        raise ValueError(
-            f"{argument} must have one image {which} [batch, height, width, channels] of known "
-            f"size, got {shape}"
-        )
-    return tuple(int(d) for d in shape[1:])
 
 
 def _patch_mean(values: tf.Tensor, batch: tf.Tensor) -> tf.Tensor:
@@ -130,14 +121,14 @@ class SimGAN(TwoPlayerParadigm):
         for name, net in (("refiner", refiner), ("discriminator", discriminator)):
             if not isinstance(net, keras.Model):
                 raise TypeError(f"{name} must be a keras.Model, got {type(net).__name__}")
-        shape = _image_shape(refiner.input_shape, "refiner", "input")
-        out = _image_shape(refiner.output_shape, "refiner", "output")
+        shape = image_shape_of(refiner, "input", "refiner")
+        out = image_shape_of(refiner, "output", "refiner")
         if out != shape:
             raise ValueError(
                 f"refiner must map images to images of the same shape (the self-regularization "
                 f"compares R(x) with x), got input {shape} and output {out}"
             )
-        d_shape = _image_shape(discriminator.input_shape, "discriminator", "input")
+        d_shape = image_shape_of(discriminator, "input", "discriminator")
         if d_shape != shape:
             raise ValueError(
                 f"discriminator input shape {d_shape} must be the refiner's image shape {shape}"
@@ -206,18 +197,7 @@ class SimGAN(TwoPlayerParadigm):
     # ------------------------------------------------------------------ losses
 
     def _unpack(self, data):
-        if isinstance(data, tuple | list) and len(data) == 1:
-            data = data[0]
-        if (
-            isinstance(data, tuple | list)
-            and len(data) == 2
-            and isinstance(data[0], tuple | list)
-            and data[1] is None
-        ):
-            data = data[0]
-        if not (isinstance(data, tuple | list) and len(data) == 2):
-            raise ValueError(f"{BATCH_HINT}; got {type(data).__name__}")
-        synthetic, real = (tf.convert_to_tensor(x) for x in data)
+        synthetic, real = unpaired_pair(data, BATCH_HINT)
         got_s, got_r = tuple(synthetic.shape[1:]), tuple(real.shape[1:])
         if len(got_s) == len(got_r) and any(
             a is not None and b is not None and a != b for a, b in zip(got_s, got_r)
@@ -309,9 +289,7 @@ class SimGAN(TwoPlayerParadigm):
             "realism": r_terms["realism"],
             "real_score": d_terms["real_score"],
         }
-        for name, value in values.items():
-            self.trackers[name].update_state(value)
-        return {m.name: m.result() for m in self.metrics}
+        return self.track_terms(values)
 
     @property
     def metrics(self):

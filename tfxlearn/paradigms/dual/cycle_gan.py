@@ -55,7 +55,7 @@ from tfxlearn.losses import (
     least_squares_generator_values,
 )
 from tfxlearn.nets import ImageHistory
-from tfxlearn.paradigms.base import batched_numpy, check_images
+from tfxlearn.paradigms.base import batched_numpy, check_images, image_shape_of, unpaired_pair
 from tfxlearn.paradigms.base_adversarial import AdversarialParadigm
 from tfxlearn.registry import PARADIGMS
 
@@ -64,16 +64,6 @@ BATCH_HINT = (
     "(tfxlearn.data.unpaired.unpaired_batches, or the `unpaired_domains` pretext op)"
 )
 DIRECTIONS = ("a_to_b", "b_to_a")
-
-
-def _shape(net: keras.Model, which: str, argument: str) -> tuple:
-    shape = getattr(net, f"{which}_shape")
-    if not isinstance(shape, tuple) or len(shape) != 4 or None in shape[1:]:
-        raise ValueError(
-            f"{argument} must have one image {which} [batch, height, width, channels] of known "
-            f"size, got {shape}"
-        )
-    return tuple(int(d) for d in shape[1:])
 
 
 def _non_negative(value, argument: str) -> float:
@@ -132,8 +122,8 @@ class CycleGAN(AdversarialParadigm):
         for name, net in nets.items():
             if not isinstance(net, keras.Model):
                 raise TypeError(f"{name} must be a keras.Model, got {type(net).__name__}")
-        shape_a = _shape(generator_ab, "input", "generator_ab")
-        shape_b = _shape(generator_ab, "output", "generator_ab")
+        shape_a = image_shape_of(generator_ab, "input", "generator_ab")
+        shape_b = image_shape_of(generator_ab, "output", "generator_ab")
         expected = {
             ("generator_ba", "input"): shape_b,
             ("generator_ba", "output"): shape_a,
@@ -141,7 +131,7 @@ class CycleGAN(AdversarialParadigm):
             ("discriminator_b", "input"): shape_b,
         }
         for (name, which), want in expected.items():
-            got = _shape(nets[name], which, name)
+            got = image_shape_of(nets[name], which, name)
             if got != want:
                 raise ValueError(
                     f"{name} {which} shape {got} does not match the domains: generator_ab maps "
@@ -225,18 +215,7 @@ class CycleGAN(AdversarialParadigm):
     # ------------------------------------------------------------------ losses
 
     def _unpack(self, data):
-        if isinstance(data, tuple | list) and len(data) == 1:
-            data = data[0]
-        if (
-            isinstance(data, tuple | list)
-            and len(data) == 2
-            and isinstance(data[0], tuple | list)
-            and (data[1] is None)
-        ):
-            data = data[0]
-        if not (isinstance(data, tuple | list) and len(data) == 2):
-            raise ValueError(f"{BATCH_HINT}; got {type(data).__name__}")
-        a, b = (tf.convert_to_tensor(x) for x in data)
+        a, b = unpaired_pair(data, BATCH_HINT)
         check_images(a, self.shape_a, "images_a")
         check_images(b, self.shape_b, "images_b")
         a, b = tf.cast(a, tf.float32), tf.cast(b, tf.float32)
@@ -327,9 +306,7 @@ class CycleGAN(AdversarialParadigm):
             "d_a_loss": d_terms["d_a"],
             "d_b_loss": d_terms["d_b"],
         }
-        for name, value in values.items():
-            self.trackers[name].update_state(value)
-        return {m.name: m.result() for m in self.metrics}
+        return self.track_terms(values)
 
     @property
     def metrics(self):
