@@ -29,6 +29,11 @@ dict of numbers; it calls a documented method of the paradigm:
   dataset (CycleGAN): the dataset's classifier on translated vs real images,
   Fréchet distances translated / untranslated, cycle L1
   (`evaluation/translation.py`).
+- `paired_translation` (`translate(images)`): a paired translation from Canny
+  edge maps of the dataset's test images back to the images (pix2pix): L1 and
+  SSIM to the true images, the Fréchet distance to the real test images, the
+  dataset's classifier on translated vs real images
+  (`evaluation/translation.py`).
 - `word_similarity` (`vocabulary`, `word_vectors()`): Spearman on WordSim353
   and SimLex-999, Google analogy accuracy, with out-of-vocabulary rates
   (`evaluation/word_similarity.py`).
@@ -70,8 +75,13 @@ from tfxlearn.evaluation.generative import sample_quality as generated_sample_qu
 from tfxlearn.evaluation.perplexity import perplexity_protocol
 from tfxlearn.evaluation.sample_quality_classifier import load_or_train_sample_quality_classifier
 from tfxlearn.evaluation.synchronization import synchronization
-from tfxlearn.evaluation.translation import source_arrays, translation_scores
+from tfxlearn.evaluation.translation import (
+    paired_translation_scores,
+    source_arrays,
+    translation_scores,
+)
 from tfxlearn.evaluation.word_similarity import word_similarity
+from tfxlearn.pretext.edge_pairs import canny_edges
 
 DEFAULT_CACHE = os.path.join(os.path.expanduser("~"), ".cache", "tfxlearn")
 
@@ -326,6 +336,33 @@ def translation(
     )
 
 
+def paired_translation(
+    model: keras.Model,
+    data: EvalData,
+    *,
+    seed: int = 0,
+    edges: dict | None = None,
+    max_images: int | None = None,
+    classifier_epochs: int = 5,
+    cache_dir: str | None = None,
+) -> dict:
+    """`evaluation.translation.paired_translation_scores` of `model.translate` on the
+    Canny edge maps (`tfxlearn.pretext.canny_edges`, options `edges`: sigma,
+    low_threshold, high_threshold, as in training) of `data`'s test images (the
+    first `max_images`), against those images and their labels; the classifier
+    (`load_or_train_sample_quality_classifier`, cached as for `sample_quality`)
+    is trained on `data`'s training split. Deterministic."""
+    del seed
+    translate = _require(model, "translate", "paired_translation")
+    cache_dir = cache_dir or os.environ.get("TFXLEARN_CACHE", DEFAULT_CACHE)
+    classifier = load_or_train_sample_quality_classifier(
+        data, os.path.join(cache_dir, "sample_quality"), epochs=int(classifier_epochs), seed=0
+    )
+    images, labels = _test_images(data, max_images)
+    inputs = canny_edges(images, **(edges or {})).numpy()
+    return paired_translation_scores(translate, classifier, inputs, (images, labels), data.train[0])
+
+
 MODEL_PROTOCOLS: dict[str, Callable[..., dict]] = {
     "sample_quality": sample_quality,
     "negative_elbo": negative_elbo,
@@ -342,6 +379,7 @@ MODEL_PROTOCOLS: dict[str, Callable[..., dict]] = {
     "style_transfer": style_transfer,
     "perplexity": perplexity_protocol,
     "translation": translation,
+    "paired_translation": paired_translation,
 }
 
 
