@@ -28,17 +28,19 @@ is measured once on the test split. A picture grid (edges | L1 only | cGAN + L1
     python benchmarks/quality_pix2pix.py --smoke   # 8x8, tiny nets, writes nothing
 
 The smoke run (8x8 images, tiny nets, 64 training and 64 validation / test
-images, budgets of 1 and 2 epochs, one seed) takes well under a minute of CPU
-time.
+images, budgets of 1 and 2 epochs, one seed) takes 30 s of CPU time; measured
+2.3 minutes of wall time on 2 cores at load average ~10 (other jobs running).
 
 Time, estimated from a short timing at commit time (the pipeline's networks,
-batches of 32, 2 CPU cores shared with other jobs at load average ~10): about
-0.12 s per cGAN + L1 step and 0.07 s per L1-only step (no discriminator
-update), 1,687 steps per epoch on train[:90%] and 1,875 on train. With
-CANDIDATE_EPOCHS up to 10, selection costs ~10 epochs per variant (~55 minutes
-both) and each seed ~10 epochs per variant at most (~60 minutes), plus ~2
-minutes per evaluation (10,000 test images, the classifier trained once per
-split and cached). 3 seeds: at most about 4 hours at that load. Result:
+20 steps of 32 edge / image pairs after tracing, 2 CPU cores shared with other
+jobs at load average ~12): 0.29 s per step for cGAN + L1 and the same for L1
+alone (its generator step still passes through the discriminator for the
+reported adversarial term), ~50 s to trace. An epoch is 1,687 steps on
+train[:90%] (~8 minutes), 1,875 on train (~9 minutes). Selection trains 4
+epochs per variant (~65 minutes for both); each seed at most 4 epochs per
+variant (~75 minutes), plus ~2-3 minutes per evaluation (10,000 test edge maps
+translated, the classifier trained once per split and cached). 3 seeds: at
+most about 5 hours at that load (less on an idle machine). Result:
 benchmarks/results/quality_pix2pix.json and quality_pix2pix.png, rendered into
 docs/dual.md.
 """
@@ -68,7 +70,7 @@ NAME = "quality_pix2pix"
 PIPELINE = "pix2pix_fashion_mnist"
 DATASET = "fashion_mnist"
 VARIANTS = {"l1_only": 0.0, "cgan_l1": 1.0}  # adversarial_weight
-CANDIDATE_EPOCHS = (2, 5, 10)
+CANDIDATE_EPOCHS = (1, 2, 4)
 SEEDS = (0, 1, 2)
 SMOKE_SHAPE = [8, 8, 1]
 

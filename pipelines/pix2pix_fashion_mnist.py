@@ -30,7 +30,7 @@ EDGES = {"sigma": 1.0, "low_threshold": 0.1, "high_threshold": 0.2}
 
 
 def get_config(
-    smoke: bool = False, full: bool = False, epochs: int = 5, adversarial_weight: float = 1.0
+    smoke: bool = False, full: bool = False, epochs: int = 4, adversarial_weight: float = 1.0
 ) -> dict:
     del full  # the default config is the full one
     epochs = 1 if smoke else int(epochs)
