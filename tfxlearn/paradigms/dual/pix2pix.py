@@ -185,7 +185,9 @@ class Pix2Pix(AdversarialParadigm):
         `l1` (mean |y - G(x)|), `total` (L_G), `fake_scores` (D's patch scores of
         G(x)), and the fakes `fake`."""
         fake = self.generator(x, training=training)
-        fake_scores = self.patch_scores(x, fake, training=training)
+        # L1 alone: the adversarial term is only reported, so no gradient flows through D.
+        judged = fake if self.adversarial_weight else tf.stop_gradient(fake)
+        fake_scores = self.patch_scores(x, judged, training=training)
         adversarial = _patch_mean(
             tf.reshape(generator_loss_values(fake_scores), tf.shape(fake_scores))
         )
