@@ -29,18 +29,18 @@ is measured once on the test split. A picture grid (edges | L1 only | cGAN + L1
 
 The smoke run (8x8 images, tiny nets, 64 training and 64 validation / test
 images, budgets of 1 and 2 epochs, one seed) takes 30 s of CPU time; measured
-2.3 minutes of wall time on 2 cores at load average ~10 (other jobs running).
+2.3 minutes of wall time on 2 cores at load average ~10 (other jobs running),
+4 minutes under pytest.
 
 Time, estimated from a short timing at commit time (the pipeline's networks,
 20 steps of 32 edge / image pairs after tracing, 2 CPU cores shared with other
-jobs at load average ~12): 0.29 s per step for cGAN + L1 and the same for L1
-alone (its generator step still passes through the discriminator for the
-reported adversarial term), ~50 s to trace. An epoch is 1,687 steps on
-train[:90%] (~8 minutes), 1,875 on train (~9 minutes). Selection trains 4
-epochs per variant (~65 minutes for both); each seed at most 4 epochs per
-variant (~75 minutes), plus ~2-3 minutes per evaluation (10,000 test edge maps
+jobs at load average ~10-12): 0.29 s per cGAN + L1 step, 0.15 s per L1-only
+step (no discriminator update, no gradient through it), ~50 s to trace. An
+epoch is 1,687 steps on train[:90%], 1,875 on train. Selection trains 4 epochs
+per variant (~50 minutes for both); each seed at most 4 epochs per variant
+(~55 minutes), plus ~2-3 minutes per evaluation (10,000 test edge maps
 translated, the classifier trained once per split and cached). 3 seeds: at
-most about 5 hours at that load (less on an idle machine). Result:
+most about 4 hours at that load (less on an idle machine). Result:
 benchmarks/results/quality_pix2pix.json and quality_pix2pix.png, rendered into
 docs/dual.md.
 """

@@ -9,7 +9,7 @@ from renderers.common import cell, load, not_measured, stamp
 COMMAND = "python benchmarks/quality_translation.py --seeds 0,1,2"
 DURATION = "at most about 3.5 hours on 2 busy CPU cores"
 PIX2PIX_COMMAND = "python benchmarks/quality_pix2pix.py --seeds 0,1,2"
-PIX2PIX_DURATION = "at most about 5 hours on 2 busy CPU cores"
+PIX2PIX_DURATION = "at most about 4 hours on 2 busy CPU cores"
 PIX2PIX_VARIANTS = (("l1_only", "L1 only"), ("cgan_l1", "cGAN + L1"))
 
 
