@@ -16,8 +16,8 @@ players minimise, per pair (x, y) of the batch,
 
 (means over the patch scores and pixels). The paper's lambda = 100 is
 `l1_weight`; `adversarial_weight=0` is its "L1 alone" ablation (table 1), in
-which the discriminator is not trained (it could not change G). As in the
-paper, the only noise is dropout in the generator (`unet_generator(dropout=)`),
+which the discriminator is not trained and no gradient flows through it (it
+could not change G; its loss is still reported). As in the paper, the only noise is dropout in the generator (`unet_generator(dropout=)`),
 the fakes of the generator's step are the discriminator's (no history), Adam
 at 2e-4, beta_1 0.5 (the base's default optimizers). The generator is a U-Net
 (`tfxlearn.nets.unet_generator`, section 3.2.1), the discriminator a
