@@ -17,13 +17,14 @@ players minimise, per pair (x, y) of the batch,
 (means over the patch scores and pixels). The paper's lambda = 100 is
 `l1_weight`; `adversarial_weight=0` is its "L1 alone" ablation (table 1), in
 which the discriminator is not trained and no gradient flows through it (it
-could not change G; its loss is still reported). As in the paper, the only noise is dropout in the generator (`unet_generator(dropout=)`),
-the fakes of the generator's step are the discriminator's (no history), Adam
-at 2e-4, beta_1 0.5 (the base's default optimizers). The generator is a U-Net
-(`tfxlearn.nets.unet_generator`, section 3.2.1), the discriminator a
-PatchGAN (`tfxlearn.nets.patchgan_discriminator`) whose input has the
-channels of x and y; at 28x28 its default widths give a 7x7 map of patch
-scores (`patch_scores`).
+could not change G; its loss is still reported). As in the paper, the only
+noise is dropout in the generator (`unet_generator(dropout=)`), the fakes of
+the generator's step are the discriminator's (no history), Adam at 2e-4,
+beta_1 0.5 (the base's default optimizers). The generator is a U-Net
+(`tfxlearn.nets.unet_generator`, section 3.2.1), the discriminator a PatchGAN
+(`tfxlearn.nets.patchgan_discriminator`) whose input has the channels of x and
+y; at 28x28 its default widths give a 7x7 map of patch scores
+(`patch_scores`).
 
 Batches are `(inputs, targets)`, float32 [n, H, W, C_in] and [n, H, W, C_out]
 in [0, 1], paired row by row (in a pipeline the `edge_pairs` pretext op). Each
