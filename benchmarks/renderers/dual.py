@@ -1,5 +1,6 @@
 """Dual-learning results (docs/dual.md): CycleGAN font_digits -> digits
-(benchmarks/quality_translation.py)."""
+(benchmarks/quality_translation.py) and pix2pix Canny edges -> Fashion-MNIST,
+cGAN + L1 next to L1 alone (benchmarks/quality_pix2pix.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ from renderers.common import cell, load, not_measured, stamp
 
 COMMAND = "python benchmarks/quality_translation.py --seeds 0,1,2"
 DURATION = "at most about 3.5 hours on 2 busy CPU cores"
+PIX2PIX_COMMAND = "python benchmarks/quality_pix2pix.py --seeds 0,1,2"
+PIX2PIX_DURATION = "at most about 4 hours on 2 busy CPU cores"
+PIX2PIX_VARIANTS = (("l1_only", "L1 only"), ("cgan_l1", "cGAN + L1"))
 
 
 def _mean_sd(summary, key, scale=1.0, digits=1) -> str:
@@ -78,13 +82,81 @@ def headline() -> str:
     )
 
 
+def pix2pix_table() -> str:
+    r = load("quality_pix2pix")
+    if r is None:
+        return not_measured(PIX2PIX_COMMAND, PIX2PIX_DURATION)
+    s = r["summary"]
+    target = s["target"]
+    size = f"{r['image_size'][0]}x{r['image_size'][1]}"
+    budgets = ", ".join(f"{label} {r['chosen_epochs'][key]}" for key, label in PIX2PIX_VARIANTS)
+    rows = (
+        ("L1 to the true image (per pixel)", "l1", 1, 4),
+        ("SSIM to the true image", "ssim", 1, 3),
+        ("Fréchet distance to real test images", "fd_translated", 1, 2),
+        ("classifier accuracy on generated images (%)", "translated_accuracy", 100, 1),
+        ("classifier accuracy on the real images (%)", "target_accuracy", 100, 1),
+        ("accuracy ratio generated / real", "accuracy_ratio", 1, 3),
+    )
+    lines = [
+        f"Canny edges → {r['dataset']} ({size}), λ = {r['l1_weight']:g}, batches of "
+        f"{r['batch_size']}, epochs chosen on validation ({budgets}), seeds "
+        f"{', '.join(str(x) for x in r['seeds'])} (mean ± sd). Measured {stamp(r)}.",
+        "",
+        "| measure | " + " | ".join(label for _, label in PIX2PIX_VARIANTS) + " |",
+        "|---|---|---|",
+    ]
+    for name, key, scale, digits in rows:
+        values = [_mean_sd(s[variant], key, scale, digits) for variant, _ in PIX2PIX_VARIANTS]
+        lines.append(f"| {name} | " + " | ".join(values) + " |")
+    floor = s["cgan_l1"].get("fd_real_floor")
+    if floor:
+        lines.append(f"| Fréchet distance, real train vs test (floor) | {floor['mean']:.2f} | |")
+    lines += [
+        "",
+        f"cGAN + L1 has the lower Fréchet distance (the paper's ablation) in "
+        f"{target['cgan_fd_below_l1_only']} of {target['seeds']} seeds.",
+        "",
+        f"Budgets chosen on `{r['validation']}` (seed 0) by the validation Fréchet distance: "
+        + "; ".join(
+            f"{label}: "
+            + ", ".join(
+                f"{k} epochs {v['fd_translated']:.2f}" for k, v in r["selection"][key].items()
+            )
+            for key, label in PIX2PIX_VARIANTS
+        )
+        + ".",
+        "",
+        "![edges | L1 only | cGAN + L1 | real](../benchmarks/results/quality_pix2pix.png)",
+    ]
+    return "\n".join(lines)
+
+
+def pix2pix_headline() -> str:
+    """README: the ablation's Fréchet distances (cGAN + L1 vs L1 alone)."""
+    r = load("quality_pix2pix")
+    if r is None:
+        return "not measured"
+    s = r["summary"]
+    target = s["target"]
+    met = target["cgan_fd_below_l1_only"] == target["seeds"]
+    return (
+        f"edges → Fashion-MNIST: FD {cell(s['cgan_l1']['fd_translated']['mean'])} (cGAN + L1) vs "
+        f"{cell(s['l1_only']['fd_translated']['mean'])} (L1 only), SSIM "
+        f"{s['cgan_l1']['ssim']['mean']:.2f}" + (" ✓" if met else " ✗")
+    )
+
+
 PARADIGM_ROWS = (
     (
         "dual learning",
         "dual",
         "docs/dual.md",
-        (("cycle_gan", "CycleGAN, unpaired translation (Zhu et al., ICCV 2017)"),),
+        (
+            ("cycle_gan", "CycleGAN, unpaired translation (Zhu et al., ICCV 2017)"),
+            ("pix2pix", "pix2pix, paired translation (Isola et al., CVPR 2017)"),
+        ),
     ),
 )
-HEADLINES = {"cycle_gan": headline}
-SECTIONS = {"translation-table": translation_table}
+HEADLINES = {"cycle_gan": headline, "pix2pix": pix2pix_headline}
+SECTIONS = {"translation-table": translation_table, "pix2pix-table": pix2pix_table}

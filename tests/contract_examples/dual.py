@@ -1,7 +1,8 @@
 """Contract example of the dual-learning paradigms: CycleGAN between 4 font-rendered
 digits (`font_digits/tiny`, reduced to 8x8, domain A) and 4 of scikit-learn's
 handwritten digits (domain B), so each of 2 replicas gets 2 of each domain; a
-history of 4 images, so the step writes and reads it."""
+history of 4 images, so the step writes and reads it. pix2pix: Canny edges of 4 of
+scikit-learn's handwritten digits (8x8) paired with the digits (`edge_pairs`)."""
 
 import keras
 import numpy as np
@@ -36,6 +37,20 @@ def tiny_cycle_gan(norm):
     )
 
 
+def edge_batches():
+    digits = tfxlearn.data.load("digits", "train").take(4).batch(4)
+    return tfxlearn.pretext.edge_pairs(digits, sigma=0.5)
+
+
+def tiny_pix2pix(norm):
+    del norm  # instance norm: per-image statistics, the same on 1 and 2 replicas
+    nets = tfxlearn.nets
+    return tfxlearn.paradigms.get("pix2pix")(
+        generator=nets.unet_generator((8, 8, 1), widths=(2, 4)),
+        discriminator=nets.patchgan_discriminator((8, 8, 2), widths=(2, 4)),
+    )
+
+
 def _compile(model):
     model.compile(
         generator_optimizer=keras.optimizers.SGD(learning_rate=0.1),
@@ -56,6 +71,13 @@ EXAMPLES = {
     "cycle_gan": {
         "build": tiny_cycle_gan,
         "data": unpaired_batches,
+        "inputs": lambda batch: batch[0],
+        "compile": _compile,
+        "bad_inputs": _bad_inputs,
+    },
+    "pix2pix": {
+        "build": tiny_pix2pix,
+        "data": edge_batches,
         "inputs": lambda batch: batch[0],
         "compile": _compile,
         "bad_inputs": _bad_inputs,

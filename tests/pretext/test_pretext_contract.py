@@ -168,6 +168,11 @@ CASES = {
     ),
     "class_labels": Case(_images(label=_labels), seeded=False),
     "colorization": Case(_images(channels=3), seeded=False),
+    "edge_pairs": Case(
+        _images(),
+        batch_fn=lambda b, s: (pretext.canny_edges(b["image"]), _unit(b["image"])),
+        seeded=False,
+    ),
     "exemplar": Case(
         _images(16, index=_index),
         {"num_classes": EXAMPLES, "views": 2},

@@ -35,6 +35,11 @@ dict of numbers; it calls a documented method of the paradigm:
   |refined - synthetic| (0: the refiner returns its input unchanged) and the
   model's own realism (its discriminator's mean probability of "real") of the
   refined and of the unrefined images.
+- `paired_translation` (`translate(images)`): a paired translation from Canny
+  edge maps of the dataset's test images back to the images (pix2pix): L1 and
+  SSIM to the true images, the Fréchet distance to the real test images, the
+  dataset's classifier on translated vs real images
+  (`evaluation/translation.py`).
 - `word_similarity` (`vocabulary`, `word_vectors()`): Spearman on WordSim353
   and SimLex-999, Google analogy accuracy, with out-of-vocabulary rates
   (`evaluation/word_similarity.py`).
@@ -76,8 +81,13 @@ from tfxlearn.evaluation.generative import sample_quality as generated_sample_qu
 from tfxlearn.evaluation.perplexity import perplexity_protocol
 from tfxlearn.evaluation.sample_quality_classifier import load_or_train_sample_quality_classifier
 from tfxlearn.evaluation.synchronization import synchronization
-from tfxlearn.evaluation.translation import source_arrays, translation_scores
+from tfxlearn.evaluation.translation import (
+    paired_translation_scores,
+    source_arrays,
+    translation_scores,
+)
 from tfxlearn.evaluation.word_similarity import word_similarity
+from tfxlearn.pretext.edge_pairs import canny_edges
 
 DEFAULT_CACHE = os.path.join(os.path.expanduser("~"), ".cache", "tfxlearn")
 
@@ -119,10 +129,7 @@ def sample_quality(
     `$TFXLEARN_CACHE` or `~/.cache/tfxlearn`, under `sample_quality/`).
     """
     sample = _require(model, "sample", "sample_quality")
-    cache_dir = cache_dir or os.environ.get("TFXLEARN_CACHE", DEFAULT_CACHE)
-    classifier = load_or_train_sample_quality_classifier(
-        data, os.path.join(cache_dir, "sample_quality"), epochs=int(classifier_epochs), seed=0
-    )
+    classifier = _dataset_classifier(data, cache_dir, classifier_epochs)
     images = np.asarray(sample(int(samples), seed=int(seed)))
     reference, _ = data.test
     result = generated_sample_quality(images, classifier, reference[: int(samples)])
@@ -294,6 +301,14 @@ def style_transfer(
     return out
 
 
+def _dataset_classifier(data: EvalData, cache_dir: str | None, epochs: int) -> keras.Model:
+    """The classifier of `data` trained on its training split, cached as for `sample_quality`."""
+    cache_dir = cache_dir or os.environ.get("TFXLEARN_CACHE", DEFAULT_CACHE)
+    return load_or_train_sample_quality_classifier(
+        data, os.path.join(cache_dir, "sample_quality"), epochs=int(epochs), seed=0
+    )
+
+
 def translation(
     model: keras.Model,
     data: EvalData,
@@ -315,10 +330,7 @@ def translation(
     del seed
     translate = _require(model, "translate", "translation")
     reconstruct = _require(model, "reconstruct", "translation")
-    cache_dir = cache_dir or os.environ.get("TFXLEARN_CACHE", DEFAULT_CACHE)
-    classifier = load_or_train_sample_quality_classifier(
-        data, os.path.join(cache_dir, "sample_quality"), epochs=int(classifier_epochs), seed=0
-    )
+    classifier = _dataset_classifier(data, cache_dir, classifier_epochs)
     arrays = source_arrays(
         source, source_split, data.image_size, max_images=max_source, data_dir=data.data_dir
     )
@@ -350,10 +362,7 @@ def refinement(
     del seed
     refine = _require(model, "refine", "refinement")
     realism = _require(model, "realism", "refinement")
-    cache_dir = cache_dir or os.environ.get("TFXLEARN_CACHE", DEFAULT_CACHE)
-    classifier = load_or_train_sample_quality_classifier(
-        data, os.path.join(cache_dir, "sample_quality"), epochs=int(classifier_epochs), seed=0
-    )
+    classifier = _dataset_classifier(data, cache_dir, classifier_epochs)
     images, labels = source_arrays(
         source, source_split, data.image_size, max_images=max_source, data_dir=data.data_dir
     )
@@ -366,6 +375,30 @@ def refinement(
     out["realism_refined"] = float(np.mean(realism(refined)))
     out["realism_unrefined"] = float(np.mean(realism(images)))
     return out
+
+
+def paired_translation(
+    model: keras.Model,
+    data: EvalData,
+    *,
+    seed: int = 0,
+    edges: dict | None = None,
+    max_images: int | None = None,
+    classifier_epochs: int = 5,
+    cache_dir: str | None = None,
+) -> dict:
+    """`evaluation.translation.paired_translation_scores` of `model.translate` on the
+    Canny edge maps (`tfxlearn.pretext.canny_edges`, options `edges`: sigma,
+    low_threshold, high_threshold, as in training) of `data`'s test images (the
+    first `max_images`), against those images and their labels; the classifier
+    (`load_or_train_sample_quality_classifier`, cached as for `sample_quality`)
+    is trained on `data`'s training split. Deterministic."""
+    del seed
+    translate = _require(model, "translate", "paired_translation")
+    classifier = _dataset_classifier(data, cache_dir, classifier_epochs)
+    images, labels = _test_images(data, max_images)
+    inputs = canny_edges(images, **(edges or {})).numpy()
+    return paired_translation_scores(translate, classifier, inputs, (images, labels), data.train[0])
 
 
 MODEL_PROTOCOLS: dict[str, Callable[..., dict]] = {
@@ -385,6 +418,7 @@ MODEL_PROTOCOLS: dict[str, Callable[..., dict]] = {
     "perplexity": perplexity_protocol,
     "translation": translation,
     "refinement": refinement,
+    "paired_translation": paired_translation,
 }
 
 

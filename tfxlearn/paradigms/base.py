@@ -38,6 +38,25 @@ def check_images(images: tf.Tensor, expected_shape: tuple, argument: str = "imag
             )
 
 
+def net_image_shape(net: keras.Model, which: str, argument: str) -> tuple:
+    """The per-example image shape of `net`'s "input" or "output" (which), with a clear
+    error naming `argument` unless it is one image batch [batch, H, W, C] of known size."""
+    shape = getattr(net, f"{which}_shape")
+    if not isinstance(shape, tuple) or len(shape) != 4 or None in shape[1:]:
+        raise ValueError(
+            f"{argument} must have one image {which} [batch, height, width, channels] of known "
+            f"size, got {shape}"
+        )
+    return tuple(int(d) for d in shape[1:])
+
+
+def non_negative(value, argument: str) -> float:
+    """`value` as a float >= 0, else a ValueError naming `argument`."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not float(value) >= 0.0:
+        raise ValueError(f"{argument} must be a number >= 0, got {value!r}")
+    return float(value)
+
+
 class Paradigm(MultiWorkerFit, keras.Model):
     """Base of every tfxlearn paradigm (a Keras subclassed model).
 
@@ -216,18 +235,6 @@ def built_head(head, feature_dim: int, default) -> keras.Model:
     if not head.built:
         head.build((None, int(feature_dim)))
     return head
-
-
-def image_shape_of(net: keras.Model, which: str, argument: str) -> tuple:
-    """The per-example image shape of `net`'s input or output (`which`), which must be
-    one image batch [batch, height, width, channels] of known size."""
-    shape = getattr(net, f"{which}_shape")
-    if not isinstance(shape, tuple) or len(shape) != 4 or None in shape[1:]:
-        raise ValueError(
-            f"{argument} must have one image {which} [batch, height, width, channels] of known "
-            f"size, got {shape}"
-        )
-    return tuple(int(d) for d in shape[1:])
 
 
 def unpaired_pair(data, hint: str) -> tuple[tf.Tensor, tf.Tensor]:

@@ -15,6 +15,7 @@ from tfxlearn.pretext.class_pairs import class_pairs, class_partners, make_pairs
 from tfxlearn.pretext.class_triplets import class_triplets, make_triplets
 from tfxlearn.pretext.colorization import colorization, lab_to_rgb, rgb_to_lab
 from tfxlearn.pretext.domain_adaptation import domain_adaptation
+from tfxlearn.pretext.edge_pairs import canny_edges, edge_pairs
 from tfxlearn.pretext.exemplar import exemplar, exemplar_views
 from tfxlearn.pretext.frame_prediction import frame_prediction, split_clips
 from tfxlearn.pretext.images import class_labels, images
@@ -63,6 +64,8 @@ def get_plot(name: str) -> Callable[..., str] | None:
 
 
 __all__ = [
+    "edge_pairs",
+    "canny_edges",
     "unpaired_domains",
     "av_sync",
     "sync_pairs",

@@ -66,7 +66,7 @@ from tfxlearn.losses import (
     l1_distance_values,
 )
 from tfxlearn.nets import ImageHistory
-from tfxlearn.paradigms.base import batched_numpy, check_images, image_shape_of, unpaired_pair
+from tfxlearn.paradigms.base import batched_numpy, check_images, net_image_shape, unpaired_pair
 from tfxlearn.paradigms.base_adversarial import TwoPlayerParadigm
 from tfxlearn.registry import PARADIGMS
 
@@ -121,14 +121,14 @@ class SimGAN(TwoPlayerParadigm):
         for name, net in (("refiner", refiner), ("discriminator", discriminator)):
             if not isinstance(net, keras.Model):
                 raise TypeError(f"{name} must be a keras.Model, got {type(net).__name__}")
-        shape = image_shape_of(refiner, "input", "refiner")
-        out = image_shape_of(refiner, "output", "refiner")
+        shape = net_image_shape(refiner, "input", "refiner")
+        out = net_image_shape(refiner, "output", "refiner")
         if out != shape:
             raise ValueError(
                 f"refiner must map images to images of the same shape (the self-regularization "
                 f"compares R(x) with x), got input {shape} and output {out}"
             )
-        d_shape = image_shape_of(discriminator, "input", "discriminator")
+        d_shape = net_image_shape(discriminator, "input", "discriminator")
         if d_shape != shape:
             raise ValueError(
                 f"discriminator input shape {d_shape} must be the refiner's image shape {shape}"

@@ -1,7 +1,9 @@
 """Dual learning: two mappings between two domains trained together, each the
 other's inverse, so that unpaired data of both domains supervise each other
-(`tfxlearn.data.unpaired.unpaired_batches`: (domain A, domain B) batches)."""
+(`tfxlearn.data.unpaired.unpaired_batches`: (domain A, domain B) batches), and
+the paired translation of pix2pix ((input, target) pairs, `edge_pairs`)."""
 
 from tfxlearn.paradigms.dual.cycle_gan import CycleGAN
+from tfxlearn.paradigms.dual.pix2pix import Pix2Pix
 
-__all__ = ["CycleGAN"]
+__all__ = ["CycleGAN", "Pix2Pix"]

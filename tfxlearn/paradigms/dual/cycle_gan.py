@@ -55,7 +55,13 @@ from tfxlearn.losses import (
     least_squares_generator_values,
 )
 from tfxlearn.nets import ImageHistory
-from tfxlearn.paradigms.base import batched_numpy, check_images, image_shape_of, unpaired_pair
+from tfxlearn.paradigms.base import (
+    batched_numpy,
+    check_images,
+    net_image_shape,
+    non_negative,
+    unpaired_pair,
+)
 from tfxlearn.paradigms.base_adversarial import AdversarialParadigm
 from tfxlearn.registry import PARADIGMS
 
@@ -64,12 +70,6 @@ BATCH_HINT = (
     "(tfxlearn.data.unpaired.unpaired_batches, or the `unpaired_domains` pretext op)"
 )
 DIRECTIONS = ("a_to_b", "b_to_a")
-
-
-def _non_negative(value, argument: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not float(value) >= 0.0:
-        raise ValueError(f"{argument} must be a number >= 0, got {value!r}")
-    return float(value)
 
 
 @keras.saving.register_keras_serializable(package="tfxlearn")
@@ -122,8 +122,8 @@ class CycleGAN(AdversarialParadigm):
         for name, net in nets.items():
             if not isinstance(net, keras.Model):
                 raise TypeError(f"{name} must be a keras.Model, got {type(net).__name__}")
-        shape_a = image_shape_of(generator_ab, "input", "generator_ab")
-        shape_b = image_shape_of(generator_ab, "output", "generator_ab")
+        shape_a = net_image_shape(generator_ab, "input", "generator_ab")
+        shape_b = net_image_shape(generator_ab, "output", "generator_ab")
         expected = {
             ("generator_ba", "input"): shape_b,
             ("generator_ba", "output"): shape_a,
@@ -131,14 +131,14 @@ class CycleGAN(AdversarialParadigm):
             ("discriminator_b", "input"): shape_b,
         }
         for (name, which), want in expected.items():
-            got = image_shape_of(nets[name], which, name)
+            got = net_image_shape(nets[name], which, name)
             if got != want:
                 raise ValueError(
                     f"{name} {which} shape {got} does not match the domains: generator_ab maps "
                     f"A {shape_a} to B {shape_b}, so {name} must have {which} shape {want}"
                 )
-        self.cycle_weight = _non_negative(cycle_weight, "cycle_weight")
-        self.identity_weight = _non_negative(identity_weight, "identity_weight")
+        self.cycle_weight = non_negative(cycle_weight, "cycle_weight")
+        self.identity_weight = non_negative(identity_weight, "identity_weight")
         if self.identity_weight and shape_a != shape_b:
             raise ValueError(
                 f"identity_weight={identity_weight} feeds B images {shape_b} to generator_ab, "
