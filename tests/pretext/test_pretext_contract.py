@@ -157,6 +157,9 @@ CASES = {
         {"vocabulary": Vocabulary(WORDS[:6], (5,) * 6), "length": 4, "batch_windows": 2},
         seeded=False,
     ),
+    "masked_tokens": Case(
+        _verses, {"vocabulary": Vocabulary(WORDS[:6], (5,) * 6), "length": 8, "rate": 0.5}
+    ),
     "arrow_of_time": Case(_clips(moving_squares), {"window": 4}, _arrow_batch),
     "audio_visual_correspondence": Case(
         _audio_visual, batch_fn=_correspondence_batch, one_refused=">= 2 examples"

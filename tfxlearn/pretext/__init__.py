@@ -20,6 +20,7 @@ from tfxlearn.pretext.frame_prediction import frame_prediction, split_clips
 from tfxlearn.pretext.images import class_labels, images
 from tfxlearn.pretext.jigsaw import jigsaw, jigsaw_tiles, permutation_set, unshuffle
 from tfxlearn.pretext.masked_autoencoder import masked_autoencoder, random_masks
+from tfxlearn.pretext.masked_tokens import mask_tokens, masked_tokens
 from tfxlearn.pretext.moco_views import moco_views, two_views
 from tfxlearn.pretext.next_token import next_token, next_token_windows
 from tfxlearn.pretext.odd_one_out import odd_one_out, odd_one_out_frames, odd_one_out_indices
@@ -109,6 +110,8 @@ __all__ = [
     "stack_differences",
     "skip_gram",
     "skip_gram_pairs",
+    "masked_tokens",
+    "mask_tokens",
     "next_token",
     "next_token_windows",
     "slow_steady",
