@@ -152,6 +152,16 @@ CASES = {
             "batch_pairs": 4,
         },
     ),
+    "cbow": Case(
+        _verses,
+        {
+            "vocabulary": Vocabulary(WORDS, (5,) * len(WORDS)),
+            "window": 2,
+            "negatives": 2,
+            "subsample": None,
+            "batch_examples": 4,
+        },
+    ),
     "next_token": Case(
         _verses,
         {"vocabulary": Vocabulary(WORDS[:6], (5,) * 6), "length": 4, "batch_windows": 2},

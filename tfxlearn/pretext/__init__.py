@@ -11,6 +11,7 @@ from tfxlearn.pretext.audio_visual_correspondence import (
     cyclic_derangement,
 )
 from tfxlearn.pretext.av_sync import av_sync, sync_pairs
+from tfxlearn.pretext.cbow import cbow, cbow_examples
 from tfxlearn.pretext.class_pairs import class_pairs, class_partners, make_pairs
 from tfxlearn.pretext.class_triplets import class_triplets, make_triplets
 from tfxlearn.pretext.colorization import colorization, lab_to_rgb, rgb_to_lab
@@ -109,6 +110,8 @@ __all__ = [
     "reverse_clips",
     "stack_differences",
     "skip_gram",
+    "cbow",
+    "cbow_examples",
     "skip_gram_pairs",
     "masked_tokens",
     "mask_tokens",
