@@ -80,7 +80,7 @@ def test_training_puts_co_occurring_words_together():
         (dict(vocabulary=["a", "a"]), "each once"),
         (dict(vocabulary="god light"), "list of words"),
         (dict(vocabulary=list(WORDS), embedding_dim=0), "embedding_dim"),
-        (dict(vocabulary=list(WORDS), mode="cbow"), "mode must be one of"),
+        (dict(vocabulary=list(WORDS), mode="glove"), "mode must be one of"),
     ],
 )
 def test_bad_arguments_are_refused(kwargs, match):
