@@ -20,7 +20,7 @@ version (well under a minute of training).
 
 def get_config(
     smoke: bool = False,
-    epochs: int = 20,
+    epochs: int = 10,
     seed: int = 0,
     dim: int = 128,
     depth: int = 2,
