@@ -11,10 +11,19 @@ pairs, hence the learning rate 0.025 x batch_pairs) decayed linearly to 1e-4 of
 it over the run (`learning_rate_decay_steps` estimates the run's steps, see the
 paradigm). `benchmarks/quality_word2vec.py` runs it side by side with gensim.
 `tfxlearn run word2vec_bible --smoke` runs a tiny version (about a minute).
+
+`mode="cbow"` (`--config` cannot switch the op's argument names, so it is a
+`get_config` argument: `load_config("word2vec_bible", mode="cbow")`) trains
+CBOW on the `cbow` op's examples with the same settings (`batch_pairs` becomes
+the op's `batch_examples`).
 """
 
 
-def get_config(smoke: bool = False, epochs: int = 5, seed: int = 0) -> dict:
+def get_config(
+    smoke: bool = False, epochs: int = 5, seed: int = 0, mode: str = "skip_gram"
+) -> dict:
+    if mode not in ("skip_gram", "cbow"):
+        raise ValueError(f"word2vec_bible: mode must be 'skip_gram' or 'cbow', got {mode!r}")
     batch_pairs = 1024
     vocabulary = {
         "dataset": "bible_verses",
@@ -38,16 +47,20 @@ def get_config(smoke: bool = False, epochs: int = 5, seed: int = 0) -> dict:
         "nets": {},  # word2vec builds its own tables from the vocabulary
         "paradigm": {
             "name": "word2vec",
-            "args": {"vocabulary": vocabulary, "embedding_dim": 16 if smoke else 100},
+            "args": {
+                "vocabulary": vocabulary,
+                "embedding_dim": 16 if smoke else 100,
+                **({"mode": mode} if mode != "skip_gram" else {}),
+            },
         },
         "pretext": {
-            "name": "skip_gram",
+            "name": "cbow" if mode == "cbow" else "skip_gram",
             "args": {
                 "vocabulary": vocabulary,
                 "window": 5,
                 "negatives": 5,
                 "subsample": 1e-3,
-                "batch_pairs": batch_pairs,
+                ("batch_examples" if mode == "cbow" else "batch_pairs"): batch_pairs,
             },
         },
         "train": {

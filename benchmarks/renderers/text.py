@@ -1,5 +1,6 @@
-"""Text family: the word2vec-vs-gensim table (benchmarks/quality_word2vec.py) and
-the language-model-vs-Kneser-Ney perplexity table (benchmarks/quality_lm.py)."""
+"""Text family: the word2vec-vs-gensim table (benchmarks/quality_word2vec.py),
+the language-model-vs-Kneser-Ney perplexity table (benchmarks/quality_lm.py)
+and the masked-language-model table (benchmarks/quality_mlm.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from renderers.common import load, not_measured, stamp
 
 COMMAND = "python benchmarks/quality_word2vec.py --seeds 0,1,2"
 LM_COMMAND = "python benchmarks/quality_lm.py --seeds 0,1,2"
+MLM_COMMAND = "python benchmarks/quality_mlm.py --seeds 0,1,2"
 
 
 def _pm(summary, scale=1.0, digits=3):
@@ -97,7 +99,64 @@ def lm_headline() -> str:
     )
 
 
-SECTIONS = {"word2vec-gensim": word2vec_table, "lm-kneser-ney": lm_table}
+def mlm_table():
+    r = load("quality_mlm")
+    if r is None:
+        return not_measured(MLM_COMMAND, "estimated 3-6 hours on 2 idle CPU cores")
+    choice, runs, s = r["choice"], r["runs"], r["summary"]
+    first = runs[0]
+    seeds = ", ".join(str(run["seed"]) for run in runs)
+    acc, ce = s["model_accuracy"], s["model_cross_entropy"]
+    lines = [
+        f"_{stamp(r)}; masked-token prediction on the {first['test_texts']:,} verses of the "
+        f"11 test books ({first['masked_tokens']:,} hidden word tokens, ~15%, each replaced "
+        f"by the mask), vocabulary of {first['vocabulary_size']:,} words + unknown; "
+        f"seeds {seeds} (mean ± sd). Size and epochs chosen on the validation carve._",
+        "",
+        "| model | masked-token accuracy | cross-entropy (nats) |",
+        "|---|---|---|",
+        f"| Transformer encoder {choice['dim']} wide x {choice['depth']} blocks, "
+        f"{choice['epochs']} epochs | {_pm(acc, digits=4)} | {_pm(ce)} |",
+        f"| unigram (training word frequencies) | {s['unigram_accuracy']:.4f} | "
+        f"{s['unigram_cross_entropy']:.3f} |",
+        "",
+        f"Linear probes of verse features on the test books: trained on "
+        f"{r['probe_verses']['train']:,} verses, tested on {r['probe_verses']['test']:,} "
+        "verses of other chapters (every third chapter of each book); accuracy.",
+        "",
+        "| features | testament (2) | book (11) |",
+        "|---|---|---|",
+    ]
+    names = {
+        "pretrained": "masked LM, mean-pooled",
+        "random_init": "same encoder, random init",
+        "bag_of_words": "bag of words, log(1 + count)",
+    }
+    for key, label in names.items():
+        probe = s["probes"][key]
+        lines.append(f"| {label} | {_pm(probe['testament'])} | {_pm(probe['book'])} |")
+    return "\n".join(lines)
+
+
+def mlm_headline() -> str:
+    """README: masked-token accuracy against the unigram baseline's."""
+    r = load("quality_mlm")
+    if r is None:
+        return "not measured"
+    ours = r["summary"]["model_accuracy"]["mean"]
+    unigram = r["summary"]["unigram_accuracy"]
+    mark = "✓" if ours > unigram else "✗"
+    return (
+        f"masked-token accuracy {ours:.3f} vs unigram {unigram:.3f} {mark} "
+        "(target: above the unigram baseline)"
+    )
+
+
+SECTIONS = {
+    "word2vec-gensim": word2vec_table,
+    "lm-kneser-ney": lm_table,
+    "mlm-unigram": mlm_table,
+}
 PARADIGM_ROWS = (
     (
         "self-supervised, text",
@@ -109,7 +168,15 @@ PARADIGM_ROWS = (
                 "language_model",
                 "next-word language model, a pre-LN Transformer decoder (Radford et al. 2018)",
             ),
+            (
+                "masked_language_model",
+                "masked language model, a pre-LN Transformer encoder (Devlin et al. 2019)",
+            ),
         ),
     ),
 )
-HEADLINES = {"word2vec": headline, "language_model": lm_headline}
+HEADLINES = {
+    "word2vec": headline,
+    "language_model": lm_headline,
+    "masked_language_model": mlm_headline,
+}

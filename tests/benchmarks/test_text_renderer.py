@@ -43,10 +43,13 @@ def test_not_measured_yet_names_the_command(monkeypatch):
     assert text.lm_headline() == "not measured"
     table = text.lm_table()
     assert "Not measured yet" in table and "quality_lm.py --seeds 0,1,2" in table
-    assert set(text.SECTIONS) == {"word2vec-gensim", "lm-kneser-ney"}
-    assert set(text.HEADLINES) == {"word2vec", "language_model"}
+    assert text.mlm_headline() == "not measured"
+    table = text.mlm_table()
+    assert "Not measured yet" in table and "quality_mlm.py --seeds 0,1,2" in table
+    assert set(text.SECTIONS) == {"word2vec-gensim", "lm-kneser-ney", "mlm-unigram"}
+    assert set(text.HEADLINES) == {"word2vec", "language_model", "masked_language_model"}
     keys = [key for _, _, _, rows in text.PARADIGM_ROWS for key, _ in rows]
-    assert keys == ["word2vec", "language_model"]
+    assert keys == ["word2vec", "language_model", "masked_language_model"]
 
 
 def test_renders_the_perplexity_table_with_date_and_commit(monkeypatch):
@@ -65,4 +68,72 @@ def test_renders_the_perplexity_table_with_date_and_commit(monkeypatch):
         "perplexity 82.0 vs Kneser-Ney order 3 95.0 ✓ (target: below the n-gram model)"
     )
     # The word2vec table does not read the LM result.
+    assert "Not measured yet" in text.word2vec_table()
+
+
+def _probe(testament, book):
+    return {"testament": {"accuracy": testament}, "book": {"accuracy": book}}
+
+
+MLM_RESULT = {
+    "date": "2026-12-07",
+    "commit": "def5678",
+    "dirty": False,
+    "choice": {"dim": 128, "depth": 2, "epochs": 9},
+    "runs": [
+        {
+            "seed": s,
+            "model_accuracy": a,
+            "unigram_accuracy": 0.062,
+            "test_texts": 5922,
+            "masked_tokens": 23001,
+            "vocabulary_size": 6338,
+        }
+        for s, a in ((0, 0.30), (1, 0.32))
+    ],
+    "probe_verses": {"train": 4000, "test": 1922},
+    "summary": {
+        "model_accuracy": {"mean": 0.31, "sd": 0.0141},
+        "unigram_accuracy": 0.062,
+        "model_cross_entropy": {"mean": 4.1, "sd": 0.05},
+        "unigram_cross_entropy": 6.5,
+        "probes": {
+            "pretrained": {
+                "testament": {"mean": 0.9, "sd": 0.01},
+                "book": {"mean": 0.6, "sd": 0.02},
+            },
+            "random_init": {
+                "testament": {"mean": 0.7, "sd": 0.03},
+                "book": {"mean": 0.3, "sd": 0.02},
+            },
+            "bag_of_words": {
+                "testament": {"mean": 0.88, "sd": 0.0},
+                "book": {"mean": 0.55, "sd": 0.0},
+            },
+        },
+    },
+}
+
+
+def test_renders_the_mlm_table_with_date_and_commit(monkeypatch):
+    monkeypatch.setattr(
+        text, "load", lambda name: dict(MLM_RESULT) if name == "quality_mlm" else None
+    )
+    monkeypatch.setattr(text, "stamp", lambda r: f"{r['date']}, commit `{r['commit']}`")
+    table = text.mlm_table()
+    assert "2026-12-07, commit `def5678`" in table
+    assert (
+        "| Transformer encoder 128 wide x 2 blocks, 9 epochs | 0.3100 ± 0.0141 | 4.100 ± 0.050 |"
+        in table
+    )
+    assert "| unigram (training word frequencies) | 0.0620 | 6.500 |" in table
+    assert "| masked LM, mean-pooled | 0.900 ± 0.010 | 0.600 ± 0.020 |" in table
+    assert "| same encoder, random init | 0.700 ± 0.030 | 0.300 ± 0.020 |" in table
+    assert "| bag of words, log(1 + count) | 0.880 ± 0.000 | 0.550 ± 0.000 |" in table
+    assert "tested on 1,922 verses of other chapters" in table
+    assert text.mlm_headline() == (
+        "masked-token accuracy 0.310 vs unigram 0.062 ✓ (target: above the unigram baseline)"
+    )
+    # The other tables do not read the MLM result.
+    assert "Not measured yet" in text.lm_table()
     assert "Not measured yet" in text.word2vec_table()

@@ -41,6 +41,25 @@ def _windows():
     return windows.take(1).apply(tf.data.experimental.assert_cardinality(1))
 
 
+def _masked():
+    ds = tf.data.Dataset.from_tensor_slices(_TEXTS).batch(4)
+    batches = tfxlearn.pretext.get("masked_tokens")(
+        ds, vocabulary=_vocabulary(), length=16, rate=0.3, seed=1
+    )
+    # One batch of 4 verses whose selected tokens differ in number per verse, so the
+    # 2-replica parity checks the loss's global token count.
+    return batches.take(1)
+
+
+def _mlm_bad_inputs(batch):
+    return [
+        ({"inputs": batch["inputs"]}, "'inputs', 'targets'"),
+        (tf.cast(batch["inputs"], tf.float32), "integer token ids"),
+        (batch["inputs"][0], r"\[batch, length\]"),
+        (tf.concat([batch["inputs"], batch["inputs"]], axis=1), "max_length=16"),
+    ]
+
+
 def _lm_bad_inputs(batch):
     return [
         ({"inputs": batch["inputs"]}, "'inputs', 'targets'"),
@@ -82,5 +101,16 @@ EXAMPLES = {
             )
         },
         "bad_inputs": _lm_bad_inputs,
+    },
+    "masked_language_model": {
+        "build": lambda norm: tfxlearn.paradigms.get("masked_language_model")(
+            vocabulary=_vocabulary(), max_length=16, dim=8, depth=1, heads=2, dropout=0.0
+        ),
+        "data": _masked,
+        "inputs": lambda batch: batch["inputs"],
+        "serving_inputs": lambda batch: {
+            "text": np.array(["God created light", "", "unknown words only", " ".join(_TEXTS)])
+        },
+        "bad_inputs": _mlm_bad_inputs,
     },
 }

@@ -152,10 +152,23 @@ CASES = {
             "batch_pairs": 4,
         },
     ),
+    "cbow": Case(
+        _verses,
+        {
+            "vocabulary": Vocabulary(WORDS, (5,) * len(WORDS)),
+            "window": 2,
+            "negatives": 2,
+            "subsample": None,
+            "batch_examples": 4,
+        },
+    ),
     "next_token": Case(
         _verses,
         {"vocabulary": Vocabulary(WORDS[:6], (5,) * 6), "length": 4, "batch_windows": 2},
         seeded=False,
+    ),
+    "masked_tokens": Case(
+        _verses, {"vocabulary": Vocabulary(WORDS[:6], (5,) * 6), "length": 8, "rate": 0.5}
     ),
     "arrow_of_time": Case(_clips(moving_squares), {"window": 4}, _arrow_batch),
     "audio_visual_correspondence": Case(

@@ -78,6 +78,7 @@ from tfxlearn.evaluation.eval_data import EvalData
 from tfxlearn.evaluation.frame_prediction import frame_prediction
 from tfxlearn.evaluation.generative import real_floor
 from tfxlearn.evaluation.generative import sample_quality as generated_sample_quality
+from tfxlearn.evaluation.masked_tokens import masked_token_protocol
 from tfxlearn.evaluation.perplexity import perplexity_protocol
 from tfxlearn.evaluation.sample_quality_classifier import load_or_train_sample_quality_classifier
 from tfxlearn.evaluation.synchronization import synchronization
@@ -416,6 +417,7 @@ MODEL_PROTOCOLS: dict[str, Callable[..., dict]] = {
     "word_similarity": word_similarity,
     "style_transfer": style_transfer,
     "perplexity": perplexity_protocol,
+    "masked_tokens": masked_token_protocol,
     "translation": translation,
     "refinement": refinement,
     "paired_translation": paired_translation,

@@ -11,6 +11,7 @@ from tfxlearn.pretext.audio_visual_correspondence import (
     cyclic_derangement,
 )
 from tfxlearn.pretext.av_sync import av_sync, sync_pairs
+from tfxlearn.pretext.cbow import cbow, cbow_examples
 from tfxlearn.pretext.class_pairs import class_pairs, class_partners, make_pairs
 from tfxlearn.pretext.class_triplets import class_triplets, make_triplets
 from tfxlearn.pretext.colorization import colorization, lab_to_rgb, rgb_to_lab
@@ -21,6 +22,7 @@ from tfxlearn.pretext.frame_prediction import frame_prediction, split_clips
 from tfxlearn.pretext.images import class_labels, images
 from tfxlearn.pretext.jigsaw import jigsaw, jigsaw_tiles, permutation_set, unshuffle
 from tfxlearn.pretext.masked_autoencoder import masked_autoencoder, random_masks
+from tfxlearn.pretext.masked_tokens import mask_tokens, masked_tokens
 from tfxlearn.pretext.moco_views import moco_views, two_views
 from tfxlearn.pretext.next_token import next_token, next_token_windows
 from tfxlearn.pretext.odd_one_out import odd_one_out, odd_one_out_frames, odd_one_out_indices
@@ -111,7 +113,11 @@ __all__ = [
     "reverse_clips",
     "stack_differences",
     "skip_gram",
+    "cbow",
+    "cbow_examples",
     "skip_gram_pairs",
+    "masked_tokens",
+    "mask_tokens",
     "next_token",
     "next_token_windows",
     "slow_steady",

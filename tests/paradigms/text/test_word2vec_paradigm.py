@@ -80,7 +80,7 @@ def test_training_puts_co_occurring_words_together():
         (dict(vocabulary=["a", "a"]), "each once"),
         (dict(vocabulary="god light"), "list of words"),
         (dict(vocabulary=list(WORDS), embedding_dim=0), "embedding_dim"),
-        (dict(vocabulary=list(WORDS), mode="cbow"), "mode must be one of"),
+        (dict(vocabulary=list(WORDS), mode="glove"), "mode must be one of"),
     ],
 )
 def test_bad_arguments_are_refused(kwargs, match):
@@ -91,3 +91,42 @@ def test_bad_arguments_are_refused(kwargs, match):
 def test_word_similarity_protocol_reads_the_models_vectors():
     result = tfxlearn.evaluation.model_protocol("word_similarity")(_model(), None, seed=0)
     assert 0 < result["wordsim353_oov_rate"] <= 1 and result["analogy_oov_rate"] == 1.0
+
+
+def test_cbow_scores_the_mean_context_vector_against_the_center():
+    keras.utils.set_random_seed(0)
+    model = tfxlearn.paradigms.get("word2vec")(vocabulary=list(WORDS), embedding_dim=4, mode="cbow")
+    model.context_embedding.embeddings.assign(
+        np.random.default_rng(0).normal(size=(len(WORDS) + 1, 4)).astype(np.float32)
+    )
+    batch = {
+        "center": np.array([2, 5]),
+        "context": np.array([[1, 3, 0, 0], [4, 6, 7, 0]]),
+        "negatives": np.array([[8, 1], [2, 3]]),
+    }
+    v, c = model.word_vectors(), model.context_embedding.embeddings.numpy()
+    hidden = np.stack([v[[1, 3]].mean(0), v[[4, 6, 7]].mean(0)])
+    want = np.stack(
+        [
+            [hidden[0] @ c[2], hidden[0] @ c[8], hidden[0] @ c[1]],
+            [hidden[1] @ c[5], hidden[1] @ c[2], hidden[1] @ c[3]],
+        ]
+    )
+    np.testing.assert_allclose(model(batch), want, rtol=1e-5)
+    with pytest.raises(ValueError, match="context must be integer word ids of rank 2"):
+        model({**batch, "context": batch["context"][:, 0]})
+    assert model.get_config()["mode"] == "cbow"
+
+
+def test_cbow_trains_on_the_cbow_op():
+    keras.utils.set_random_seed(0)
+    texts = ["god said light", "light day night", "earth darkness night day"] * 8
+    ds = tf.data.Dataset.from_tensor_slices(np.array(texts)).batch(8)
+    vocabulary = Vocabulary(WORDS, (5,) * len(WORDS))
+    examples = tfxlearn.pretext.get("cbow")(
+        ds, vocabulary=vocabulary, window=2, negatives=2, subsample=None, batch_examples=8
+    )
+    model = tfxlearn.paradigms.get("word2vec")(vocabulary=vocabulary, embedding_dim=4, mode="cbow")
+    model.compile(optimizer=keras.optimizers.SGD(1.0))
+    losses = model.fit(examples.repeat(5), verbose=0).history["loss"]
+    assert np.isfinite(losses[-1]) and losses[-1] < np.log(2) * 3  # below the start

@@ -7,8 +7,13 @@ Two tables of word vectors: input vectors v (the embedding kept) and output
 vectors v' (context side). Skip-gram scores a center word's v against the v'
 of its true context word and of k noise words, minimizing negative sampling
 (`tfxlearn.losses.NegativeSampling`) on the triples of the `skip_gram` pretext
-op. (The paper's other model, CBOW, is not written yet: `mode` has room for
-it.) Initialization as in word2vec: v uniform in [-0.5 / d, 0.5 / d), v' zeros.
+op. CBOW (`mode="cbow"`, the paper's other model, on the `cbow` op's
+examples) scores the MEAN input vector of the context words (padding id 0
+excluded; gensim's `cbow_mean=1`) against the v' of the center word and of k
+noise words, with the same loss. (Autodiff of the mean gives each context word
+1 / |context| of the hidden vector's gradient; word2vec's C code and gensim
+add the whole gradient to each.) Initialization as in word2vec: v uniform in
+[-0.5 / d, 0.5 / d), v' zeros.
 
 Serving signature: `text` (tf.string [batch], raw text) -> `embedding` (float32
 [batch, d], the mean input vector of the text's in-vocabulary words; one word
@@ -28,7 +33,7 @@ from tfxlearn.losses import NegativeSampling
 from tfxlearn.paradigms.base import Paradigm
 from tfxlearn.registry import PARADIGMS
 
-MODES = ("skip_gram",)  # CBOW: not written yet (no cbow pretext op)
+MODES = ("skip_gram", "cbow")
 
 
 def _vocabulary_words(vocabulary) -> tuple[str, ...]:
@@ -55,7 +60,8 @@ class Word2Vec(Paradigm):
             list, a `tfxlearn.data.text.Vocabulary`, or a dict of
             `corpus_vocabulary` arguments; the config keeps the list.
         embedding_dim: d, the size of the word vectors.
-        mode: "skip_gram" (inputs from the `skip_gram` op); the only one so far.
+        mode: "skip_gram" (inputs from the `skip_gram` op) or "cbow" (from the
+            `cbow` op: a context of word ids [n, 2 window], 0 = no word).
     """
 
     def __init__(self, vocabulary, embedding_dim: int = 100, mode: str = "skip_gram", **kwargs):
@@ -102,7 +108,7 @@ class Word2Vec(Paradigm):
         center, context, negatives = (
             tf.convert_to_tensor(inputs[k]) for k in ("center", "context", "negatives")
         )
-        context_rank = 1
+        context_rank = 2 if self.mode == "cbow" else 1
         for name, tensor, rank in (
             ("center", center, 1),
             ("context", context, context_rank),
@@ -119,7 +125,14 @@ class Word2Vec(Paradigm):
         """Scores [n, 1 + k]: column 0 the true (center, context) pair, then the
         k noise words."""
         center, context, negatives = self._checked(inputs)
-        hidden, target = self.word_embedding(center), context
+        if self.mode == "cbow":
+            # Mean input vector of the context's words (id 0: padding), predicting the center.
+            known = tf.cast(context > 0, self.compute_dtype)[..., None]
+            total = tf.reduce_sum(self.word_embedding(context) * known, axis=1)
+            hidden = total / tf.maximum(tf.reduce_sum(known, axis=1), 1.0)
+            target = tf.cast(center, context.dtype)
+        else:
+            hidden, target = self.word_embedding(center), context
         candidates = tf.concat([target[:, None], tf.cast(negatives, target.dtype)], axis=1)
         outputs = self.context_embedding(candidates)  # [n, 1 + k, d]
         return tf.einsum("nd,nkd->nk", hidden, outputs)

@@ -1,0 +1,50 @@
+"""benchmarks/quality_mlm.py --smoke: selection on the validation carve, then the
+test books (masked tokens and probes), a tiny model; nothing written."""
+
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(
+    0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "benchmarks")
+)
+
+import common  # noqa: E402
+import quality_mlm  # noqa: E402
+
+
+def test_smoke_selects_on_validation_measures_and_writes_nothing(monkeypatch, capsys):
+    def no_write(*args, **kwargs):
+        raise AssertionError("the smoke run must not write a result")
+
+    monkeypatch.setattr(common, "write_result", no_write)
+    quality_mlm.main(["--smoke", "--allow-dirty"])
+    out = capsys.readouterr().out
+    assert "selection on the validation carve train[90%:]" in out
+    assert "(32, 1) epoch 1: validation masked-token accuracy" in out
+    assert "chosen: 32x1, 1 epochs" in out
+    assert "seed 0: masked-token accuracy" in out and "probes testament" in out
+    assert "smoke run: nothing written" in out
+
+
+def test_selection_config_uses_the_carve_for_training_vocabulary_and_scoring():
+    config = quality_mlm.config_for(False, (256, 2), 3, seed=1, selection=True)
+    assert config["dataset"]["train_split"] == "train[:90%]"
+    assert config["dataset"]["test_split"] == "train[90%:]"
+    for args in (config["paradigm"]["args"], config["pretext"]["args"]):
+        assert args["vocabulary"]["split"] == "train[:90%]"
+    assert config["paradigm"]["args"]["dim"] == 256 and config["train"]["epochs"] == 3
+    final = quality_mlm.config_for(False, (128, 2), 5, seed=2, selection=False)
+    assert final["dataset"]["test_split"] == "test" and final["seed"] == 2
+
+
+def test_probe_verses_split_every_book_by_disjoint_chapters():
+    verses = quality_mlm.probe_verses(smoke=False)
+    side, book = verses["test_side"], verses["book"]
+    assert set(book.tolist()) == set(range(11))
+    for b in range(11):  # every book on both sides
+        assert side[book == b].any() and (~side[book == b]).any()
+    assert set(verses["testament"].tolist()) == {0, 1}
+    assert 0.25 < side.mean() < 0.4
+    assert np.all(side == verses["test_side"])

@@ -1,0 +1,31 @@
+import numpy as np
+import tensorflow as tf
+
+from tfxlearn import pipeline
+
+
+def test_mlm_bible_smoke_pipeline_trains_evaluates_and_exports(tmp_path):
+    config = pipeline.load_config("mlm_bible", smoke=True)
+    config["dataset"].update(max_train=600, max_test=100)
+    config["paradigm"]["args"]["vocabulary"]["max_examples"] = 600
+    config["pretext"]["args"]["vocabulary"]["max_examples"] = 600
+    result = pipeline.run(
+        config, run_dir=str(tmp_path / "run"), export_root=str(tmp_path / "export"), verbose=0
+    )
+    scores = result.metrics["model_results"]["masked_tokens"]
+    # ~15% of ~2,500 test word tokens; the unigram's most frequent class is right
+    # on a few percent of them, above chance.
+    assert 150 < scores["masked_tokens"] < 600 and scores["test_texts"] == 100
+    assert 1 / (scores["vocabulary_size"] + 1) < scores["unigram_accuracy"] < 0.5
+    assert 0 <= scores["model_accuracy"] <= 1
+    assert scores["accuracy_gain"] == scores["model_accuracy"] - scores["unigram_accuracy"]
+    assert 0 < scores["unigram_cross_entropy"] < np.log(scores["vocabulary_size"] + 1)
+    assert np.isfinite(result.metrics["history"]["loss"][-1])
+    loaded = tf.saved_model.load(result.export_path)
+    out = loaded.signatures["serving_default"](text=tf.constant(["In the beginning God", ""]))
+    assert out["tokens"].numpy().tolist() == [5, 1]
+    assert out["embedding"].shape == (2, 32)
+    fill = loaded.signatures["fill_mask"](
+        text=tf.constant(["In the beginning God"]), position=tf.constant([1], tf.int32)
+    )
+    assert fill["log_probs"].shape == (1, scores["vocabulary_size"] + 1)

@@ -1,0 +1,304 @@
+"""Masked language model (Devlin, Chang, Lee & Toutanova, "BERT: Pre-training
+of Deep Bidirectional Transformers for Language Understanding", NAACL 2019):
+a Transformer encoder (bidirectional pre-LN blocks, `tfxlearn.nets.transformer`)
+predicts the tokens hidden by the `masked_tokens` pretext op from the whole
+sequence around them. The next-sentence task of BERT is not used (a later
+study, Liu et al., "RoBERTa", 2019, found it does not help).
+
+Tokens (`tfxlearn.pretext.masked_tokens`): 0 the unknown word, 1..V the words
+of the vocabulary, E = V + 1 the end of the text, M = V + 2 the mask, P = V + 3
+padding (not attended to). The head predicts V + 1 classes (unknown and the
+words) and is applied to the selected positions only; the loss is the mean
+cross-entropy over the selected tokens of the global batch
+(`tfxlearn.losses.TokenCrossEntropy`).
+
+The features of a text are the mean of the encoder's final (normalized) states
+over its tokens, end included, padding excluded.
+
+Serving signatures (text in: tf.string [batch] tokenized inside the graph, so
+a TF Serving client sends raw strings):
+
+- `serving_default`: `text` -> `embedding` (float32 [batch, dim], the mean-pooled
+  features), `tokens` (int32 [batch], the tokens read) and `truncated` (bool
+  [batch]). A text of more than `max_length` tokens (its end included) is
+  TRUNCATED to its first `max_length` tokens and flagged; the Python method
+  `embed_texts` also warns (`UserWarning`). An empty string is read as the end
+  token alone (a valid, constant embedding).
+- `fill_mask`: `text` and `position` (int32 [batch], a word index) ->
+  `log_probs` (float32 [batch, V + 1], log P(word at `position` | the other
+  words), the word replaced by the mask) and `valid` (bool [batch], False when
+  `position` is not one of the first `max_length` - 1 words of the text: its
+  row of log_probs is then meaningless).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from tfxlearn.data.text import Vocabulary, resolve_vocabulary, token_sequences, word_lookup
+from tfxlearn.losses import TokenCrossEntropy
+from tfxlearn.nets.transformer import TokenAndPositionEmbedding, TransformerBlock
+from tfxlearn.paradigms.base import Paradigm
+from tfxlearn.pretext.masked_tokens import mask_id, padding_id
+from tfxlearn.registry import PARADIGMS
+
+
+def _vocabulary_words(vocabulary) -> tuple[str, ...]:
+    if isinstance(vocabulary, Vocabulary | dict):
+        return resolve_vocabulary(vocabulary).words
+    if isinstance(vocabulary, str) or not all(isinstance(w, str) for w in vocabulary):
+        raise ValueError(
+            "vocabulary must be a list of words, a tfxlearn.data.text.Vocabulary or a dict "
+            f"of corpus_vocabulary arguments, got {type(vocabulary).__name__}"
+        )
+    words = tuple(vocabulary)
+    if not words or len(set(words)) != len(words):
+        raise ValueError("vocabulary must hold at least one word, each once")
+    return words
+
+
+def _int_at_least(name: str, value, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
+        raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
+    return int(value)
+
+
+@PARADIGMS.register("masked_language_model")
+@keras.saving.register_keras_serializable(package="tfxlearn")
+class MaskedLanguageModel(Paradigm):
+    """A bidirectional Transformer encoder trained to predict masked words.
+
+    Args:
+        vocabulary: the words: a list, a `tfxlearn.data.text.Vocabulary`, or a
+            dict of `corpus_vocabulary` arguments; the config keeps the list.
+        max_length: the longest sequence of tokens read (the op's `length`).
+        dim: model width.
+        depth: Transformer blocks.
+        heads: attention heads.
+        mlp_dim: MLP hidden size (None: 4 * dim).
+        dropout: dropout in the blocks (embeddings, attention, residual branches).
+    """
+
+    def __init__(
+        self,
+        vocabulary,
+        max_length: int = 64,
+        dim: int = 128,
+        depth: int = 2,
+        heads: int = 4,
+        mlp_dim: int | None = None,
+        dropout: float = 0.1,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.vocabulary = _vocabulary_words(vocabulary)
+        self.max_length = _int_at_least("max_length", max_length, 2)
+        self.dim = _int_at_least("dim", dim, 1)
+        self.depth = _int_at_least("depth", depth, 1)
+        self.heads = _int_at_least("heads", heads, 1)
+        self.mlp_dim = None if mlp_dim is None else _int_at_least("mlp_dim", mlp_dim, 1)
+        if not 0.0 <= float(dropout) < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
+        self.dropout = float(dropout)
+        size = len(self.vocabulary)
+        self.mask_id, self.padding_id = mask_id(size), padding_id(size)
+        self.classes = size + 1  # unknown and the words
+        self.lookup = word_lookup(self.vocabulary)
+        self.lookup.build((None,))
+        self.embedding = TokenAndPositionEmbedding(
+            size + 4, self.max_length, self.dim, name="embedding"
+        )
+        self.embedding.build((None, None))
+        self.embedding_dropout = keras.layers.Dropout(self.dropout)
+        self.blocks = [
+            TransformerBlock(
+                self.dim, self.heads, self.mlp_dim, self.dropout, causal=False, name=f"block_{i}"
+            )
+            for i in range(self.depth)
+        ]
+        for block in self.blocks:
+            block.build((None, None, self.dim))
+        self.final_norm = keras.layers.LayerNormalization(epsilon=1e-5, name="final_norm")
+        self.final_norm.build((None, None, self.dim))
+        self.head = keras.layers.Dense(self.classes, name="logits")
+        self.head.build((None, self.dim))
+        self.token_loss = TokenCrossEntropy()
+        self.loss_tracker = keras.metrics.Mean(name="loss")
+        self.accuracy_tracker = keras.metrics.Mean(name="accuracy")
+        # Built here: no input shape to wait for (the SavedModel's input is text).
+        self.built = True
+
+    # ------------------------------------------------------------------ forward
+
+    def _ids(self, inputs, argument: str = "inputs") -> tf.Tensor:
+        ids = tf.convert_to_tensor(inputs)
+        if ids.shape.rank != 2 or not ids.dtype.is_integer:
+            raise ValueError(
+                f"MaskedLanguageModel: {argument} must be integer token ids [batch, length], "
+                f"got {ids.dtype.name} of shape {ids.shape}"
+            )
+        if ids.shape[1] is not None and ids.shape[1] > self.max_length:
+            raise ValueError(
+                f"MaskedLanguageModel: {argument} has {ids.shape[1]} positions, more than "
+                f"max_length={self.max_length}; truncate the texts (masked_tokens op's length)"
+            )
+        return tf.cast(ids, tf.int32)
+
+    def _unpack(self, data) -> tuple[tf.Tensor, tf.Tensor]:
+        if not isinstance(data, dict) or not {"inputs", "targets"} <= set(data):
+            got = sorted(data) if isinstance(data, dict) else type(data).__name__
+            raise ValueError(
+                "MaskedLanguageModel trains on the masked_tokens op's batches "
+                f"{{'inputs', 'targets'}} (token ids), got {got}"
+            )
+        inputs, targets = self._ids(data["inputs"]), self._ids(data["targets"], "targets")
+        if inputs.shape[1] is not None and targets.shape[1] not in (None, inputs.shape[1]):
+            raise ValueError(
+                f"MaskedLanguageModel: inputs and targets differ in length ({inputs.shape[1]} "
+                f"vs {targets.shape[1]})"
+            )
+        return inputs, targets
+
+    def encode(self, ids, training=False) -> tf.Tensor:
+        """The final normalized states float [batch, length, dim] of token ids."""
+        ids = self._ids(ids)
+        real = tf.not_equal(ids, self.padding_id)
+        x = self.embedding_dropout(self.embedding(ids), training=training)
+        for block in self.blocks:
+            x = block(x, padding_mask=real, training=training)
+        return self.final_norm(x)
+
+    def call(self, inputs, training=False):
+        """Logits [batch, length, V + 1] at every position of token ids [batch,
+        length] (or of a {"inputs", "targets"} batch)."""
+        if isinstance(inputs, dict):
+            inputs = self._unpack(inputs)[0]
+        return self.head(self.encode(inputs, training=training))
+
+    def pooled(self, ids, training=False) -> tf.Tensor:
+        """Mean of the final states over the non-padding tokens, [batch, dim]."""
+        ids = self._ids(ids)
+        states = self.encode(ids, training=training)
+        real = tf.cast(tf.not_equal(ids, self.padding_id), states.dtype)[..., None]
+        return tf.reduce_sum(states * real, axis=1) / tf.maximum(tf.reduce_sum(real, axis=1), 1.0)
+
+    # ------------------------------------------------------------------ steps
+
+    def train_step(self, data):
+        inputs, targets = self._unpack(data)
+        scored = targets >= 0
+        with tf.GradientTape() as tape:
+            states = self.encode(inputs, training=True)
+            # The head (V + 1 classes) only at the selected positions (~15%).
+            logits = self.head(tf.boolean_mask(states, scored))
+            # This replica's share of the global token mean (TokenCrossEntropy).
+            loss = self.token_loss(tf.boolean_mask(targets, scored), logits)
+            scaled = self.optimizer.scale_loss(loss)
+        variables = self.trainable_weights
+        self.optimizer.apply_gradients(zip(tape.gradient(scaled, variables), variables))
+        return self._track(tf.boolean_mask(targets, scored), logits)
+
+    def test_step(self, data):
+        inputs, targets = self._unpack(data)
+        scored = targets >= 0
+        logits = self.head(tf.boolean_mask(self.encode(inputs, training=False), scored))
+        return self._track(tf.boolean_mask(targets, scored), logits)
+
+    def _track(self, targets, logits):
+        """Metrics of the selected tokens' targets [tokens] and logits [tokens, classes]."""
+        values = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=targets, logits=logits)
+        correct = tf.cast(
+            tf.equal(tf.argmax(logits, -1, output_type=tf.int32), targets), tf.float32
+        )
+        # Weights that depend on the data (token means, summed over replicas).
+        weights = tf.ones_like(values)
+        self.loss_tracker.update_state(values, sample_weight=weights)
+        self.accuracy_tracker.update_state(correct, sample_weight=weights)
+        return {m.name: m.result() for m in self.metrics}
+
+    @property
+    def metrics(self):
+        return [self.loss_tracker, self.accuracy_tracker]
+
+    # ------------------------------------------------------------------ text in
+
+    def text_tokens(self, texts) -> tf.RaggedTensor:
+        """Token ids of raw strings [batch] (words, then the end id), ragged
+        int32 [batch, (words + 1)], tokenized in TF ops."""
+        return token_sequences(texts, self.lookup, len(self.vocabulary))
+
+    def _embed(self, texts) -> dict:
+        sequences = self.text_tokens(tf.convert_to_tensor(texts, tf.string))
+        truncated = sequences.row_lengths() > self.max_length
+        sequences = sequences[:, : self.max_length]
+        ids = sequences.to_tensor(default_value=self.padding_id)
+        return {
+            "embedding": self.pooled(ids),
+            "tokens": tf.cast(sequences.row_lengths(), tf.int32),
+            "truncated": truncated,
+        }
+
+    def embed_texts(self, texts) -> dict:
+        """`serving_default`'s outputs for raw strings (NumPy), warning when a
+        text is truncated to `max_length` tokens."""
+        out = {k: v.numpy() for k, v in self._embed(tf.constant(texts, tf.string)).items()}
+        if out["truncated"].any():
+            warnings.warn(
+                f"{int(out['truncated'].sum())} text(s) longer than max_length="
+                f"{self.max_length} tokens: only their first {self.max_length} tokens were "
+                "read (see `tokens`)",
+                UserWarning,
+                stacklevel=2,
+            )
+        return out
+
+    def fill_mask(self, texts, position) -> dict:
+        """log P(word at `position` | the rest) [batch, V + 1] and `valid`
+        [batch] (see the module doc)."""
+        sequences = self.text_tokens(tf.convert_to_tensor(texts, tf.string))
+        sequences = sequences[:, : self.max_length]
+        ids = sequences.to_tensor(default_value=self.padding_id)
+        position = tf.cast(tf.convert_to_tensor(position), tf.int32)
+        words = tf.cast(sequences.row_lengths(), tf.int32) - 1  # the end is not a word
+        valid = (position >= 0) & (position < words)
+        safe = tf.where(valid, position, 0)
+        hide = tf.one_hot(safe, tf.shape(ids)[1], on_value=True, off_value=False)
+        hide = hide & valid[:, None]
+        ids = tf.where(hide, tf.constant(self.mask_id, tf.int32), ids)
+        states = self.encode(ids, training=False)
+        rows = tf.range(tf.shape(ids)[0])
+        chosen = tf.gather_nd(states, tf.stack([rows, safe], axis=1))
+        return {"log_probs": tf.nn.log_softmax(self.head(chosen), axis=-1), "valid": valid}
+
+    def serving_input_specs(self) -> dict[str, tf.TensorSpec]:
+        return {"text": tf.TensorSpec((None,), tf.string, name="text")}
+
+    def serving_outputs(self, text: tf.Tensor) -> dict:
+        return self._embed(text)
+
+    def serving_signatures(self) -> dict:
+        return {
+            "fill_mask": (
+                {
+                    "text": tf.TensorSpec((None,), tf.string),
+                    "position": tf.TensorSpec((None,), tf.int32),
+                },
+                lambda text, position: self.fill_mask(text, position),
+            )
+        }
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "vocabulary": list(self.vocabulary),
+            "max_length": self.max_length,
+            "dim": self.dim,
+            "depth": self.depth,
+            "heads": self.heads,
+            "mlp_dim": self.mlp_dim,
+            "dropout": self.dropout,
+        }
