@@ -3,6 +3,7 @@ an accuracy in percent, and the run-to-run spread table of seeded reruns."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -21,7 +22,24 @@ def load(name):
     with open(path) as f:
         result = json.load(f)
     result["_file"] = name  # for flags: which code the result measured
+    if _RECORDING is not None:
+        _RECORDING.append(result)
     return result
+
+
+_RECORDING: list | None = None
+
+
+@contextlib.contextmanager
+def recording_loads():
+    """Collects, into the list it yields, every result `load` returns inside the
+    block: which files a headline read, so its caller can flag a stale one."""
+    global _RECORDING
+    outer, _RECORDING = _RECORDING, []
+    try:
+        yield _RECORDING
+    finally:
+        _RECORDING = outer
 
 
 _FLAGS: dict[str, str] = {}

@@ -3,7 +3,7 @@ the family pages render in full, with a link to that page."""
 
 from __future__ import annotations
 
-from .common import accuracy, flags, gain_value, load, seed_runs
+from .common import accuracy, flags, gain_value, load, recording_loads, seed_runs
 from .generative import (
     GENERATIVE_ENCODERS,
     SAMPLERS,
@@ -174,7 +174,11 @@ def _headline(key: str, base: dict | None) -> str:
         )
     family_headline = _family_headlines().get(key)
     if family_headline is not None:
-        return family_headline()
+        with recording_loads() as read:
+            text = family_headline()
+        if text != "not measured" and any(flags(r) for r in read):
+            text += " († rerun pending)"
+        return text
     name = next((n for n in VIDEO_PIPELINES if n.startswith(f"{key}_")), None)
     if name is None:
         return "not measured"
