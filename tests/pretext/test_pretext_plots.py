@@ -14,6 +14,7 @@ OPS_WITH_PLOTS = {
     "class_triplets",
     "colorization",
     "domain_adaptation",
+    "edge_pairs",
     "frame_prediction",
     "jigsaw",
     "masked_autoencoder",
@@ -23,6 +24,7 @@ OPS_WITH_PLOTS = {
     "sequence_sorting",
     "shuffle_and_learn",
     "slow_steady",
+    "unpaired_domains",
 }
 
 
