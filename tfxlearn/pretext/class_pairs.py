@@ -29,7 +29,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfxlearn.data import to_float_images
-from tfxlearn.pretext.common import batch_seeds, image_batches_spec, images_of
+from tfxlearn.pretext.common import image_batches_spec, images_of, map_batches
 from tfxlearn.registry import PRETEXT_OPS, PRETEXT_PLOTS
 
 
@@ -59,6 +59,20 @@ def images_and_labels(element, image_key: str, label_key: str) -> tuple[tf.Tenso
     """(float32 images in [0, 1], int32 labels) of a batched element."""
     labels = element[label_key] if isinstance(element, dict) else element[1]
     return to_float_images(images_of(element, image_key)), tf.cast(labels, tf.int32)
+
+
+def map_labelled_batches(
+    ds: tf.data.Dataset, seed: int, op: str, image_key: str, label_key: str, make
+) -> tf.data.Dataset:
+    """Checks `ds` (`labelled_batches_spec`), then maps each batch to
+    `make(float images, int32 labels, int32 stateless seed [seed, batch index])`."""
+    labelled_batches_spec(ds, op, image_key, label_key)
+
+    def make_batch(batch_seed, element):
+        images, labels = images_and_labels(element, image_key, label_key)
+        return make(images, labels, tf.cast(batch_seed, tf.int32))
+
+    return map_batches(ds, seed, make_batch)
 
 
 def class_partners(labels: tf.Tensor, want_same: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
@@ -118,13 +132,7 @@ def class_pairs(
         A dataset of `((first, second), similar)`: two float32 image batches in
         [0, 1] and float32 [batch] labels, 1 for a pair of one class.
     """
-    labelled_batches_spec(ds, "class_pairs", image_key, label_key)
-
-    def make(batch_seed, element):
-        images, labels = images_and_labels(element, image_key, label_key)
-        return make_pairs(images, labels, tf.cast(batch_seed, tf.int32))
-
-    return batch_seeds(ds, seed).map(make, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    return map_labelled_batches(ds, seed, "class_pairs", image_key, label_key, make_pairs)
 
 
 @PRETEXT_PLOTS.register("class_pairs")

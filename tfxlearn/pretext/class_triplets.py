@@ -24,8 +24,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from tfxlearn.pretext.class_pairs import class_partners, images_and_labels, labelled_batches_spec
-from tfxlearn.pretext.common import batch_seeds
+from tfxlearn.pretext.class_pairs import class_partners, map_labelled_batches
 from tfxlearn.registry import PRETEXT_OPS, PRETEXT_PLOTS
 
 
@@ -59,13 +58,7 @@ def class_triplets(
         A dataset of `((anchors, positives, negatives), classes)`: three float32
         image batches in [0, 1] and int32 [batch, 3], the class of each member.
     """
-    labelled_batches_spec(ds, "class_triplets", image_key, label_key)
-
-    def make(batch_seed, element):
-        images, labels = images_and_labels(element, image_key, label_key)
-        return make_triplets(images, labels, tf.cast(batch_seed, tf.int32))
-
-    return batch_seeds(ds, seed).map(make, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    return map_labelled_batches(ds, seed, "class_triplets", image_key, label_key, make_triplets)
 
 
 @PRETEXT_PLOTS.register("class_triplets")

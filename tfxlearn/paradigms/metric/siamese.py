@@ -44,7 +44,7 @@ import tensorflow as tf
 from tfxlearn.distribute import global_batch, global_batch_positions
 from tfxlearn.losses import BatchMean, contrastive_loss, semi_hard_triplet_values
 from tfxlearn.nets.contrastive import projection_head
-from tfxlearn.paradigms.base import Paradigm, check_images
+from tfxlearn.paradigms.base import Paradigm, built_head, check_images, feature_dim_of
 from tfxlearn.registry import PARADIGMS
 
 LOSSES = ("contrastive", "triplet")
@@ -85,17 +85,7 @@ class Siamese(Paradigm):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        if not isinstance(encoder, keras.Model):
-            raise TypeError(f"encoder must be a keras.Model, got {type(encoder).__name__}")
-        try:
-            feature_shape = tuple(encoder.output_shape)
-        except (AttributeError, ValueError):
-            feature_shape = ()
-        if len(feature_shape) != 2 or feature_shape[-1] is None:
-            raise ValueError(
-                "encoder must be a built model mapping images to feature vectors [batch, dim] "
-                f"(e.g. a functional model); got output shape {feature_shape or 'unknown'}"
-            )
+        feature_dim = feature_dim_of(encoder)
         if loss not in LOSSES:
             raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
         if int(embedding_dim) < 1:
@@ -111,10 +101,11 @@ class Siamese(Paradigm):
         self.loss_name = loss
         self.margin = margin
         self.normalize = bool(normalize)
-        feature_dim = int(feature_shape[-1])
-        self.head = head or projection_head(self.hidden_dim or feature_dim, self.embedding_dim)
-        if not self.head.built:
-            self.head.build((None, feature_dim))
+        self.head = built_head(
+            head,
+            feature_dim,
+            lambda: projection_head(self.hidden_dim or feature_dim, self.embedding_dim),
+        )
         self.normalizer = keras.layers.UnitNormalization(name="l2_normalize")
         self.normalizer.build(self.head.compute_output_shape((None, feature_dim)))
         self.batch_mean = BatchMean()
