@@ -90,6 +90,7 @@ SOURCES = {
         "tfxlearn/evaluation/word_similarity.py",
         "tfxlearn/paradigms/text/word2vec.py",
         "tfxlearn/pretext/skip_gram.py",
+        "tfxlearn/pretext/cbow.py",
         "tfxlearn/losses/negative_sampling.py",
         "tfxlearn/data/text.py",
     ],
