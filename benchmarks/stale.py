@@ -96,6 +96,7 @@ SOURCES = {
     ],
     "quality_lm": [
         "benchmarks/quality_lm.py",
+        "benchmarks/text_runs.py",
         "tfxlearn/paradigms/text/language_model.py",
         "tfxlearn/nets/transformer.py",
         "tfxlearn/pretext/next_token.py",
