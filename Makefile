@@ -24,7 +24,8 @@ test: setup
 
 # Every file the README reads, from a clean commit (a benchmark refuses a dirty
 # tree unless given --allow-dirty): first the settings chosen on the validation
-# carve (selection.py), then pretext-op and training speed, the image
+# carve (selection.py), then pretext-op and training speed (and where a
+# pipeline epoch's time goes: epoch_share.py, ~12 min), the image
 # self-supervision table (every method over 3 seeds, about an hour per seed on 2
 # cores), the low-shot settings, the layer-wise probe, colorization, the
 # unsupervised / semi-supervised table (the SGAN over 3 seeds), the DCGAN
@@ -42,6 +43,7 @@ bench: setup
 	$(PY) benchmarks/selection.py
 	$(PY) benchmarks/op_speed.py
 	$(PY) benchmarks/speed.py
+	$(PY) benchmarks/epoch_share.py
 	$(PY) benchmarks/quality.py --baselines --seeds 0,1,2
 	$(PY) benchmarks/low_shot_protocols.py
 	$(PY) benchmarks/layerwise_probe.py --baselines

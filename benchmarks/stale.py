@@ -112,6 +112,7 @@ SOURCES = {
     "gan_fd_curve": ["benchmarks/gan_fd_curve.py"],
     "step_overhead": ["benchmarks/step_overhead.py"],
     "speed": ["benchmarks/speed.py"],
+    "epoch_share": ["benchmarks/epoch_share.py", "tfxlearn/pipeline/components.py"],
     "op_speed": ["benchmarks/op_speed.py"],
     "data_service": ["benchmarks/data_service_throughput.py"],
     "fault_soak": ["benchmarks/fault_soak.py", "benchmarks/fault_soak_child.py"],
