@@ -46,7 +46,13 @@ def test_not_measured_yet_names_the_command(monkeypatch):
     assert text.mlm_headline() == "not measured"
     table = text.mlm_table()
     assert "Not measured yet" in table and "quality_mlm.py --seeds 0,1,2" in table
-    assert set(text.SECTIONS) == {"word2vec-gensim", "lm-kneser-ney", "mlm-unigram"}
+    assert "Not measured yet" in text.cbow_table() and "--mode cbow" in text.cbow_table()
+    assert set(text.SECTIONS) == {
+        "word2vec-gensim",
+        "word2vec-cbow-gensim",
+        "lm-kneser-ney",
+        "mlm-unigram",
+    }
     assert set(text.HEADLINES) == {"word2vec", "language_model", "masked_language_model"}
     keys = [key for _, _, _, rows in text.PARADIGM_ROWS for key, _ in rows]
     assert keys == ["word2vec", "language_model", "masked_language_model"]
@@ -137,3 +143,23 @@ def test_renders_the_mlm_table_with_date_and_commit(monkeypatch):
     # The other tables do not read the MLM result.
     assert "Not measured yet" in text.lm_table()
     assert "Not measured yet" in text.word2vec_table()
+
+
+def _w2v(wordsim, peer_wordsim):
+    def side(ws):
+        return {
+            "wordsim353_spearman": {"mean": ws, "sd": 0.01},
+            "simlex999_spearman": {"mean": 0.05, "sd": 0.01},
+        }
+
+    return {"summary": {"tfxlearn": side(wordsim), "gensim": side(peer_wordsim)}}
+
+
+def test_word2vec_headline_gives_skip_gram_then_cbow_each_against_gensim(monkeypatch):
+    results = {"quality_word2vec": _w2v(0.38, 0.35)}
+    monkeypatch.setattr(text, "load", lambda name: results.get(name))
+    assert text.headline().startswith("skip-gram: WordSim353 ρ 0.380 vs gensim 0.350")
+    assert "CBOW" not in text.headline() and "✓" in text.headline()
+    results["quality_word2vec_cbow"] = _w2v(0.25, 0.31)  # 0.06 below gensim: missed
+    head = text.headline()
+    assert "; CBOW: WordSim353 ρ 0.250 vs gensim 0.310" in head and head.count("✗") == 1
