@@ -157,6 +157,14 @@ class BlindRepresentation(Paradigm):
         """Representations z [n, k] (NumPy)."""
         return self._batched(lambda x: self.encoder(x, training=False), features, batch_size)
 
+    def attribute_logits(self, features, batch_size: int = 1024) -> np.ndarray:
+        """The adversary's logit of the attribute (> 0: predicts 1) [n] (NumPy)."""
+        return self._batched(
+            lambda x: self.adversary(self.encoder(x, training=False), training=False)[:, 0],
+            features,
+            batch_size,
+        )
+
     def _batched(self, fn, features, batch_size):
         features = np.asarray(features, np.float32)
         check_features(features, self.feature_width)
