@@ -25,6 +25,8 @@ features without sex, `label` income > 50K, `sex`). Both means are over the
 global batch (`BatchMean`), so one device and N replicas give the same loss.
 
 Serving signature: `features` -> `logits` (task logits), `embedding` (z).
+Pipeline: `pipelines/blind_representation_adult.py`; benchmark:
+`benchmarks/quality_blind.py` (docs/adaptation.md).
 """
 
 from __future__ import annotations
