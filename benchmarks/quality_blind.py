@@ -38,10 +38,9 @@ optimizer at 1e-3, EPOCHS passes in batches of 128.
     python benchmarks/quality_blind.py [--seeds 0,1,2]
     python benchmarks/quality_blind.py --smoke   # adult/tiny, ~30 s, writes nothing
 
-Time (estimated from the smoke run and a timing of one full-size training, ~20 s
-for 10 epochs on 2 busy cores, plus ~5 s per probe): about 4 minutes for one
-seed (5 selection runs + 2 final runs, each with its probe), +1 minute per
-further seed; `--seeds 0,1,2` about 6 minutes. Result:
+Time (measured, 2 busy CPU cores): 238 s for one seed (5 selection runs + 2
+final runs of ~20-50 s each, every run with its probe); each further seed adds
+2 runs (~1.5 minutes), so `--seeds 0,1,2` takes about 7 minutes. Result:
 benchmarks/results/quality_blind.json, rendered by
 benchmarks/renderers/adaptation.py into docs/adaptation.md.
 """

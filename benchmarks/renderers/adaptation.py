@@ -205,7 +205,7 @@ def simgan_headline() -> str:
 
 
 BLIND_COMMAND = "python benchmarks/quality_blind.py --seeds 0,1,2"
-BLIND_TIME = "about 6 minutes on 2 CPU cores (estimated)"
+BLIND_TIME = "about 7 minutes on 2 CPU cores"
 BLIND_METHODS = (("lambda=0", "λ = 0 (uncensored)"), ("chosen", "chosen λ"))
 
 
