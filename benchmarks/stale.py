@@ -53,6 +53,14 @@ SOURCES = {
         "tfxlearn/data/domains.py",
         "tfxlearn/data/font_digits.py",
     ],
+    "quality_blind": [
+        "benchmarks/quality_blind.py",
+        "tfxlearn/paradigms/adaptation/blind_representation.py",
+        "tfxlearn/nets/gradient_reversal.py",
+        "tfxlearn/nets/tabular.py",
+        "tfxlearn/evaluation/fairness.py",
+        "tfxlearn/data/adult.py",
+    ],
     "quality_translation": [
         "benchmarks/quality_translation.py",
         "tfxlearn/paradigms/dual/cycle_gan.py",
