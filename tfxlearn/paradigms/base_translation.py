@@ -77,24 +77,10 @@ class TranslationParadigm(AdversarialParadigm):
 
 
 class CycleTranslation(TranslationParadigm):
-    """The cycle step of CycleGAN (see the module docstring).
-
-    Args:
-        generator_ab: G, images of A -> images of B (e.g.
-            `tfxlearn.nets.resnet_generator`).
-        generator_ba: F, images of B -> images of A.
-        discriminator_a: D_A, images of A -> raw scores (one, or a PatchGAN map,
-            e.g. `tfxlearn.nets.patchgan_discriminator`).
-        discriminator_b: D_B, images of B -> raw scores.
-        cycle_weight: lambda_cyc (the paper: 10).
-        identity_weight: lambda_id (the paper: 0.5 lambda_cyc = 5; 0 turns the
-            identity term off).
-        history_size: generated images kept per domain for the discriminators
-            (the paper: 50; 0: the latest fakes only).
-        history_probability: chance that a fake is swapped for a past one once the
-            history is full (the paper: 0.5).
-        seed: seed of the history's draws.
-    """
+    """The cycle step of CycleGAN (see the module docstring). Subclasses call
+    `setup_cycle` with the four networks and CycleGAN's weights (documented in
+    `tfxlearn.paradigms.CycleGAN`: cycle_weight, identity_weight, history_size,
+    history_probability)."""
 
     display_name = "CycleGAN"
     roles = ("generator", "discriminator")
