@@ -15,7 +15,7 @@ from tfxlearn import pipeline
 def test_pipeline_runs_the_stages_evaluates_on_the_target_and_exports(tmp_path):
     config = pipeline.load_config("cycada_font_digits", smoke=True)
     shape = [8, 8, 1]
-    config["dataset"].update(image_size=shape, max_train=32, max_test=32)
+    config["dataset"].update(image_size=shape, max_train=64, max_test=32)
     config["nets"]["source_encoder"]["args"].update(input_shape=shape, widths=[4, 8])
     for name in ("generator_st", "generator_ts", "discriminator_s", "discriminator_t"):
         config["nets"][name]["args"]["input_shape"] = shape
