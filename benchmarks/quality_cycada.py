@@ -58,7 +58,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
-from common import begin, write_result  # noqa: E402
+from common import begin, finish, write_result  # noqa: E402
 from quality_adaptation import (  # noqa: E402
     ADDA_CANDIDATES,
     ADDA_CHECKPOINTS,
@@ -296,10 +296,7 @@ def main(argv: list[str]) -> None:
         "gap_closed": gap,
         "seconds": round(time.time() - started, 1),
     }
-    if smoke:
-        print("smoke run: nothing written")
-        return
-    write_result("quality_cycada", payload)
+    finish("quality_cycada", payload, smoke, write_result)
 
 
 if __name__ == "__main__":

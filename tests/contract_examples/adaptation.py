@@ -11,6 +11,8 @@ import numpy as np
 
 import tfxlearn
 
+from ._common import tiny_translators
+
 
 def domain_batches():
     pairs = tfxlearn.data.domains.load_pair(
@@ -38,23 +40,11 @@ def tiny_adda(norm):
 
 
 def tiny_cycada(norm):
-    nets = tfxlearn.nets
-
-    def generator(name):
-        # instance norm: per-image statistics, the same on 1 and 2 replicas
-        return nets.resnet_generator(
-            (8, 8, 1), filters=2, downsamples=1, residual_blocks=1, name=name
-        )
-
-    def discriminator(name):
-        return nets.patchgan_discriminator((8, 8, 1), widths=(2, 4), name=name)
-
     return tfxlearn.paradigms.get("cycada")(
-        source_encoder=nets.conv_encoder((8, 8, 1), widths=(4, 8), norm=norm),
-        generator_st=generator("generator_st"),
-        generator_ts=generator("generator_ts"),
-        discriminator_s=discriminator("discriminator_s"),
-        discriminator_t=discriminator("discriminator_t"),
+        source_encoder=tfxlearn.nets.conv_encoder((8, 8, 1), widths=(4, 8), norm=norm),
+        **tiny_translators(
+            ("generator_st", "generator_ts"), ("discriminator_s", "discriminator_t")
+        ),
         num_classes=10,
         discriminator_hidden=(8, 8),
         history_size=4,

@@ -5,14 +5,11 @@ features, the stages under MirroredStrategy and as a pipeline's first stage, the
 clear errors, and the SavedModel (classifier and translators) loaded in a fresh
 process without tfxlearn."""
 
-import json
-import subprocess
-import sys
-
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from _helpers import fresh_process_json
 
 import tfxlearn
 from tfxlearn.data import domains
@@ -230,15 +227,7 @@ out = {{
 print(json.dumps({{s: {{k: v.numpy().tolist() for k, v in o.items()}} for s, o in out.items()}}))
 assert "tfxlearn" not in sys.modules
 """
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        env=subprocess_env,
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=str(tmp_path),
-    )
-    got = json.loads(result.stdout.strip().splitlines()[-1])
+    got = fresh_process_json(code, subprocess_env, tmp_path)
     assert set(got["default"]) == {"logits", "embedding"}
     np.testing.assert_allclose(got["default"]["logits"], model(target), atol=1e-5)
     np.testing.assert_allclose(got["translate"]["translated"], model.translate(source), atol=1e-5)
