@@ -17,6 +17,7 @@ import os
 import platform
 import subprocess
 import sys
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -141,3 +142,32 @@ def write_result(name: str, payload: dict) -> str:
     os.replace(tmp, path)
     print(f"wrote {path}")
     return path
+
+
+def budget_selection(
+    seeds, validation, candidates, selection: dict, chosen, runs: list, summary: dict, started
+) -> dict:
+    """The closing keys of the result of a benchmark that chose a training budget
+    (epochs) on a validation carve and then ran each seed: seeds, the carve,
+    candidate_epochs, selection, chosen_epochs, runs, summary and the seconds
+    since `started` (a `time.time()`)."""
+    return {
+        "seeds": seeds,
+        "validation": validation,
+        "candidate_epochs": list(candidates),
+        "selection": selection,
+        "chosen_epochs": chosen,
+        "runs": runs,
+        "summary": summary,
+        "seconds": round(time.time() - started, 1),
+    }
+
+
+def finish(name: str, payload: dict, smoke: bool, write=None) -> str | None:
+    """Writes `payload` as result `name` with `write` (default `write_result`; a
+    script passes the one it imported, so a test can replace it); a smoke run
+    writes nothing and says so."""
+    if smoke:
+        print("smoke run: nothing written")
+        return None
+    return (write or write_result)(name, payload)

@@ -57,7 +57,14 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
-from common import RESULTS, begin, parse_seeds, write_result  # noqa: E402
+from common import (  # noqa: E402
+    RESULTS,
+    begin,
+    budget_selection,
+    finish,
+    parse_seeds,
+    write_result,
+)
 
 from tfxlearn import pipeline  # noqa: E402
 from tfxlearn.data import forbid_splits, load, to_float_images, validation_splits  # noqa: E402
@@ -255,19 +262,11 @@ def main(argv: list[str]) -> None:
         "batch_size": int(configs["cgan_l1"]["train"]["batch_size"]),
         "l1_weight": configs["cgan_l1"]["paradigm"]["args"]["l1_weight"],
         "edges": configs["cgan_l1"]["pretext"]["args"],
-        "seeds": seeds,
-        "validation": validation,
-        "candidate_epochs": list(candidates),
-        "selection": selection,
-        "chosen_epochs": chosen,
-        "runs": runs,
-        "summary": summarize(runs),
-        "seconds": round(time.time() - started, 1),
+        **budget_selection(
+            seeds, validation, candidates, selection, chosen, runs, summarize(runs), started
+        ),
     }
-    if smoke:
-        print("smoke run: nothing written")
-        return
-    write_result(NAME, payload)
+    finish(NAME, payload, smoke, write_result)
 
 
 if __name__ == "__main__":

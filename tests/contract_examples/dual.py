@@ -9,6 +9,8 @@ import numpy as np
 
 import tfxlearn
 
+from ._common import tiny_translators
+
 
 def unpaired_batches():
     return tfxlearn.data.unpaired.load_unpaired(
@@ -18,23 +20,7 @@ def unpaired_batches():
 
 def tiny_cycle_gan(norm):
     del norm  # instance norm: per-image statistics, the same on 1 and 2 replicas
-    nets = tfxlearn.nets
-
-    def generator(name):
-        return nets.resnet_generator(
-            (8, 8, 1), filters=2, downsamples=1, residual_blocks=1, name=name
-        )
-
-    def discriminator(name):
-        return nets.patchgan_discriminator((8, 8, 1), widths=(2, 4), name=name)
-
-    return tfxlearn.paradigms.get("cycle_gan")(
-        generator_ab=generator("generator_ab"),
-        generator_ba=generator("generator_ba"),
-        discriminator_a=discriminator("discriminator_a"),
-        discriminator_b=discriminator("discriminator_b"),
-        history_size=4,
-    )
+    return tfxlearn.paradigms.get("cycle_gan")(**tiny_translators(), history_size=4)
 
 
 def edge_batches():
