@@ -176,18 +176,3 @@ def clip_dataset(clips, batch: int = 3) -> tf.data.Dataset:
     return tf.data.Dataset.from_tensor_slices(
         {"image": clips, "index": np.arange(len(clips), dtype=np.int64)}
     ).batch(batch)
-
-
-def fresh_process_json(code: str, env: dict, cwd) -> object:
-    """Runs Python `code` in a new interpreter (e.g. one that must not import
-    tfxlearn, with the `subprocess_env` fixture's environment) and parses the JSON
-    of its last printed line."""
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=str(cwd),
-    )
-    return json.loads(result.stdout.strip().splitlines()[-1])
