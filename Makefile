@@ -32,7 +32,8 @@ test: setup
 # distance curves and step overhead, the video and audio-visual table (Shuffle &
 # Learn and L3-Net, at their targets' edges, over 3 seeds), the tf.data service
 # throughput and the kill -9 fault soak, then the newer families (adversarial
-# training ~2 h, DANN + ADDA + SimGAN ~1.3 h, blind representations ~7 min,
+# training ~2 h, DANN + ADDA + SimGAN ~1.3 h, CyCADA ~75 min, blind
+# representations ~7 min,
 # Siamese ~1.5 h, feature visualization ~10 min, transfer ~3 h, style transfer
 # ~75 min, CycleGAN ~3.5 h, pix2pix ~4 h, word2vec ~10 min a mode, language
 # model 2-5 h, masked language model 3-6 h; each over 3 seeds); many hours on 2
@@ -61,6 +62,7 @@ bench: setup
 	$(PY) benchmarks/quality_adversarial.py --seeds 0,1,2
 	$(PY) benchmarks/quality_adaptation.py --seeds 0,1,2
 	$(PY) benchmarks/quality_blind.py --seeds 0,1,2
+	$(PY) benchmarks/quality_cycada.py --seeds 0,1,2
 	$(PY) benchmarks/quality_siamese.py --seeds 0,1,2
 	$(PY) benchmarks/feature_visualization.py --seeds 0,1,2
 	$(PY) benchmarks/quality_transfer.py --seeds 0,1,2
