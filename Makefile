@@ -32,13 +32,12 @@ test: setup
 # distance curves and step overhead, the video and audio-visual table (Shuffle &
 # Learn and L3-Net, at their targets' edges, over 3 seeds), the tf.data service
 # throughput and the kill -9 fault soak, then the newer families (adversarial
-# training ~2 h, DANN + ADDA + SimGAN ~1.3 h, CyCADA ~75 min, blind
-# representations ~7 min,
-# Siamese ~1.5 h, feature visualization ~10 min, transfer ~3 h, style transfer
-# ~75 min, CycleGAN ~3.5 h, pix2pix ~4 h, word2vec ~10 min a mode, language
-# model 2-5 h, masked language model 3-6 h; each over 3 seeds); many hours on 2
-# cores in all. Results go to
-# benchmarks/results and are rendered into README.md and docs/*.md;
+# training ~2 h, DANN + ADDA + SimGAN ~1.3 h, blind representations ~7 min,
+# CyCADA ~75 min, Siamese ~1.5 h, feature visualization ~10 min, transfer ~3 h,
+# style transfer ~75 min, CycleGAN ~3.5 h, pix2pix ~4 h, word2vec ~10 min a
+# mode, language model 2-5 h, masked language model 3-6 h; each over 3 seeds);
+# many hours on 2 cores in all. Results go to benchmarks/results and are
+# rendered into README.md and docs/*.md;
 # `render_readme.py --check` then lists any result file that is dirty or stale.
 # Not part of CI.
 bench: setup
