@@ -338,12 +338,18 @@ class Seq2SeqTransformer(keras.Model):
         }
 
 
-def decoder_inputs(model: Seq2SeqTransformer, targets):
-    """The decoder's inputs of target ids [batch, T]: the start id, then the
-    targets shifted right by one (teacher forcing)."""
+def shift_right(targets, start_id: int):
+    """A decoder's (or causal language model's) inputs of target ids [batch, T]
+    (-1 padding): the start id, then the targets shifted right by one (teacher
+    forcing); padding becomes 0, read only after the text (causal)."""
     targets = tf.cast(targets, tf.int32)
-    start = tf.fill([tf.shape(targets)[0], 1], tf.constant(model.start_id, tf.int32))
+    start = tf.fill([tf.shape(targets)[0], 1], tf.constant(int(start_id), tf.int32))
     return tf.concat([start, tf.maximum(targets[:, :-1], 0)], axis=1)
+
+
+def decoder_inputs(model: Seq2SeqTransformer, targets):
+    """`shift_right(targets, model.start_id)`: the seq2seq decoder's inputs."""
+    return shift_right(targets, model.start_id)
 
 
 def sequence_log_likelihood(

@@ -72,6 +72,7 @@ from tfxlearn.nets.transformer import (
     greedy_decode,
     sample_decode,
     sequence_log_likelihood,
+    shift_right,
     transformer_decoder,
 )
 from tfxlearn.paradigms.base import Paradigm, global_batch_noise
@@ -298,6 +299,89 @@ class DualTranslation(Paradigm):
             "reward": global_mean(reward),
         }
 
+    def language_model_loss(self, texts, language: str, training=False):
+        """This replica's share of the global token mean cross-entropy of the
+        language model of `language` ("a" or "b") on raw texts (next token,
+        the end id as the first input, as the `language_model` paradigm)."""
+        _, _, targets, _ = self.tokens(texts, language)
+        model = self.language_model_a if language == "a" else self.language_model_b
+        size = len(self.vocabulary_a if language == "a" else self.vocabulary_b)
+        logits = model(shift_right(targets, size + 1), training=training)
+        return subset_mean(token_cross_entropy(targets, logits), targets >= 0)
+
+    # ------------------------------------------------------------------ stages
+
+    def _run_stage(self, name, data, loss, variables, epochs, optimizer, **fit_kwargs):
+        with self.distribute_strategy.scope():
+            stage = _Stage(self, loss, variables, name=name)
+            stage.compile(optimizer=keras.optimizers.get(optimizer))
+        return stage.fit(data, epochs=int(epochs), **fit_kwargs)
+
+    def fit_language_models(
+        self, data: tf.data.Dataset, *, epochs: int = 1, optimizer="adam", verbose=0, **fit_kwargs
+    ) -> keras.callbacks.History:
+        """Trains both language models on the monolingual texts of batches
+        {"a", "b", ...} (the `dual_corpus` op's), then freezes them again."""
+        _check_stage_data("fit_language_models", data, ("a", "b"))
+        models = (self.language_model_a, self.language_model_b)
+        for model in models:
+            model.trainable = True
+        try:
+            return self._run_stage(
+                "language_models",
+                data,
+                lambda batch, training: (
+                    self.language_model_loss(batch["a"], "a", training)
+                    + self.language_model_loss(batch["b"], "b", training)
+                ),
+                lambda: [w for m in models for w in m.trainable_weights],
+                epochs,
+                optimizer,
+                verbose=verbose,
+                **fit_kwargs,
+            )
+        finally:
+            for model in models:
+                model.trainable = False
+
+    def warm_start(
+        self,
+        data: tf.data.Dataset,
+        *,
+        epochs: int = 1,
+        optimizer="adam",
+        language_model_epochs: int = 0,
+        language_model_optimizer="adam",
+        verbose=0,
+        **fit_kwargs,
+    ) -> keras.callbacks.History:
+        """The warm start before the game: first `language_model_epochs` of
+        `fit_language_models` on the batches' monolingual texts (0: keep the
+        language models as they are), then `epochs` of teacher-forced
+        cross-entropy of both translators on the batches' parallel pairs
+        ("parallel_a", "parallel_b"; or "a", "b" if the batches have no
+        parallel pairs, then read as aligned). A pipeline's
+        `train.first_stage = {"method": "warm_start", "args": {...}}`."""
+        if int(language_model_epochs) > 0:
+            self.fit_language_models(
+                data, epochs=language_model_epochs, optimizer=language_model_optimizer
+            )
+        spec = data.element_spec if isinstance(data, tf.data.Dataset) else None
+        keys = ("parallel_a", "parallel_b")
+        if not (isinstance(spec, dict) and set(keys) <= set(spec)):
+            keys = ("a", "b")
+        _check_stage_data("warm_start", data, keys)
+        return self._run_stage(
+            "warm_start",
+            data,
+            lambda batch, training: self._supervised_both(batch[keys[0]], batch[keys[1]], training),
+            lambda: self.translation_variables,
+            epochs,
+            optimizer,
+            verbose=verbose,
+            **fit_kwargs,
+        )
+
     # ------------------------------------------------------------------ steps
 
     def _batch(self, data, keys) -> dict:
@@ -397,14 +481,15 @@ class DualTranslation(Paradigm):
             "truncated": truncated,
         }
 
-    def translate(self, texts, direction: str = "ab") -> dict:
+    def translate(self, texts, direction: str = "ab", warn: bool = True) -> dict:
         """Greedy translations of raw texts (NumPy outputs of the serving
-        signatures), warning when a source text was truncated."""
+        signatures), warning (`warn`) when a source text was truncated."""
         if direction not in ("ab", "ba"):
             raise ValueError(f"direction must be 'ab' or 'ba', got {direction!r}")
         out = self._translate(tf.constant(texts, tf.string), direction)
         out = {k: v.numpy() for k, v in out.items()}
-        warn_truncated(out["truncated"], self.max_length, "read")
+        if warn:
+            warn_truncated(out["truncated"], self.max_length, "read")
         return out
 
     def serving_input_specs(self) -> dict[str, tf.TensorSpec]:
@@ -437,3 +522,42 @@ class DualTranslation(Paradigm):
             "supervised_weight": self.supervised_weight,
             "seed": self.seed,
         }
+
+
+def _check_stage_data(method: str, data, keys) -> None:
+    spec = data.element_spec if isinstance(data, tf.data.Dataset) else None
+    if not (isinstance(spec, dict) and set(keys) <= set(spec)):
+        raise ValueError(
+            f"DualTranslation.{method}: data must be a tf.data.Dataset of batches with keys "
+            f"{list(keys)} (raw texts, e.g. the dual_corpus op's), got "
+            f"{spec if spec is not None else type(data).__name__}"
+        )
+
+
+class _Stage(keras.Model):
+    """A training stage of a `DualTranslation` run by Keras's `fit`: `loss(batch,
+    training)` (a replica's share of a global mean) minimized over `variables()`
+    with the stage's own optimizer."""
+
+    def __init__(self, owner, loss, variables, **kwargs):
+        super().__init__(**kwargs)
+        self.owner = owner
+        self.stage_loss = loss
+        self.stage_variables = variables
+        self.loss_tracker = keras.metrics.Mean(name="loss")
+
+    def call(self, inputs, training=False):
+        return self.stage_loss(inputs, training)
+
+    def train_step(self, data):
+        with tf.GradientTape() as tape:
+            loss = self.stage_loss(data, True)
+            scaled = self.optimizer.scale_loss(loss)
+        variables = self.stage_variables()
+        self.optimizer.apply_gradients(zip(tape.gradient(scaled, variables), variables))
+        self.loss_tracker.update_state(global_value(loss))
+        return {"loss": self.loss_tracker.result()}
+
+    @property
+    def metrics(self):
+        return [self.loss_tracker]
