@@ -64,7 +64,7 @@ import keras
 import tensorflow as tf
 
 from tfxlearn.data.text import token_sequences, word_lookup
-from tfxlearn.distribute import global_mean, global_value, subset_mean
+from tfxlearn.distribute import MultiWorkerFit, global_mean, global_value, subset_mean
 from tfxlearn.losses import token_cross_entropy
 from tfxlearn.nets.transformer import (
     Seq2SeqTransformer,
@@ -129,6 +129,8 @@ class DualTranslation(Paradigm):
     """
 
     sub_models = ("language_model_a", "language_model_b")
+    # Batches of raw texts: Keras cannot average them for its first build.
+    first_build_from_one_replica = True
 
     def __init__(
         self,
@@ -534,10 +536,12 @@ def _check_stage_data(method: str, data, keys) -> None:
         )
 
 
-class _Stage(keras.Model):
+class _Stage(MultiWorkerFit, keras.Model):
     """A training stage of a `DualTranslation` run by Keras's `fit`: `loss(batch,
     training)` (a replica's share of a global mean) minimized over `variables()`
     with the stage's own optimizer."""
+
+    first_build_from_one_replica = True  # batches of raw texts
 
     def __init__(self, owner, loss, variables, **kwargs):
         super().__init__(**kwargs)
