@@ -24,17 +24,19 @@ test: setup
 
 # Every file the README reads, from a clean commit (a benchmark refuses a dirty
 # tree unless given --allow-dirty): first the settings chosen on the validation
-# carve (selection.py), then pretext-op and training speed, the image
+# carve (selection.py), then pretext-op and training speed (and where a
+# pipeline epoch's time goes: epoch_share.py, ~12 min), the image
 # self-supervision table (every method over 3 seeds, about an hour per seed on 2
 # cores), the low-shot settings, the layer-wise probe, colorization, the
 # unsupervised / semi-supervised table (the SGAN over 3 seeds), the DCGAN
 # distance curves and step overhead, the video and audio-visual table (Shuffle &
 # Learn and L3-Net, at their targets' edges, over 3 seeds), the tf.data service
 # throughput and the kill -9 fault soak, then the newer families (adversarial
-# training ~2 h, DANN + ADDA + SimGAN ~1.3 h, Siamese ~1.5 h, feature
-# visualization ~10 min, transfer ~3 h, style transfer ~75 min, CycleGAN ~3.5 h,
-# pix2pix ~4 h, word2vec ~10 min a mode, language model 2-5 h, masked language
-# model 3-6 h; each over 3 seeds); many hours on 2 cores in all. Results go to
+# training ~2 h, DANN + ADDA + SimGAN ~1.3 h, blind representations ~7 min,
+# Siamese ~1.5 h, feature visualization ~10 min, transfer ~3 h, style transfer
+# ~75 min, CycleGAN ~3.5 h, pix2pix ~4 h, word2vec ~10 min a mode, language
+# model 2-5 h, masked language model 3-6 h; each over 3 seeds); many hours on 2
+# cores in all. Results go to
 # benchmarks/results and are rendered into README.md and docs/*.md;
 # `render_readme.py --check` then lists any result file that is dirty or stale.
 # Not part of CI.
@@ -42,6 +44,7 @@ bench: setup
 	$(PY) benchmarks/selection.py
 	$(PY) benchmarks/op_speed.py
 	$(PY) benchmarks/speed.py
+	$(PY) benchmarks/epoch_share.py
 	$(PY) benchmarks/quality.py --baselines --seeds 0,1,2
 	$(PY) benchmarks/low_shot_protocols.py
 	$(PY) benchmarks/layerwise_probe.py --baselines
@@ -57,6 +60,7 @@ bench: setup
 	$(PY) benchmarks/fault_soak.py
 	$(PY) benchmarks/quality_adversarial.py --seeds 0,1,2
 	$(PY) benchmarks/quality_adaptation.py --seeds 0,1,2
+	$(PY) benchmarks/quality_blind.py --seeds 0,1,2
 	$(PY) benchmarks/quality_siamese.py --seeds 0,1,2
 	$(PY) benchmarks/feature_visualization.py --seeds 0,1,2
 	$(PY) benchmarks/quality_transfer.py --seeds 0,1,2

@@ -48,7 +48,6 @@ from __future__ import annotations
 import os
 import statistics
 import sys
-import time
 import warnings
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -56,6 +55,8 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
 
 import common  # noqa: E402
+import text_runs  # noqa: E402
+from text_runs import texts, train  # noqa: E402
 
 NAME = "quality_mlm"
 PIPELINE = "mlm_bible"
@@ -76,54 +77,8 @@ SMOKE = {
 
 
 def config_for(smoke: bool, size, epochs: int, seed: int, selection: bool) -> dict:
-    """The pipeline's config at `size` = (dim, depth) and `epochs`; with
-    `selection`, trained and vocabulary-counted on `train[:90%]`, scored on
-    `train[90%:]` (the validation carve)."""
-    from tfxlearn.data import validation_splits
-    from tfxlearn.pipeline import load_config
-
-    dim, depth = size
-    config = load_config(PIPELINE, smoke=smoke, epochs=int(epochs), dim=dim, depth=depth)
-    config["seed"] = int(seed)
-    if smoke:  # the smoke config's tiny model, at the smoke size
-        config["paradigm"]["args"].update(dim=dim, depth=depth)
-        config["dataset"].update(max_train=SMOKE["max_train"], max_test=SMOKE["max_test"])
-        for args in (config["paradigm"]["args"], config["pretext"]["args"]):
-            args["vocabulary"] = {**args["vocabulary"], "max_examples": SMOKE["max_train"]}
-    if selection:
-        train, validation = validation_splits(config["dataset"]["train_split"])
-        config["dataset"].update(train_split=train, test_split=validation)
-        for args in (config["paradigm"]["args"], config["pretext"]["args"]):
-            args["vocabulary"] = {**args["vocabulary"], "split": train}
-    return config
-
-
-def texts(config: dict) -> tuple[list, list]:
-    """(training texts, texts scored) of the config's splits."""
-    from tfxlearn.pipeline.components import eval_data
-
-    data = eval_data(config)
-    return list(data.train[0]), list(data.test[0])
-
-
-def train(config: dict, on_epoch=None):
-    """The config's model trained by the pipeline's own stages (ExampleGen,
-    Transform, the paradigm compiled as the Trainer does), one epoch at a time;
-    `on_epoch(epoch, model)` after each. Returns (model, training seconds)."""
-    from tfxlearn.pipeline.components import build_model, example_gen, transform
-    from tfxlearn.training import EpochOrder
-
-    order = EpochOrder(seed=int(config["seed"]))
-    ds = transform(config, example_gen(config), order)
-    model = build_model(config)
-    seconds = 0.0
-    for epoch in range(int(config["train"]["epochs"])):
-        start = time.perf_counter()
-        model.fit(ds, initial_epoch=epoch, epochs=epoch + 1, callbacks=[order], verbose=0)
-        seconds += time.perf_counter() - start
-        if on_epoch is not None:
-            on_epoch(epoch + 1, model)
-    return model, seconds
+    """The pipeline's config at `size` and `epochs` (`text_runs.config_for`)."""
+    return text_runs.config_for(PIPELINE, SMOKE if smoke else None, size, epochs, seed, selection)
 
 
 def select(smoke: bool, seed: int = 0) -> dict:

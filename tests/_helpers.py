@@ -3,7 +3,10 @@ the pytest `pythonpath`)."""
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 
 import keras
 import numpy as np
@@ -30,6 +33,59 @@ def tiny_rotation_config(min_gain: float = -1.0) -> dict:
         blessing={"protocol": "linear_probe", "min_gain_over_random": min_gain},
     )
     return config
+
+
+# ------------------------------------------------------- SavedModel in a fresh process
+
+_FRESH_PROCESS_CODE = """
+import json, sys, numpy as np, tensorflow as tf
+path, plan = sys.argv[1], json.loads(sys.argv[2])
+loaded = tf.saved_model.load(path)
+out = {}
+for signature, files in plan.items():
+    inputs = {name: tf.constant(np.load(file)) for name, file in files.items()}
+    outputs = loaded.signatures[signature](**inputs)
+    out[signature] = {key: value.numpy().tolist() for key, value in outputs.items()}
+print(json.dumps(out, default=lambda b: b.decode("utf-8")))  # string outputs: UTF-8
+assert "tfxlearn" not in sys.modules
+"""
+
+
+def fresh_process_outputs(path: str, calls: dict, env: dict, workdir) -> dict:
+    """Calls signatures of the SavedModel at `path` in a child Python process that
+    loads it with plain TensorFlow and never imports tfxlearn (as TF Serving does;
+    the child asserts it), and returns what they gave.
+
+    Args:
+        path: the exported SavedModel directory.
+        calls: `{signature name: {input name: array}}`, e.g.
+            `{"serving_default": {"images": images}}`.
+        env: the child's environment (the `subprocess_env` fixture).
+        workdir: a directory (`tmp_path`) for the input files; the child runs there.
+
+    Returns:
+        `{signature name: {output name: np.ndarray}}` (string outputs as str).
+    """
+    plan = {}
+    for i, (signature, inputs) in enumerate(calls.items()):
+        plan[signature] = {}
+        for j, (name, value) in enumerate(inputs.items()):
+            file = os.path.join(str(workdir), f"fresh_process_input_{i}_{j}.npy")
+            np.save(file, np.asarray(value))
+            plan[signature][name] = file
+    result = subprocess.run(
+        [sys.executable, "-c", _FRESH_PROCESS_CODE, str(path), json.dumps(plan)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=str(workdir),
+    )
+    got = json.loads(result.stdout.strip().splitlines()[-1])
+    return {
+        signature: {key: np.asarray(value) for key, value in outputs.items()}
+        for signature, outputs in got.items()
+    }
 
 
 # ------------------------------------------------ audio-visual toy problem (L3-Net, AVE-Net)

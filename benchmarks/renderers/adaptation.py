@@ -2,6 +2,9 @@
 source-only, DANN, ADDA, SimGAN-refined training and the target oracle
 (benchmarks/quality_adaptation.py).
 
+Representations blind to a sensitive attribute: `quality_blind`
+(benchmarks/quality_blind.py), its own section (`blind-table`).
+
 Three result files: `quality_adaptation` (source-only, DANN, oracle),
 `quality_adaptation_adda` (ADDA, `--methods adda`) and
 `quality_adaptation_simgan` (`--methods simgan`); ADDA's and SimGAN's rows are
@@ -201,6 +204,75 @@ def simgan_headline() -> str:
     return f"{text}; gap closed {gap_text}{verdict} (target: ≥ 50%); mean pixel change {change:.3f}"
 
 
+BLIND_COMMAND = "python benchmarks/quality_blind.py --seeds 0,1,2"
+BLIND_TIME = "about 7 minutes on 2 CPU cores"
+BLIND_METHODS = (("lambda=0", "λ = 0 (uncensored)"), ("chosen", "chosen λ"))
+
+
+def _points(summary) -> str:
+    return f"{100 * summary['mean']:.1f} ± {100 * summary['sd']:.1f}"
+
+
+def blind_table() -> str:
+    """Task accuracy, the adversary, the fresh probe and the equal-opportunity gap
+    of blind_representation for λ = 0 and the chosen λ (benchmarks/quality_blind.py)."""
+    r = load("quality_blind")
+    if r is None:
+        return not_measured(BLIND_COMMAND, BLIND_TIME)
+    s, target = r["summary"], r["summary"]["target"]
+    lines = [
+        f"{r['dataset']}, attribute `{r['attribute']}`, {r['train_rows']} training / "
+        f"{r['test_rows']} test rows, {r['config']['epochs']} epochs, seeds "
+        f"{', '.join(str(x) for x in r['seeds'])} (mean ± sd). Measured {stamp(r)}.",
+        "",
+        "| model | task accuracy (%) | adversary balanced accuracy on "
+        f"{r['attribute']} (%) | fresh probe balanced accuracy (%) | probe ROC AUC | "
+        "equal-opportunity gap (points) | demographic-parity gap (points) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for key, label in BLIND_METHODS:
+        m = s[key]
+        if key == "chosen":
+            label = f"λ = {r['chosen_lambda']:g} (chosen)"
+        lines.append(
+            f"| {label} | {_points(m['task_accuracy'])} | "
+            f"{_points(m['adversary_balanced_accuracy'])} | "
+            f"{_points(m['probe_balanced_accuracy'])} | {m['probe_roc_auc']['mean']:.3f} | "
+            f"{_points(m['equal_opportunity_gap'])} | {_points(m['demographic_parity_gap'])} |"
+        )
+    lines += [
+        "",
+        f"Target (fresh probe ≤ 55% balanced accuracy, chance 50%, while task accuracy "
+        f"drops ≤ 2 points): met by {target['seeds_meeting']} of {target['seeds']} seeds.",
+        "",
+        f"λ chosen on the validation carve `{r['selection']['validation']['split']}` "
+        f"({r['selection']['validation']['rows']} rows; seed {r['seeds'][0]}), task / probe: "
+        + ", ".join(
+            f"{w}: {cell(100 * v['task_accuracy'])}% / {cell(100 * v['probe_balanced_accuracy'])}%"
+            for w, v in r["selection"]["scores"].items()
+        )
+        + ".",
+    ]
+    return "\n".join(lines)
+
+
+def blind_headline() -> str:
+    """README: task accuracy and the fresh probe on sex for λ = 0 and the chosen λ."""
+    r = load("quality_blind")
+    if r is None:
+        return "not measured"
+    s, target = r["summary"], r["summary"]["target"]
+    verdict = " ✓" if target["seeds_meeting"] == target["seeds"] else " ✗"
+    return (
+        f"Adult, task accuracy {cell(100 * s['lambda=0']['task_accuracy']['mean'])}% → "
+        f"{cell(100 * s['chosen']['task_accuracy']['mean'])}% (λ = {r['chosen_lambda']:g}); "
+        f"fresh probe on {r['attribute']} "
+        f"{cell(100 * s['lambda=0']['probe_balanced_accuracy']['mean'])}% → "
+        f"{cell(100 * s['chosen']['probe_balanced_accuracy']['mean'])}% balanced{verdict} "
+        "(target: ≤ 55% with ≤ 2 points lost)"
+    )
+
+
 PARADIGM_ROWS = (
     (
         "domain adaptation",
@@ -222,5 +294,10 @@ PARADIGM_ROWS = (
         ),
     ),
 )
-HEADLINES = {"dann": headline, "adda": adda_headline, "simgan": simgan_headline}
-SECTIONS = {"adaptation-table": adaptation_table}
+HEADLINES = {
+    "dann": headline,
+    "adda": adda_headline,
+    "simgan": simgan_headline,
+    "blind_representation": blind_headline,
+}
+SECTIONS = {"adaptation-table": adaptation_table, "blind-table": blind_table}

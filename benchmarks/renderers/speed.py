@@ -157,9 +157,48 @@ def step_overhead_section() -> str:
     return "\n".join(lines)
 
 
+def input_share_section() -> str:
+    r = load("epoch_share")
+    if r is None:
+        return (
+            "_Not measured yet: `python benchmarks/epoch_share.py` (a quiet machine, ~12 minutes)._"
+        )
+    ips, share = r["images_per_s"], r["input_share"]
+    ok = "✓" if share < 0.05 else "✗"
+    rows = [
+        ("whole pipeline epoch (`fit` over the Transform's data)", f"{ips['pipeline']:,.0f}"),
+        ("train step alone (the epoch's batches in memory)", f"{ips['step_alone']:,.0f}"),
+        (f"**input-bound share of the epoch** (target < 5%) {ok}", f"**{100 * share:.1f}%**"),
+        (
+            "input alone: the whole Transform (cache, shuffle, batch, op)",
+            f"{ips['input_alone']:,.0f}",
+        ),
+        ("input alone: reading the source (ExampleGen, uncached)", f"{ips['read']:,.0f}"),
+        (
+            f"input alone: cached source, shuffle window {r['shuffle_buffer']:,}, batch",
+            f"{ips['shuffle_batch']:,.0f}",
+        ),
+    ]
+    rows += [
+        (f"input alone: cached source, shuffle window {int(b):,}, batch", f"{v:,.0f}")
+        for b, v in r["shuffle_windows_images_per_s"].items()
+        if int(b) != r["shuffle_buffer"]
+    ]
+    lines = table(["`" + r["pipeline"] + "`, one epoch", "input images/s"], rows)
+    lines += [
+        "",
+        f"{r['images']:,} training images, {r['steps']} steps of {r['batch_size']} an epoch; "
+        f"medians of {r['rounds']} alternating rounds after a warm-up epoch (which took "
+        f"{r['first_epoch_s']:.0f} s with the cache fill and tracing). Measured {stamp(r)} by "
+        "`python benchmarks/epoch_share.py`.",
+    ]
+    return "\n".join(lines)
+
+
 SECTIONS = {  # marker name -> the function rendering what goes between its markers
     "op_speed": op_speed_section,
     "speed": speed_section,
     "peers": peers_section,
+    "input_share": input_share_section,
     "step_overhead": step_overhead_section,
 }

@@ -141,3 +141,54 @@ def test_simgan_row_reports_the_gap_the_change_and_the_realism(monkeypatch):
     )
     results["quality_adaptation_simgan"] = _simgan_result(steps=500)
     assert "gap closed by SimGAN-refined training: —" in adaptation.adaptation_table()
+
+
+def _blind_result():
+    def m(value):
+        return {"mean": value, "sd": 0.01, "values": [value]}
+
+    def row(task, adversary, probe, auc, eo, dp):
+        return {
+            "task_accuracy": m(task),
+            "adversary_balanced_accuracy": m(adversary),
+            "probe_balanced_accuracy": m(probe),
+            "probe_roc_auc": m(auc),
+            "equal_opportunity_gap": m(eo),
+            "demographic_parity_gap": m(dp),
+        }
+
+    return {
+        "date": "2026-01-03", "commit": "fed", "dirty": False, "tensorflow": "2.21.0",
+        "cpu_count": 2, "dataset": "adult", "attribute": "sex", "train_rows": 30162,
+        "test_rows": 15060, "config": {"epochs": 10}, "seeds": [0, 1], "chosen_lambda": 3.0,
+        "selection": {
+            "validation": {"split": "train[90%:]", "rows": 3016},
+            "scores": {
+                "0": {"task_accuracy": 0.84, "probe_balanced_accuracy": 0.83},
+                "3": {"task_accuracy": 0.83, "probe_balanced_accuracy": 0.70},
+            },
+        },
+        "summary": {
+            "lambda=0": row(0.845, 0.80, 0.83, 0.91, 0.06, 0.13),
+            "chosen": row(0.835, 0.52, 0.70, 0.80, 0.03, 0.08),
+            "target": {"rule": "...", "seeds_meeting": 0, "seeds": 2},
+        },
+    }  # fmt: skip
+
+
+def test_blind_section_says_not_measured_then_renders_both_lambdas(monkeypatch):
+    monkeypatch.setattr(adaptation, "load", lambda name: None)
+    assert "benchmarks/quality_blind.py" in adaptation.blind_table()
+    assert "Not measured yet" in adaptation.blind_table()
+    assert adaptation.blind_headline() == "not measured"
+    assert adaptation.SECTIONS["blind-table"] is adaptation.blind_table
+    results = {"quality_blind": _blind_result()}
+    monkeypatch.setattr(adaptation, "load", results.get)
+    text = adaptation.blind_table()
+    uncensored = "| λ = 0 (uncensored) | 84.5 ± 1.0 | 80.0 ± 1.0 | 83.0 ± 1.0 | 0.910 | 6.0 ± 1.0 |"
+    assert uncensored in text
+    assert "| λ = 3 (chosen) | 83.5 ± 1.0 | 52.0 ± 1.0 | 70.0 ± 1.0 | 0.800 | 3.0 ± 1.0 |" in text
+    assert "met by 0 of 2 seeds" in text and "3016 rows" in text and "3: 83.0% / 70.0%" in text
+    headline = adaptation.blind_headline()
+    assert "84.5% → 83.5% (λ = 3)" in headline and "83.0% → 70.0% balanced ✗" in headline
+    assert adaptation.HEADLINES["blind_representation"] is adaptation.blind_headline

@@ -23,15 +23,3 @@ def test_smoke_selects_on_validation_measures_and_writes_nothing(monkeypatch, ca
     assert "Kneser-Ney order 2: validation perplexity" in out
     assert "chosen: 32x1, 1 epochs, Kneser-Ney order" in out
     assert "seed 0: Transformer" in out and "smoke run: nothing written" in out
-
-
-def test_selection_config_uses_the_carve_for_training_vocabulary_and_scoring():
-    config = quality_lm.config_for(False, (256, 2), 3, seed=1, selection=True)
-    assert config["dataset"]["train_split"] == "train[:90%]"
-    assert config["dataset"]["test_split"] == "train[90%:]"
-    for args in (config["paradigm"]["args"], config["pretext"]["args"]):
-        assert args["vocabulary"]["split"] == "train[:90%]"
-    assert config["paradigm"]["args"]["dim"] == 256 and config["train"]["epochs"] == 3
-    final = quality_lm.config_for(False, (128, 2), 5, seed=2, selection=False)
-    assert final["dataset"]["test_split"] == "test" and final["seed"] == 2
-    assert final["paradigm"]["args"]["vocabulary"]["split"] == "train"

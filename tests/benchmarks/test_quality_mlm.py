@@ -28,17 +28,6 @@ def test_smoke_selects_on_validation_measures_and_writes_nothing(monkeypatch, ca
     assert "smoke run: nothing written" in out
 
 
-def test_selection_config_uses_the_carve_for_training_vocabulary_and_scoring():
-    config = quality_mlm.config_for(False, (256, 2), 3, seed=1, selection=True)
-    assert config["dataset"]["train_split"] == "train[:90%]"
-    assert config["dataset"]["test_split"] == "train[90%:]"
-    for args in (config["paradigm"]["args"], config["pretext"]["args"]):
-        assert args["vocabulary"]["split"] == "train[:90%]"
-    assert config["paradigm"]["args"]["dim"] == 256 and config["train"]["epochs"] == 3
-    final = quality_mlm.config_for(False, (128, 2), 5, seed=2, selection=False)
-    assert final["dataset"]["test_split"] == "test" and final["seed"] == 2
-
-
 def test_probe_verses_split_every_book_by_disjoint_chapters():
     verses = quality_mlm.probe_verses(smoke=False)
     side, book = verses["test_side"], verses["book"]

@@ -46,11 +46,13 @@ def test_not_measured_yet_names_the_command(monkeypatch):
     assert text.mlm_headline() == "not measured"
     table = text.mlm_table()
     assert "Not measured yet" in table and "quality_mlm.py --seeds 0,1,2" in table
+    assert "Not measured yet" in text.cbow_table() and "--mode cbow" in text.cbow_table()
     assert text.dual_translation_headline() == "not measured"
     table = text.dual_translation_table()
     assert "Not measured yet" in table and "quality_dual_translation.py --seeds 0,1,2" in table
     assert set(text.SECTIONS) == {
         "word2vec-gensim",
+        "word2vec-cbow-gensim",
         "lm-kneser-ney",
         "mlm-unigram",
         "dual-translation-bleu",
@@ -150,6 +152,26 @@ def test_renders_the_mlm_table_with_date_and_commit(monkeypatch):
     # The other tables do not read the MLM result.
     assert "Not measured yet" in text.lm_table()
     assert "Not measured yet" in text.word2vec_table()
+
+
+def _w2v(wordsim, peer_wordsim):
+    def side(ws):
+        return {
+            "wordsim353_spearman": {"mean": ws, "sd": 0.01},
+            "simlex999_spearman": {"mean": 0.05, "sd": 0.01},
+        }
+
+    return {"summary": {"tfxlearn": side(wordsim), "gensim": side(peer_wordsim)}}
+
+
+def test_word2vec_headline_gives_skip_gram_then_cbow_each_against_gensim(monkeypatch):
+    results = {"quality_word2vec": _w2v(0.38, 0.35)}
+    monkeypatch.setattr(text, "load", lambda name: results.get(name))
+    assert text.headline().startswith("skip-gram: WordSim353 ρ 0.380 vs gensim 0.350")
+    assert "CBOW" not in text.headline() and "✓" in text.headline()
+    results["quality_word2vec_cbow"] = _w2v(0.25, 0.31)  # 0.06 below gensim: missed
+    head = text.headline()
+    assert "; CBOW: WordSim353 ρ 0.250 vs gensim 0.310" in head and head.count("✗") == 1
 
 
 def _arm(bleu_ab, bleu_ba, chrf):

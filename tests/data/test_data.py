@@ -76,3 +76,24 @@ def test_idx_reader_rejects_corrupt_files(tmp_path):
     good = tmp_path / "good.idx"
     good.write_bytes(b"\x00\x00\x08\x02\x00\x00\x00\x02\x00\x00\x00\x03" + bytes(range(6)))
     np.testing.assert_array_equal(read_idx(good), np.arange(6).reshape(2, 3))
+
+
+def test_generating_a_dataset_leaves_the_global_random_states_alone(tmp_path):
+    """TFDS draws from Python's `random` while generating; Keras seeds its
+    initializers from it: a seeded run must not depend on whether its data was
+    generated on first use (prepare restores the states)."""
+    import random
+
+    import keras
+
+    def draws():
+        return random.random(), np.random.rand(), keras.initializers.GlorotUniform()((2, 2))
+
+    keras.utils.set_random_seed(0)
+    expected = draws()
+    keras.utils.set_random_seed(0)
+    builder = tfxlearn.data.prepare(tfds.builder("digits", data_dir=str(tmp_path)))
+    assert builder.is_prepared()
+    after = draws()
+    assert after[:2] == expected[:2]
+    np.testing.assert_array_equal(after[2], expected[2])

@@ -124,6 +124,12 @@ def _labels(n):
     return (np.arange(n) % 4).astype(np.int64)
 
 
+def _rows(n):
+    """`examples(n)` for tabular ops: float feature rows, labels, a binary attribute."""
+    features = np.random.default_rng(0).normal(size=(n, 5)).astype(np.float32)
+    return {"features": features, "label": _labels(n), "sensitive": np.arange(n) % 2}
+
+
 WORDS = tuple(f"w{i}" for i in range(9))
 
 
@@ -229,6 +235,7 @@ CASES = {
         {"num_classes": 4, "labelled_per_class": 1},
         one_refused="batch_size=1",
     ),
+    "sensitive_attribute": Case(_rows, seeded=False),
     "sequence_sorting": Case(
         _clips(temporal_clips),
         {"window": 6},

@@ -36,6 +36,12 @@ from tfxlearn.evaluation.clustering import (
 )
 from tfxlearn.evaluation.comparison import PROTOCOLS, compare, format_table, protocol
 from tfxlearn.evaluation.eval_data import EvalData
+from tfxlearn.evaluation.fairness import (
+    balanced_accuracy,
+    demographic_parity_gap,
+    equal_opportunity_gap,
+    true_positive_rates,
+)
 from tfxlearn.evaluation.features import extract_features, feature_cache
 from tfxlearn.evaluation.finetuning import (
     balanced_subset,
@@ -91,6 +97,10 @@ from tfxlearn.evaluation.verification import (
 )
 
 __all__ = [
+    "balanced_accuracy",
+    "demographic_parity_gap",
+    "equal_opportunity_gap",
+    "true_positive_rates",
     "EvalData",
     "extract_features",
     "feature_cache",

@@ -54,6 +54,11 @@ dict of numbers; it calls a documented method of the paradigm:
   a language model's test-split perplexity against an interpolated modified
   Kneser-Ney n-gram model counted on the training split, same tokens
   (`evaluation/perplexity.py`).
+- `attribute_blindness` (`classify(features)`, `attribute_logits(features)`):
+  test task accuracy, the model's own adversary's balanced accuracy on a
+  binary sensitive attribute of the dataset (`attribute`, e.g. "sex"; chance
+  0.5) and the equal-opportunity and demographic-parity gaps of the task
+  predictions between its groups (`evaluation/fairness.py`).
 
     evaluation.model_protocol("negative_elbo")(vae, EvalData("fashion_mnist"), seed=0)
 """
@@ -77,6 +82,7 @@ from tfxlearn.evaluation.cluster_scores import (
 )
 from tfxlearn.evaluation.clustering import cluster_codes, pca_codes
 from tfxlearn.evaluation.eval_data import EvalData
+from tfxlearn.evaluation.fairness import attribute_blindness
 from tfxlearn.evaluation.frame_prediction import frame_prediction
 from tfxlearn.evaluation.generative import real_floor
 from tfxlearn.evaluation.generative import sample_quality as generated_sample_quality
@@ -424,6 +430,7 @@ MODEL_PROTOCOLS: dict[str, Callable[..., dict]] = {
     "translation": translation,
     "refinement": refinement,
     "paired_translation": paired_translation,
+    "attribute_blindness": attribute_blindness,
     "text_translation": text_translation_protocol,
 }
 

@@ -34,7 +34,8 @@ def example_gen(config: dict, data: evaluation.EvalData | None = None) -> tf.dat
     """ExampleGen: the (unlabelled use of the) TFDS training split.
 
     Elements are `{"image": ..., "index": int64}` (`"text"` instead of `"image"`
-    for a string feature, e.g. `image_key: "en"` of `bible_verses`), `index`
+    for a string feature, e.g. `image_key: "en"` of `bible_verses`; `"features"`
+    for a numeric vector, e.g. `image_key: "features"` of `adult`), `index`
     being the example's position in the split (exemplar networks use it as the
     surrogate class).
     Config keys of `dataset`: `max_train` limits both pretraining and
@@ -85,8 +86,7 @@ def example_gen(config: dict, data: evaluation.EvalData | None = None) -> tf.dat
             f"pretext_image_key / pretext_features); its features: {sorted(ds.element_spec)}"
         )
 
-    # A text feature (a corpus for word2vec) comes as "text", the key text ops read.
-    input_key = "text" if ds.element_spec[image_key].dtype == tf.string else "image"
+    input_key = input_key_of(ds.element_spec[image_key])
 
     def element(i, ex):
         out = {input_key: ex[image_key], "index": i}
@@ -97,6 +97,19 @@ def example_gen(config: dict, data: evaluation.EvalData | None = None) -> tf.dat
         return out
 
     return ds.enumerate().map(element, num_parallel_calls=tf.data.AUTOTUNE)
+
+
+def input_key_of(spec: tf.TensorSpec) -> str:
+    """The element key ExampleGen gives the feature `dataset.image_key` (or
+    `pretext_image_key`) names, from its per-example spec: "text" for strings (a
+    corpus for word2vec, the key text ops read), "features" for a numeric vector
+    (a row of tabular data such as `adult`, the key `sensitive_attribute` reads),
+    else "image" (images, clips)."""
+    if spec.dtype == tf.string:
+        return "text"
+    if spec.shape.rank == 1:
+        return "features"
+    return "image"
 
 
 def transform(
@@ -282,9 +295,18 @@ def trainer(
 def check_image_shape(config: dict, ds: tf.data.Dataset) -> None:
     """Refuses `example_gen`'s images if the encoder cannot take them (the CLI and
     `run` call it before any step), naming the option that resizes them:
-    `dataset.image_size`."""
+    `dataset.image_size`; and feature vectors (tabular rows) of another width
+    than the encoder's `input_dim`."""
     spec = ds.element_spec.get("image") if isinstance(ds.element_spec, dict) else None
     encoder = config.get("encoder") or {}
+    features = ds.element_spec.get("features") if isinstance(ds.element_spec, dict) else None
+    width = (encoder.get("args") or {}).get("input_dim")
+    if features is not None and width is not None and features.shape[-1] != int(width):
+        raise ValueError(
+            f"dataset {config['dataset']['name']!r} has feature vectors of width "
+            f"{features.shape[-1]}, but the encoder takes input_dim={width}: set "
+            f"encoder.args.input_dim={features.shape[-1]}"
+        )
     expected = (encoder.get("args") or {}).get("input_shape")
     if spec is None or expected is None or spec.shape.rank != len(expected):
         return  # clips, audio, or an encoder without a declared input shape

@@ -33,6 +33,7 @@ from tfxlearn.pretext.relative_patch_location import (
 )
 from tfxlearn.pretext.rotation import rotate_all, rotate_random, rotation, unrotate
 from tfxlearn.pretext.semi_supervised import UNLABELLED, semi_supervised
+from tfxlearn.pretext.sensitive_attribute import sensitive_attribute
 from tfxlearn.pretext.sequence_sorting import (
     sequence_sorting,
     sequence_sorting_frames,
@@ -94,6 +95,7 @@ __all__ = [
     "images",
     "class_labels",
     "semi_supervised",
+    "sensitive_attribute",
     "UNLABELLED",
     "frame_prediction",
     "split_clips",

@@ -29,15 +29,11 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from tfxlearn.data.text import id_table, resolve_vocabulary
-from tfxlearn.pretext.common import batch_seeds, images_of, regroup
+from tfxlearn.data.text import resolve_vocabulary
 from tfxlearn.pretext.skip_gram import (
     MAX_REDRAWS,
-    _cdf,
     draw_noise,
-    keep_probabilities,
-    noise_distribution,
-    word_ids,
+    word_examples,
 )
 from tfxlearn.registry import PRETEXT_OPS
 
@@ -154,26 +150,15 @@ def cbow(
         raise ValueError(f"cbow: subsample must be > 0 or None, got {subsample!r}")
     if len(vocabulary) < 2:
         raise ValueError("cbow: the vocabulary needs at least 2 words (noise must differ)")
-    spec = images_of(ds.element_spec, text_key)
-    if spec.dtype != tf.string or spec.shape.rank != 1:
-        hint = " - call ds.batch(n) first" if spec.shape.rank == 0 else ""
-        raise ValueError(
-            f"cbow: ds must yield batches of strings [batch], got {spec.dtype.name} "
-            f"of shape {spec.shape}{hint}"
-        )
-    table = id_table(vocabulary)
-    keep = tf.constant(keep_probabilities(vocabulary, subsample))
-    cdf = _cdf(noise_distribution(vocabulary))
-
-    def make(seed_, element):
-        return cbow_examples(
-            word_ids(images_of(element, text_key), table),
-            seed_,
-            keep=keep,
-            cdf=cdf,
-            window=int(window),
-            negatives=int(negatives),
-        )
-
-    examples = batch_seeds(ds, seed).map(make, num_parallel_calls=tf.data.AUTOTUNE)
-    return regroup(examples, int(batch_examples))
+    return word_examples(
+        ds,
+        "cbow",
+        cbow_examples,
+        vocabulary=vocabulary,
+        window=int(window),
+        negatives=int(negatives),
+        subsample=subsample,
+        batch=int(batch_examples),
+        text_key=text_key,
+        seed=seed,
+    )

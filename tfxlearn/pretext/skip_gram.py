@@ -176,6 +176,48 @@ def _check(window, negatives, subsample, batch_pairs, vocabulary) -> None:
         )
 
 
+def word_examples(
+    ds: tf.data.Dataset,
+    op: str,
+    make_examples,
+    *,
+    vocabulary: Vocabulary,
+    window: int,
+    negatives: int,
+    subsample: float | None,
+    batch: int,
+    text_key: str,
+    seed: int,
+) -> tf.data.Dataset:
+    """The word2vec ops' common tail (skip-gram, CBOW): checks that `ds` yields
+    string batches, maps each to `make_examples(word ids, seed, keep=, cdf=,
+    window=, negatives=)` under per-batch stateless seeds, and regroups the
+    examples into batches of `batch` (the last partial batch dropped)."""
+    spec = images_of(ds.element_spec, text_key)
+    if spec.dtype != tf.string or spec.shape.rank != 1:
+        hint = " - call ds.batch(n) first" if spec.shape.rank == 0 else ""
+        raise ValueError(
+            f"{op}: ds must yield batches of strings [batch], got {spec.dtype.name} "
+            f"of shape {spec.shape}{hint}"
+        )
+    table = id_table(vocabulary)
+    keep = tf.constant(keep_probabilities(vocabulary, subsample))
+    cdf = _cdf(noise_distribution(vocabulary))
+
+    def make(seed_, element):
+        return make_examples(
+            word_ids(images_of(element, text_key), table),
+            seed_,
+            keep=keep,
+            cdf=cdf,
+            window=window,
+            negatives=negatives,
+        )
+
+    examples = batch_seeds(ds, seed).map(make, num_parallel_calls=tf.data.AUTOTUNE)
+    return regroup(examples, batch)
+
+
 @PRETEXT_OPS.register("skip_gram")
 def skip_gram(
     ds: tf.data.Dataset,
@@ -209,26 +251,15 @@ def skip_gram(
         raise TypeError(f"skip_gram: ds must be a tf.data.Dataset, got {type(ds).__name__}")
     vocabulary = resolve_vocabulary(vocabulary)
     _check(window, negatives, subsample, batch_pairs, vocabulary)
-    spec = images_of(ds.element_spec, text_key)
-    if spec.dtype != tf.string or spec.shape.rank != 1:
-        hint = " - call ds.batch(n) first" if spec.shape.rank == 0 else ""
-        raise ValueError(
-            f"skip_gram: ds must yield batches of strings [batch], got {spec.dtype.name} "
-            f"of shape {spec.shape}{hint}"
-        )
-    table = id_table(vocabulary)
-    keep = tf.constant(keep_probabilities(vocabulary, subsample))
-    cdf = _cdf(noise_distribution(vocabulary))
-
-    def make(seed_, element):
-        return skip_gram_pairs(
-            word_ids(images_of(element, text_key), table),
-            seed_,
-            keep=keep,
-            cdf=cdf,
-            window=int(window),
-            negatives=int(negatives),
-        )
-
-    pairs = batch_seeds(ds, seed).map(make, num_parallel_calls=tf.data.AUTOTUNE)
-    return regroup(pairs, int(batch_pairs))
+    return word_examples(
+        ds,
+        "skip_gram",
+        skip_gram_pairs,
+        vocabulary=vocabulary,
+        window=int(window),
+        negatives=int(negatives),
+        subsample=subsample,
+        batch=int(batch_pairs),
+        text_key=text_key,
+        seed=seed,
+    )

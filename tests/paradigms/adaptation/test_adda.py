@@ -5,14 +5,11 @@ source encoder and classifier, both domains scaled alike, training under
 MirroredStrategy, the clear errors, and the SavedModel loaded in a fresh process
 without tfxlearn."""
 
-import json
-import subprocess
-import sys
-
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from _helpers import fresh_process_outputs
 
 import tfxlearn
 from tfxlearn.data import domains
@@ -204,23 +201,8 @@ def test_saved_model_loads_in_a_fresh_process_without_tfxlearn(tmp_path, subproc
     model.fit(_pairs(steps=1), verbose=0)
     images = next(iter(_pairs()))[0][1].numpy()
     path = export_saved_model(model, str(tmp_path), model_name="adda")
-    np.save(tmp_path / "images.npy", images)
-    code = f"""
-import json, sys, numpy as np, tensorflow as tf
-serve = tf.saved_model.load({path!r}).signatures["serving_default"]
-out = serve(images=tf.constant(np.load({str(tmp_path / "images.npy")!r})))
-print(json.dumps({{k: v.numpy().tolist() for k, v in out.items()}}))
-assert "tfxlearn" not in sys.modules
-"""
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        env=subprocess_env,
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=str(tmp_path),
-    )
-    got = json.loads(result.stdout.strip().splitlines()[-1])
+    calls = {"serving_default": {"images": images}}
+    got = fresh_process_outputs(path, calls, subprocess_env, tmp_path)["serving_default"]
     assert set(got) == {"logits", "embedding"}
     np.testing.assert_allclose(got["logits"], model(images), atol=1e-5)
     np.testing.assert_allclose(got["embedding"], model.target_encoder(images), atol=1e-5)

@@ -3,14 +3,11 @@ scaled by adversary_weight (0: none), training under MirroredStrategy on Adult
 batches, the clear errors, and the SavedModel (`features` -> `logits`,
 `embedding`) loaded in a fresh process without tfxlearn."""
 
-import json
-import subprocess
-import sys
-
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from _helpers import fresh_process_outputs
 
 import tfxlearn
 from tfxlearn.data import adult
@@ -99,23 +96,8 @@ def test_saved_model_loads_in_a_fresh_process_without_tfxlearn(tmp_path, subproc
     model = _model()
     features = next(iter(_batches()))[0].numpy()
     path = export_saved_model(model, str(tmp_path), model_name="blind_representation")
-    np.save(tmp_path / "features.npy", features)
-    code = f"""
-import json, sys, numpy as np, tensorflow as tf
-serve = tf.saved_model.load({path!r}).signatures["serving_default"]
-out = serve(features=tf.constant(np.load({str(tmp_path / "features.npy")!r})))
-print(json.dumps({{k: v.numpy().tolist() for k, v in out.items()}}))
-assert "tfxlearn" not in sys.modules
-"""
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        env=subprocess_env,
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=str(tmp_path),
-    )
-    got = json.loads(result.stdout.strip().splitlines()[-1])
+    calls = {"serving_default": {"features": features}}
+    got = fresh_process_outputs(path, calls, subprocess_env, tmp_path)["serving_default"]
     assert set(got) == {"logits", "embedding"}
     np.testing.assert_allclose(got["logits"], model(features), atol=1e-5)
     np.testing.assert_allclose(got["embedding"], model.encoder(features), atol=1e-5)

@@ -5,14 +5,11 @@ weight deciding how far the refiner moves from its input (the "refiner returns i
 input unchanged" complaint, measured), clear errors for mismatched domains, and
 the refiner served from a SavedModel loaded in a fresh process without tfxlearn."""
 
-import json
-import subprocess
-import sys
-
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from _helpers import fresh_process_outputs
 
 import tfxlearn
 from tfxlearn.data import unpaired
@@ -180,21 +177,6 @@ def test_the_refiner_loads_in_a_fresh_process_without_tfxlearn(tmp_path, subproc
     model = _simgan()
     x = _images(6)
     path = export_saved_model(model, str(tmp_path), model_name="simgan")
-    np.save(tmp_path / "x.npy", x)
-    code = f"""
-import json, sys, numpy as np, tensorflow as tf
-loaded = tf.saved_model.load({path!r})
-images = tf.constant(np.load({str(tmp_path)!r} + "/x.npy"))
-print(json.dumps(loaded.signatures["serving_default"](images=images)["refined"].numpy().tolist()))
-assert "tfxlearn" not in sys.modules
-"""
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        env=subprocess_env,
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=str(tmp_path),
-    )
-    got = json.loads(result.stdout.strip().splitlines()[-1])
-    np.testing.assert_allclose(got, model.refine(x), atol=1e-5)
+    calls = {"serving_default": {"images": x}}
+    got = fresh_process_outputs(path, calls, subprocess_env, tmp_path)["serving_default"]
+    np.testing.assert_allclose(got["refined"], model.refine(x), atol=1e-5)

@@ -3,14 +3,11 @@
 mismatched domains, training lowering the losses, and both translation
 directions served from a SavedModel loaded in a fresh process without tfxlearn."""
 
-import json
-import subprocess
-import sys
-
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from _helpers import fresh_process_outputs
 
 import tfxlearn
 from tfxlearn.data import unpaired
@@ -149,27 +146,15 @@ def test_both_directions_load_in_a_fresh_process_without_tfxlearn(tmp_path, subp
     model = _cycle_gan()
     a, b = _images(6), _images(7)
     path = export_saved_model(model, str(tmp_path), model_name="cycle_gan")
-    np.save(tmp_path / "a.npy", a)
-    np.save(tmp_path / "b.npy", b)
-    code = f"""
-import json, sys, numpy as np, tensorflow as tf
-loaded = tf.saved_model.load({path!r})
-out = {{}}
-for key, name in (("serving_default", "a"), ("a_to_b", "a"), ("b_to_a", "b")):
-    images = tf.constant(np.load({str(tmp_path)!r} + f"/{{name}}.npy"))
-    out[key] = loaded.signatures[key](images=images)["translated"].numpy().tolist()
-print(json.dumps(out))
-assert "tfxlearn" not in sys.modules
-"""
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        env=subprocess_env,
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=str(tmp_path),
-    )
-    got = json.loads(result.stdout.strip().splitlines()[-1])
+    calls = {
+        "serving_default": {"images": a},
+        "a_to_b": {"images": a},
+        "b_to_a": {"images": b},
+    }
+    got = {
+        key: outputs["translated"]
+        for key, outputs in fresh_process_outputs(path, calls, subprocess_env, tmp_path).items()
+    }
     np.testing.assert_allclose(got["serving_default"], model.translate(a, "a_to_b"), atol=1e-5)
     np.testing.assert_allclose(got["a_to_b"], model.translate(a, "a_to_b"), atol=1e-5)
     np.testing.assert_allclose(got["b_to_a"], model.translate(b, "b_to_a"), atol=1e-5)

@@ -4,14 +4,11 @@ fresh process, bad arguments and inputs are refused clearly. The registry-wide
 contract (fit step, config round trip, SavedModel, 1 vs 2 replicas) runs in
 tests/paradigms/test_contract.py with tests/contract_examples/dual_translation.py."""
 
-import json
-import subprocess
-import sys
-
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from _helpers import fresh_process_outputs
 from contract_examples.dual_translation import EN, ES, tiny_dual_translation, vocabularies
 
 import tfxlearn
@@ -99,32 +96,18 @@ def test_dual_steps_update_both_translators_and_never_the_language_models():
     assert any(not np.array_equal(x, w.numpy()) for x, w in zip(ba, model.translator_ba.weights))
 
 
-def test_export_serves_raw_strings_in_a_fresh_process(tmp_path):
+def test_export_serves_raw_strings_in_a_fresh_process(tmp_path, subprocess_env):
     model = tiny_dual_translation()
-    texts = ["God said light", "", "unknown words only", " ".join(EN)]
+    texts = np.array(["God said light", "", "unknown words only", " ".join(EN)])
     path = export_saved_model(model, str(tmp_path), model_name="dual")
-    code = f"""
-import json, sys
-import tensorflow as tf
-loaded = tf.saved_model.load({str(path)!r})
-texts = tf.constant({texts!r})
-out = {{}}
-for name in ("serving_default", "translate_ba"):
-    got = loaded.signatures[name](text=texts)
-    out[name] = {{k: [x.decode() if isinstance(x, bytes) else int(x) for x in v.numpy().tolist()]
-                 for k, v in got.items()}}
-assert "tfxlearn" not in sys.modules
-print(json.dumps(out))
-"""
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
-    assert run.returncode == 0, run.stderr[-2000:]
-    served = json.loads(run.stdout.strip().splitlines()[-1])
+    calls = {name: {"text": texts} for name in ("serving_default", "translate_ba")}
+    served = fresh_process_outputs(path, calls, subprocess_env, tmp_path)
     for name, direction in (("serving_default", "ab"), ("translate_ba", "ba")):
         with pytest.warns(UserWarning, match="1 text\\(s\\) longer than max_length=8"):
-            want = model.translate(texts, direction)
-        assert served[name]["translation"] == [t.decode() for t in want["translation"]]
-        assert served[name]["tokens"] == want["tokens"].tolist()
-        assert served[name]["truncated"] == [0, 0, 0, 1]
+            want = model.translate(list(texts), direction)
+        assert served[name]["translation"].tolist() == [t.decode() for t in want["translation"]]
+        assert served[name]["tokens"].tolist() == want["tokens"].tolist()
+        assert served[name]["truncated"].tolist() == [False, False, False, True]
 
 
 def test_empty_strings_are_texts_of_the_end_token_alone():

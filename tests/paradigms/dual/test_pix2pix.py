@@ -4,13 +4,10 @@ leaving the discriminator untouched, clear errors for mismatched nets, training
 lowering the L1, and the SavedModel (edges -> translated) loaded in a fresh process
 without tfxlearn."""
 
-import json
-import subprocess
-import sys
-
 import keras
 import numpy as np
 import pytest
+from _helpers import fresh_process_outputs
 
 import tfxlearn
 from tfxlearn.export import export_saved_model
@@ -150,23 +147,7 @@ def test_export_loads_in_a_fresh_process_without_tfxlearn(tmp_path, subprocess_e
     model = _pix2pix()
     edges = _images(6)
     path = export_saved_model(model, str(tmp_path), model_name="pix2pix")
-    np.save(tmp_path / "edges.npy", edges)
-    code = f"""
-import json, sys, numpy as np, tensorflow as tf
-loaded = tf.saved_model.load({path!r})
-images = tf.constant(np.load({str(tmp_path / "edges.npy")!r}))
-out = loaded.signatures["serving_default"](images=images)
-print(json.dumps({{k: v.numpy().tolist() for k, v in out.items()}}))
-assert "tfxlearn" not in sys.modules
-"""
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        env=subprocess_env,
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=str(tmp_path),
-    )
-    got = json.loads(result.stdout.strip().splitlines()[-1])
+    calls = {"serving_default": {"images": edges}}
+    got = fresh_process_outputs(path, calls, subprocess_env, tmp_path)["serving_default"]
     assert set(got) == {"translated"}
     np.testing.assert_allclose(got["translated"], model.translate(edges), atol=1e-5)

@@ -118,6 +118,30 @@ def test_cbow_scores_the_mean_context_vector_against_the_center():
     assert model.get_config()["mode"] == "cbow"
 
 
+def test_cbow_gives_each_context_word_the_whole_hidden_gradient():
+    """As word2vec's C code and gensim (cbow_mean=1) do: the forward pass uses the
+    mean, but every context word's vector moves by the hidden vector's gradient,
+    not by 1 / |context| of it; padding (id 0) gets nothing."""
+    model = tfxlearn.paradigms.get("word2vec")(vocabulary=list(WORDS), embedding_dim=4, mode="cbow")
+    model.context_embedding.embeddings.assign(
+        np.random.default_rng(1).normal(size=(len(WORDS) + 1, 4)).astype(np.float32)
+    )
+    batch = {
+        "center": np.array([2]),
+        "context": np.array([[1, 3, 4, 0]]),
+        "negatives": np.array([[8, 5]]),
+    }
+    with tf.GradientTape() as tape:
+        scores = model(batch)
+        loss = tf.reduce_sum(scores * np.array([[1.0, -2.0, 0.5]], np.float32))
+    grad = tf.convert_to_tensor(tape.gradient(loss, model.word_embedding.embeddings)).numpy()
+    c = model.context_embedding.embeddings.numpy()
+    hidden_grad = c[2] - 2.0 * c[8] + 0.5 * c[5]  # d loss / d hidden
+    for word in (1, 3, 4):
+        np.testing.assert_allclose(grad[word], hidden_grad, rtol=1e-5)
+    assert not grad[0].any() and not grad[[2, 5, 6, 7, 8]].any()
+
+
 def test_cbow_trains_on_the_cbow_op():
     keras.utils.set_random_seed(0)
     texts = ["god said light", "light day night", "earth darkness night day"] * 8

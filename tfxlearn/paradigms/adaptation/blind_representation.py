@@ -25,6 +25,8 @@ features without sex, `label` income > 50K, `sex`). Both means are over the
 global batch (`BatchMean`), so one device and N replicas give the same loss.
 
 Serving signature: `features` -> `logits` (task logits), `embedding` (z).
+Pipeline: `pipelines/blind_representation_adult.py`; benchmark:
+`benchmarks/quality_blind.py` (docs/adaptation.md).
 """
 
 from __future__ import annotations
@@ -156,6 +158,14 @@ class BlindRepresentation(Paradigm):
     def encode(self, features, batch_size: int = 1024) -> np.ndarray:
         """Representations z [n, k] (NumPy)."""
         return self._batched(lambda x: self.encoder(x, training=False), features, batch_size)
+
+    def attribute_logits(self, features, batch_size: int = 1024) -> np.ndarray:
+        """The adversary's logit of the attribute (> 0: predicts 1) [n] (NumPy)."""
+        return self._batched(
+            lambda x: self.adversary(self.encoder(x, training=False), training=False)[:, 0],
+            features,
+            batch_size,
+        )
 
     def _batched(self, fn, features, batch_size):
         features = np.asarray(features, np.float32)
