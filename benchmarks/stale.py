@@ -134,6 +134,16 @@ SOURCES = {
         "tfxlearn/evaluation/kneser_ney.py",
         "tfxlearn/evaluation/perplexity.py",
         "tfxlearn/data/text.py",
+        "tfxlearn/paradigms/base_text.py",
+    ],
+    "quality_dual_translation": [
+        "benchmarks/quality_dual_translation.py",
+        "tfxlearn/paradigms/dual/dual_translation.py",
+        "tfxlearn/nets/transformer.py",
+        "tfxlearn/pretext/dual_corpus.py",
+        "tfxlearn/evaluation/text_translation.py",
+        "tfxlearn/losses/token_cross_entropy.py",
+        "tfxlearn/data/text.py",
     ],
     "quality_baselines_": ["benchmarks/quality.py"],
     "quality_": ["benchmarks/quality_generative.py"],  # image methods: see measured_files

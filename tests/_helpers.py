@@ -46,7 +46,7 @@ for signature, files in plan.items():
     inputs = {name: tf.constant(np.load(file)) for name, file in files.items()}
     outputs = loaded.signatures[signature](**inputs)
     out[signature] = {key: value.numpy().tolist() for key, value in outputs.items()}
-print(json.dumps(out))
+print(json.dumps(out, default=lambda b: b.decode("utf-8")))  # string outputs: UTF-8
 assert "tfxlearn" not in sys.modules
 """
 
@@ -64,7 +64,7 @@ def fresh_process_outputs(path: str, calls: dict, env: dict, workdir) -> dict:
         workdir: a directory (`tmp_path`) for the input files; the child runs there.
 
     Returns:
-        `{signature name: {output name: np.ndarray}}`.
+        `{signature name: {output name: np.ndarray}}` (string outputs as str).
     """
     plan = {}
     for i, (signature, inputs) in enumerate(calls.items()):

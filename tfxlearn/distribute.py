@@ -240,11 +240,23 @@ def is_multi_worker(strategy: tf.distribute.Strategy | None) -> bool:
 class MultiWorkerFit(TrainerHooks):
     """Mixin for `keras.Model` subclasses: makes `fit`/`evaluate` work under
     MultiWorkerMirroredStrategy (see the module docstring). Keras's private
-    trainer methods are reached through `tfxlearn.keras_private.TrainerHooks`."""
+    trainer methods are reached through `tfxlearn.keras_private.TrainerHooks`.
+
+    A model whose batches hold strings (raw texts) sets
+    `first_build_from_one_replica = True`: under any strategy its first build
+    then reads the first replica's batch, as the multi-worker path does, since
+    Keras's own averages the replicas' batches ("MEAN"), which strings cannot be.
+    """
+
+    #: Build from the first replica's batch under every strategy (string batches).
+    first_build_from_one_replica: bool = False
 
     def prepare_first_build(self, iterator, data_batch, keras_build):
         strategy = assigned_strategy(self)
-        if strategy is None or iterator is None or not is_multi_worker(strategy):
+        one_replica = is_multi_worker(strategy) or (
+            strategy is not None and self.first_build_from_one_replica
+        )
+        if strategy is None or iterator is None or not one_replica:
             return keras_build(iterator=iterator, data_batch=data_batch)
         for _, _, it in iterator:
             batch = next(it)

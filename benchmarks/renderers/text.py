@@ -1,6 +1,7 @@
 """Text family: the word2vec-vs-gensim table (benchmarks/quality_word2vec.py),
-the language-model-vs-Kneser-Ney perplexity table (benchmarks/quality_lm.py)
-and the masked-language-model table (benchmarks/quality_mlm.py)."""
+the language-model-vs-Kneser-Ney perplexity table (benchmarks/quality_lm.py),
+the masked-language-model table (benchmarks/quality_mlm.py) and the
+dual-learning translation table (benchmarks/quality_dual_translation.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,12 @@ COMMAND = "python benchmarks/quality_word2vec.py --seeds 0,1,2"
 CBOW_COMMAND = "python benchmarks/quality_word2vec.py --mode cbow --seeds 0,1,2"
 LM_COMMAND = "python benchmarks/quality_lm.py --seeds 0,1,2"
 MLM_COMMAND = "python benchmarks/quality_mlm.py --seeds 0,1,2"
+DUAL_COMMAND = "python benchmarks/quality_dual_translation.py --seeds 0,1,2"
+DUAL_ARMS = (
+    ("warm start", "warm start: 10% of the training verses, parallel"),
+    ("warm start + dual", "warm start + dual game on the monolingual halves"),
+    ("100% parallel", "100% of the training verses, parallel (supervised)"),
+)
 
 
 def _pm(summary, scale=1.0, digits=3):
@@ -165,11 +172,65 @@ def mlm_headline() -> str:
     )
 
 
+def dual_translation_table():
+    r = load("quality_dual_translation")
+    if r is None:
+        return not_measured(DUAL_COMMAND, "estimated 12-25 hours on 2 idle CPU cores")
+    choice, runs, s = r["choice"], r["runs"], r["summary"]
+    seeds = ", ".join(str(run["seed"]) for run in runs)
+    first = runs[0]
+    lines = [
+        f"_{stamp(r)}; sacreBLEU BLEU and chrF of greedy translations of the "
+        f"{first['warm start']['sentences']:,} verses of the 11 test books (lower-cased "
+        f"words), English -> Spanish (en-es) and Spanish -> English (es-en); seeds {seeds} "
+        f"(mean ± sd). {choice['warm_epochs']} warm-start epochs, {choice['dual_epochs']} "
+        f"dual epochs and {choice['full_epochs']} epochs on all pairs, chosen on the "
+        "validation carve._",
+        "",
+        "| training | BLEU (mean of both) | BLEU en-es | BLEU es-en | chrF (mean of both) |",
+        "|---|---|---|---|---|",
+    ]
+    for arm, label in DUAL_ARMS:
+
+        def cell(key, arm=arm):
+            values = [run[arm][key] for run in runs]
+            mean = sum(values) / len(values)
+            sd = (sum((v - mean) ** 2 for v in values) / max(len(values) - 1, 1)) ** 0.5
+            return f"{mean:.2f} ± {sd:.2f}"
+
+        lines.append(
+            f"| {label} | {cell('bleu')} | {cell('bleu_ab')} | {cell('bleu_ba')} | {cell('chrf')} |"
+        )
+    gains = s["dual_gain_bleu"]
+    recovered = [run["gap_recovered_bleu"] for run in runs if run["gap_recovered_bleu"] is not None]
+    share = f"{100 * sum(recovered) / len(recovered):.0f}%" if recovered else "undefined (no gap)"
+    lines += [
+        "",
+        f"Dual game gain: {gains['mean']:+.2f} ± {gains['sd']:.2f} BLEU; seeds meeting the "
+        f"target (+1 BLEU): {s['seeds_meeting_target']} of {len(runs)}; share of the gap to "
+        f"100% parallel recovered (mean BLEU): {share}.",
+    ]
+    return "\n".join(lines)
+
+
+def dual_translation_headline() -> str:
+    """README: BLEU of warm start + dual against warm start alone and 100% parallel."""
+    r = load("quality_dual_translation")
+    if r is None:
+        return "not measured"
+    s = r["summary"]
+    warm, dual = s["warm start bleu"]["mean"], s["warm start + dual bleu"]["mean"]
+    full = s["100% parallel bleu"]["mean"]
+    mark = "✓" if dual >= warm + 1.0 else "✗"
+    return f"BLEU {dual:.1f} vs warm start {warm:.1f} {mark} (target: +1), 100% parallel {full:.1f}"
+
+
 SECTIONS = {
     "word2vec-gensim": word2vec_table,
     "word2vec-cbow-gensim": cbow_table,
     "lm-kneser-ney": lm_table,
     "mlm-unigram": mlm_table,
+    "dual-translation-bleu": dual_translation_table,
 }
 PARADIGM_ROWS = (
     (
@@ -191,9 +252,21 @@ PARADIGM_ROWS = (
             ),
         ),
     ),
+    (
+        "dual learning, text",
+        "text",
+        "docs/text.md",
+        (
+            (
+                "dual_translation",
+                "dual learning for machine translation (He et al., NIPS 2016)",
+            ),
+        ),
+    ),
 )
 HEADLINES = {
     "word2vec": headline,
     "language_model": lm_headline,
     "masked_language_model": mlm_headline,
+    "dual_translation": dual_translation_headline,
 }

@@ -47,15 +47,24 @@ def test_not_measured_yet_names_the_command(monkeypatch):
     table = text.mlm_table()
     assert "Not measured yet" in table and "quality_mlm.py --seeds 0,1,2" in table
     assert "Not measured yet" in text.cbow_table() and "--mode cbow" in text.cbow_table()
+    assert text.dual_translation_headline() == "not measured"
+    table = text.dual_translation_table()
+    assert "Not measured yet" in table and "quality_dual_translation.py --seeds 0,1,2" in table
     assert set(text.SECTIONS) == {
         "word2vec-gensim",
         "word2vec-cbow-gensim",
         "lm-kneser-ney",
         "mlm-unigram",
+        "dual-translation-bleu",
     }
-    assert set(text.HEADLINES) == {"word2vec", "language_model", "masked_language_model"}
+    assert set(text.HEADLINES) == {
+        "word2vec",
+        "language_model",
+        "masked_language_model",
+        "dual_translation",
+    }
     keys = [key for _, _, _, rows in text.PARADIGM_ROWS for key, _ in rows]
-    assert keys == ["word2vec", "language_model", "masked_language_model"]
+    assert keys == ["word2vec", "language_model", "masked_language_model", "dual_translation"]
 
 
 def test_renders_the_perplexity_table_with_date_and_commit(monkeypatch):
@@ -163,3 +172,69 @@ def test_word2vec_headline_gives_skip_gram_then_cbow_each_against_gensim(monkeyp
     results["quality_word2vec_cbow"] = _w2v(0.25, 0.31)  # 0.06 below gensim: missed
     head = text.headline()
     assert "; CBOW: WordSim353 ρ 0.250 vs gensim 0.310" in head and head.count("✗") == 1
+
+
+def _arm(bleu_ab, bleu_ba, chrf):
+    return {
+        "bleu_ab": bleu_ab,
+        "bleu_ba": bleu_ba,
+        "bleu": (bleu_ab + bleu_ba) / 2,
+        "chrf": chrf,
+        "sentences": 5922,
+    }
+
+
+DUAL_RESULT = {
+    "date": "2026-12-08",
+    "commit": "0a1b2c3",
+    "dirty": False,
+    "choice": {"warm_epochs": 6, "dual_epochs": 2, "full_epochs": 9},
+    "runs": [
+        {
+            "seed": 0,
+            "warm start": _arm(4.0, 6.0, 30.0),
+            "warm start + dual": _arm(6.0, 8.0, 33.0),
+            "100% parallel": _arm(12.0, 14.0, 45.0),
+            "gap_recovered_bleu": 0.25,
+        },
+        {
+            "seed": 1,
+            "warm start": _arm(4.0, 6.0, 30.0),
+            "warm start + dual": _arm(4.0, 8.0, 31.0),
+            "100% parallel": _arm(12.0, 14.0, 45.0),
+            "gap_recovered_bleu": 0.125,
+        },
+    ],
+    "summary": {
+        "warm start bleu": {"mean": 5.0, "sd": 0.0},
+        "warm start + dual bleu": {"mean": 6.5, "sd": 0.7071},
+        "100% parallel bleu": {"mean": 13.0, "sd": 0.0},
+        "dual_gain_bleu": {"mean": 1.5, "sd": 0.7071},
+        "seeds_meeting_target": 1,
+    },
+}
+
+
+def test_renders_the_dual_translation_table_with_date_and_commit(monkeypatch):
+    monkeypatch.setattr(
+        text, "load", lambda name: dict(DUAL_RESULT) if name == "quality_dual_translation" else None
+    )
+    monkeypatch.setattr(text, "stamp", lambda r: f"{r['date']}, commit `{r['commit']}`")
+    table = text.dual_translation_table()
+    assert "2026-12-08, commit `0a1b2c3`" in table
+    assert "5,922 verses of the 11 test books" in table
+    assert "6 warm-start epochs, 2 dual epochs and 9 epochs on all pairs" in table
+    assert (
+        "| warm start: 10% of the training verses, parallel | 5.00 ± 0.00 | 4.00 ± 0.00 | "
+        "6.00 ± 0.00 | 30.00 ± 0.00 |" in table
+    )
+    assert (
+        "| warm start + dual game on the monolingual halves | 6.50 ± 0.71 | 5.00 ± 1.41 |" in table
+    )
+    assert "| 100% of the training verses, parallel (supervised) | 13.00 ± 0.00 |" in table
+    assert "Dual game gain: +1.50 ± 0.71 BLEU; seeds meeting the target (+1 BLEU): 1 of 2" in table
+    assert "recovered (mean BLEU): 19%" in table
+    assert text.dual_translation_headline() == (
+        "BLEU 6.5 vs warm start 5.0 ✓ (target: +1), 100% parallel 13.0"
+    )
+    assert "Not measured yet" in text.lm_table()

@@ -139,7 +139,14 @@ def _verses(n):
     return {"text": np.array(lines)}
 
 
+def _aligned(n):
+    """`examples(n)` for dual_corpus: 5 n aligned pairs (A words, B in upper case)."""
+    a = _verses(5 * n)["text"]
+    return {"text": a, "es": np.char.upper(a), "index": np.arange(5 * n, dtype=np.int64)}
+
+
 CASES = {
+    "dual_corpus": Case(_aligned, {"parallel_fraction": 0.25}),
     "class_pairs": Case(_images(label=_labels)),
     "class_triplets": Case(_images(label=_labels)),
     "domain_adaptation": Case(

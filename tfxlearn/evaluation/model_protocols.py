@@ -24,6 +24,8 @@ dict of numbers; it calls a documented method of the paradigm:
 - `robust_accuracy` (`model(images)` -> class logits, differentiable): test
   accuracy clean and under FGSM / PGD L-inf attacks at several radii
   (`tfxlearn.attacks`).
+- `text_translation` (a `dual_translation` model's greedy translations):
+  sacreBLEU BLEU and chrF of both directions on the test split's verses.
 - `translation` (`translate(images, direction)`, `reconstruct(images,
   direction)`): an unpaired translation from a labelled source domain to the
   dataset (CycleGAN): the dataset's classifier on translated vs real images,
@@ -88,6 +90,7 @@ from tfxlearn.evaluation.masked_tokens import masked_token_protocol
 from tfxlearn.evaluation.perplexity import perplexity_protocol
 from tfxlearn.evaluation.sample_quality_classifier import load_or_train_sample_quality_classifier
 from tfxlearn.evaluation.synchronization import synchronization
+from tfxlearn.evaluation.text_translation import text_translation_protocol
 from tfxlearn.evaluation.translation import (
     paired_translation_scores,
     source_arrays,
@@ -428,6 +431,7 @@ MODEL_PROTOCOLS: dict[str, Callable[..., dict]] = {
     "refinement": refinement,
     "paired_translation": paired_translation,
     "attribute_blindness": attribute_blindness,
+    "text_translation": text_translation_protocol,
 }
 
 

@@ -30,8 +30,12 @@ from tfxlearn.nets.style import (
 )
 from tfxlearn.nets.tabular import mlp_encoder
 from tfxlearn.nets.transformer import (
+    Seq2SeqTransformer,
     TokenAndPositionEmbedding,
     TransformerBlock,
+    greedy_decode,
+    sample_decode,
+    sequence_log_likelihood,
     transformer_decoder,
 )
 from tfxlearn.nets.translation import patchgan_discriminator, resnet_generator, unet_generator
@@ -83,6 +87,10 @@ __all__ = [
     "TokenAndPositionEmbedding",
     "TransformerBlock",
     "transformer_decoder",
+    "Seq2SeqTransformer",
+    "greedy_decode",
+    "sample_decode",
+    "sequence_log_likelihood",
     "mlp_encoder",
     "ImageHistory",
     "resnet_generator",

@@ -15,6 +15,15 @@ learning rate and needs one final normalization after the last block.
 - `transformer_decoder`: the decoder-only language model: embedding, `depth`
   causal blocks, final LayerNorm, linear head to logits over the vocabulary.
 
+- `Seq2SeqTransformer`: the encoder-decoder of Vaswani et al. (bidirectional
+  blocks over the source, causal blocks with cross-attention to the source
+  states, a linear head over the target classes);
+- `greedy_decode` / `sample_decode`: translation of a batch of sources into
+  target tokens, a fixed number of steps, vectorized over the batch (tf
+  functions; the sample is drawn by inverse-CDF from uniform noise the caller
+  gives, so replicas can share one global draw), and `sequence_log_likelihood`,
+  the teacher-forced log P(target | source) of whole sequences.
+
 An encoder (masked-LM) is `depth` blocks with `causal=False` and a padding
 mask; a seq2seq decoder adds `cross_attention=True` and passes the encoder's
 states as `context`.
@@ -23,6 +32,7 @@ states as `context`.
 from __future__ import annotations
 
 import keras
+import tensorflow as tf
 from keras import ops
 
 
@@ -204,3 +214,223 @@ def transformer_decoder(
     if logits:
         x = keras.layers.Dense(vocabulary_size, name="logits")(x)
     return keras.Model(ids, x, name=name)
+
+
+@keras.saving.register_keras_serializable(package="tfxlearn")
+class Seq2SeqTransformer(keras.Model):
+    """An encoder-decoder Transformer (Vaswani et al. 2017, pre-LN blocks).
+
+    Token conventions (those of `tfxlearn.data.text.token_sequences` and of the
+    language models): a source is its token ids (0 unknown, 1..V words, V + 1
+    the end), padded with anything and marked by `source_mask`; the decoder
+    predicts `target_classes` classes (unknown, the words, the end, whose id
+    `target_classes - 1` also starts the decoder's input, as a language
+    model's). At most `max_length` positions on either side.
+
+    Args:
+        source_vocabulary_size: source token ids (V_source + 2).
+        target_classes: target classes (V_target + 2).
+        max_length: the longest source and target (positions).
+        dim, depth, heads, mlp_dim, dropout: the blocks' sizes (`depth` blocks
+            in the encoder and as many in the decoder).
+
+    Call: `model({"source": int [batch, S], "source_mask": bool [batch, S],
+    "target_inputs": int [batch, T]})` -> logits [batch, T, target_classes].
+    """
+
+    def __init__(
+        self,
+        source_vocabulary_size: int,
+        target_classes: int,
+        max_length: int,
+        dim: int = 128,
+        depth: int = 2,
+        heads: int = 4,
+        mlp_dim: int | None = None,
+        dropout: float = 0.1,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.source_vocabulary_size = _positive_int(
+            "source_vocabulary_size", source_vocabulary_size
+        )
+        self.target_classes = _positive_int("target_classes", target_classes)
+        if self.target_classes < 2:
+            raise ValueError(
+                f"target_classes must be >= 2 (a word and the end), got {target_classes}"
+            )
+        self.max_length = _positive_int("max_length", max_length)
+        self.dim = _positive_int("dim", dim)
+        self.depth = _positive_int("depth", depth)
+        self.heads = _positive_int("heads", heads)
+        self.mlp_dim = None if mlp_dim is None else _positive_int("mlp_dim", mlp_dim)
+        self.dropout = float(dropout)
+        self.start_id = self.target_classes - 1
+        self.source_embedding = TokenAndPositionEmbedding(
+            self.source_vocabulary_size, self.max_length, self.dim, name="source_embedding"
+        )
+        self.target_embedding = TokenAndPositionEmbedding(
+            self.target_classes, self.max_length, self.dim, name="target_embedding"
+        )
+        self.embedding_dropout = keras.layers.Dropout(self.dropout)
+        self.encoder_blocks = [
+            TransformerBlock(dim, heads, mlp_dim, dropout, causal=False, name=f"encoder_{i}")
+            for i in range(self.depth)
+        ]
+        self.decoder_blocks = [
+            TransformerBlock(
+                dim, heads, mlp_dim, dropout, causal=True, cross_attention=True, name=f"decoder_{i}"
+            )
+            for i in range(self.depth)
+        ]
+        self.encoder_norm = keras.layers.LayerNormalization(epsilon=1e-5, name="encoder_norm")
+        self.decoder_norm = keras.layers.LayerNormalization(epsilon=1e-5, name="decoder_norm")
+        self.head = keras.layers.Dense(self.target_classes, name="logits")
+        self._build_all()
+
+    def _build_all(self):
+        states = (None, None, self.dim)
+        self.source_embedding.build((None, None))
+        self.target_embedding.build((None, None))
+        for block in self.encoder_blocks:
+            block.build(states)
+        for block in self.decoder_blocks:
+            block.build(states, states)
+        self.encoder_norm.build(states)
+        self.decoder_norm.build(states)
+        self.head.build(states)
+        self.built = True
+
+    def build(self, input_shape=None):
+        if not self.built:
+            self._build_all()
+
+    def encode(self, source, source_mask, training=False):
+        """Source states float [batch, S, dim] (padding not attended to)."""
+        x = self.embedding_dropout(self.source_embedding(source), training=training)
+        for block in self.encoder_blocks:
+            x = block(x, padding_mask=source_mask, training=training)
+        return self.encoder_norm(x)
+
+    def decode(self, target_inputs, memory, source_mask, training=False):
+        """Next-token logits [batch, T, target_classes] of the decoder's inputs
+        (the start id, then the target so far) attending to `memory`."""
+        x = self.embedding_dropout(self.target_embedding(target_inputs), training=training)
+        for block in self.decoder_blocks:
+            x = block(x, context=memory, context_mask=source_mask, training=training)
+        return self.head(self.decoder_norm(x))
+
+    def call(self, inputs, training=False):
+        memory = self.encode(inputs["source"], inputs["source_mask"], training=training)
+        return self.decode(inputs["target_inputs"], memory, inputs["source_mask"], training)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "source_vocabulary_size": self.source_vocabulary_size,
+            "target_classes": self.target_classes,
+            "max_length": self.max_length,
+            "dim": self.dim,
+            "depth": self.depth,
+            "heads": self.heads,
+            "mlp_dim": self.mlp_dim,
+            "dropout": self.dropout,
+        }
+
+
+def shift_right(targets, start_id: int):
+    """A decoder's (or causal language model's) inputs of target ids [batch, T]
+    (-1 padding): the start id, then the targets shifted right by one (teacher
+    forcing); padding becomes 0, read only after the text (causal)."""
+    targets = tf.cast(targets, tf.int32)
+    start = tf.fill([tf.shape(targets)[0], 1], tf.constant(int(start_id), tf.int32))
+    return tf.concat([start, tf.maximum(targets[:, :-1], 0)], axis=1)
+
+
+def decoder_inputs(model: Seq2SeqTransformer, targets):
+    """`shift_right(targets, model.start_id)`: the seq2seq decoder's inputs."""
+    return shift_right(targets, model.start_id)
+
+
+def sequence_log_likelihood(
+    model: Seq2SeqTransformer, source, source_mask, targets, training=False
+):
+    """log P(targets | source) [batch]: the sum over the scored positions
+    (target id >= 0; -1 marks padding) of the teacher-forced log-probabilities."""
+    targets = tf.cast(targets, tf.int32)
+    logits = model(
+        {
+            "source": source,
+            "source_mask": source_mask,
+            "target_inputs": decoder_inputs(model, targets),
+        },
+        training=training,
+    )
+    scored = targets >= 0
+    log_probs = -tf.nn.sparse_softmax_cross_entropy_with_logits(
+        labels=tf.where(scored, targets, 0), logits=logits
+    )
+    return tf.reduce_sum(tf.where(scored, log_probs, tf.zeros_like(log_probs)), axis=1)
+
+
+def _decode(model: Seq2SeqTransformer, source, source_mask, length: int, uniform=None):
+    """Left-to-right decoding of `length` steps; `uniform` None: greedy (argmax),
+    else float [batch, length] in [0, 1): step t samples the class where the
+    cumulative softmax first exceeds uniform[:, t] (inverse CDF)."""
+    if (
+        isinstance(length, bool)
+        or not isinstance(length, int)
+        or not 1 <= length <= model.max_length
+    ):
+        raise ValueError(
+            f"decoding length must be an int in [1, max_length={model.max_length}], got {length!r}"
+        )
+    source = tf.cast(source, tf.int32)
+    memory = model.encode(source, source_mask, training=False)
+    batch = tf.shape(source)[0]
+    end = tf.constant(model.start_id, tf.int32)
+    tokens = tf.fill([batch, length], end)
+
+    def step(t, tokens, finished):
+        inputs = tf.concat([tf.fill([batch, 1], end), tokens[:, : length - 1]], axis=1)
+        logits = model.decode(inputs, memory, source_mask, training=False)[:, t]
+        if uniform is None:
+            chosen = tf.argmax(logits, axis=-1, output_type=tf.int32)
+        else:
+            cdf = tf.math.cumsum(tf.nn.softmax(logits, axis=-1), axis=-1)
+            u = tf.cast(uniform[:, t], cdf.dtype)[:, None] * cdf[:, -1:]
+            chosen = tf.minimum(
+                tf.cast(tf.searchsorted(cdf, u, side="right")[:, 0], tf.int32),
+                model.target_classes - 1,
+            )
+        chosen = tf.where(finished, end, chosen)  # after the end: end (filler)
+        tokens = tf.where(tf.equal(tf.range(length), t)[None, :], chosen[:, None], tokens)
+        return t + 1, tokens, finished | tf.equal(chosen, end)
+
+    _, tokens, finished = tf.while_loop(
+        lambda t, *_: t < length,
+        step,
+        (tf.constant(0), tokens, tf.zeros([batch], tf.bool)),
+        maximum_iterations=length,
+    )
+    # Tokens up to and including the first end; `length` when no end was produced.
+    is_end = tf.cast(tf.equal(tokens, end), tf.int32)
+    first_end = tf.argmax(is_end, axis=1, output_type=tf.int32)
+    lengths = tf.where(finished, first_end + 1, length)
+    return tokens, lengths
+
+
+@tf.function(reduce_retracing=True)
+def greedy_decode(model: Seq2SeqTransformer, source, source_mask, length: int):
+    """The most likely token at each step: (tokens int32 [batch, length], the
+    end id after a text's end; lengths int32 [batch], tokens up to and
+    including the end, `length` if none was produced)."""
+    return _decode(model, source, source_mask, length)
+
+
+@tf.function(reduce_retracing=True)
+def sample_decode(model: Seq2SeqTransformer, source, source_mask, length: int, uniform):
+    """A sampled translation (tokens, lengths as `greedy_decode`); `uniform`
+    float [batch, length] in [0, 1), one draw per step (e.g.
+    `tfxlearn.distribute.global_batch_noise(..., "uniform")`)."""
+    return _decode(model, source, source_mask, length, uniform)

@@ -16,6 +16,7 @@ from tfxlearn.pretext.class_pairs import class_pairs, class_partners, make_pairs
 from tfxlearn.pretext.class_triplets import class_triplets, make_triplets
 from tfxlearn.pretext.colorization import colorization, lab_to_rgb, rgb_to_lab
 from tfxlearn.pretext.domain_adaptation import domain_adaptation
+from tfxlearn.pretext.dual_corpus import corpus_roles, dual_corpus
 from tfxlearn.pretext.edge_pairs import canny_edges, edge_pairs
 from tfxlearn.pretext.exemplar import exemplar, exemplar_views
 from tfxlearn.pretext.frame_prediction import frame_prediction, split_clips
@@ -125,6 +126,8 @@ __all__ = [
     "slow_steady",
     "slow_steady_tuples",
     "domain_adaptation",
+    "dual_corpus",
+    "corpus_roles",
     "class_pairs",
     "class_partners",
     "make_pairs",

@@ -32,49 +32,19 @@ a TF Serving client sends raw strings):
 
 from __future__ import annotations
 
-import warnings
-
 import keras
-import numpy as np
 import tensorflow as tf
 
-from tfxlearn.data.text import (
-    Vocabulary,
-    end_id,
-    resolve_vocabulary,
-    token_sequences,
-    tokenize,
-    word_lookup,
-)
-from tfxlearn.losses import TokenCrossEntropy, token_cross_entropy
+from tfxlearn.data.text import end_id, tokenize
+from tfxlearn.losses import token_cross_entropy
 from tfxlearn.nets.transformer import transformer_decoder
-from tfxlearn.paradigms.base import Paradigm
+from tfxlearn.paradigms.base_text import TokenPredictor, warn_truncated
 from tfxlearn.registry import PARADIGMS
-
-
-def _vocabulary_words(vocabulary) -> tuple[str, ...]:
-    if isinstance(vocabulary, Vocabulary | dict):
-        return resolve_vocabulary(vocabulary).words
-    if isinstance(vocabulary, str) or not all(isinstance(w, str) for w in vocabulary):
-        raise ValueError(
-            "vocabulary must be a list of words, a tfxlearn.data.text.Vocabulary or a dict "
-            f"of corpus_vocabulary arguments, got {type(vocabulary).__name__}"
-        )
-    words = tuple(vocabulary)
-    if not words or len(set(words)) != len(words):
-        raise ValueError("vocabulary must hold at least one word, each once")
-    return words
-
-
-def _int_at_least(name: str, value, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-        raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
-    return int(value)
 
 
 @PARADIGMS.register("language_model")
 @keras.saving.register_keras_serializable(package="tfxlearn")
-class LanguageModel(Paradigm):
+class LanguageModel(TokenPredictor):
     """A causal Transformer language model over a word vocabulary.
 
     Args:
@@ -88,6 +58,9 @@ class LanguageModel(Paradigm):
         dropout: dropout in the blocks (embeddings, attention, residual branches).
     """
 
+    pretext_op = "next_token"
+    length_hint = "cut sequences into windows (next_token op)"
+
     def __init__(
         self,
         vocabulary,
@@ -99,18 +72,9 @@ class LanguageModel(Paradigm):
         dropout: float = 0.1,
         **kwargs,
     ):
-        super().__init__(**kwargs)
-        self.vocabulary = _vocabulary_words(vocabulary)
-        self.max_length = _int_at_least("max_length", max_length, 2)
-        self.dim = _int_at_least("dim", dim, 1)
-        self.depth = _int_at_least("depth", depth, 1)
-        self.heads = _int_at_least("heads", heads, 1)
-        self.mlp_dim = None if mlp_dim is None else _int_at_least("mlp_dim", mlp_dim, 1)
-        self.dropout = float(dropout)
+        super().__init__(vocabulary, max_length, dim, depth, heads, mlp_dim, dropout, **kwargs)
         self.end_id = end_id(len(self.vocabulary))
         self.classes = len(self.vocabulary) + 2  # unknown, words, end of text
-        self.lookup = word_lookup(self.vocabulary)
-        self.lookup.build((None,))
         self.decoder = transformer_decoder(
             self.classes,
             self.max_length,
@@ -124,42 +88,10 @@ class LanguageModel(Paradigm):
         self.decoder.build((None, None))
         self.head = keras.layers.Dense(self.classes, name="logits")
         self.head.build((None, self.dim))
-        self.token_loss = TokenCrossEntropy()
-        self.loss_tracker = keras.metrics.Mean(name="loss")
-        self.accuracy_tracker = keras.metrics.Mean(name="accuracy")
         # Built here: no input shape to wait for (the SavedModel's input is text).
         self.built = True
 
     # ------------------------------------------------------------------ forward
-
-    def _ids(self, inputs, argument: str = "inputs") -> tf.Tensor:
-        ids = tf.convert_to_tensor(inputs)
-        if ids.shape.rank != 2 or not ids.dtype.is_integer:
-            raise ValueError(
-                f"LanguageModel: {argument} must be integer token ids [batch, length], got "
-                f"{ids.dtype.name} of shape {ids.shape}"
-            )
-        if ids.shape[1] is not None and ids.shape[1] > self.max_length:
-            raise ValueError(
-                f"LanguageModel: {argument} has {ids.shape[1]} positions, more than "
-                f"max_length={self.max_length}; cut sequences into windows (next_token op)"
-            )
-        return tf.cast(ids, tf.int32)
-
-    def _unpack(self, data) -> tuple[tf.Tensor, tf.Tensor]:
-        if not isinstance(data, dict) or not {"inputs", "targets"} <= set(data):
-            got = sorted(data) if isinstance(data, dict) else type(data).__name__
-            raise ValueError(
-                "LanguageModel trains on the next_token op's batches {'inputs', 'targets'} "
-                f"(token ids), got {got}"
-            )
-        inputs, targets = self._ids(data["inputs"]), self._ids(data["targets"], "targets")
-        if inputs.shape[1] is not None and targets.shape[1] not in (None, inputs.shape[1]):
-            raise ValueError(
-                f"LanguageModel: inputs and targets differ in length ({inputs.shape[1]} vs "
-                f"{targets.shape[1]})"
-            )
-        return inputs, targets
 
     def call(self, inputs, training=False):
         """Next-token logits [batch, length, V + 2] of token ids [batch, length]
@@ -174,53 +106,11 @@ class LanguageModel(Paradigm):
         logits = self(self._ids(inputs), training=False)
         return -token_cross_entropy(self._ids(targets, "targets"), logits)
 
-    # ------------------------------------------------------------------ steps
-
-    def train_step(self, data):
-        inputs, targets = self._unpack(data)
-        scored = targets >= 0
-        with tf.GradientTape() as tape:
-            states = self.decoder(inputs, training=True)
-            # The head (the largest matrix product: V + 2 classes) only where a
-            # target is scored; padding is most of a batch of short verses.
-            logits = self.head(tf.boolean_mask(states, scored))
-            # This replica's share of the global token mean (TokenCrossEntropy):
-            # the shares sum to the one-device loss, the optimizer sums gradients.
-            loss = self.token_loss(tf.boolean_mask(targets, scored), logits)
-            scaled = self.optimizer.scale_loss(loss)
-        variables = self.trainable_weights
-        self.optimizer.apply_gradients(zip(tape.gradient(scaled, variables), variables))
-        return self._track(tf.boolean_mask(targets, scored), logits)
-
-    def test_step(self, data):
-        inputs, targets = self._unpack(data)
-        scored = targets >= 0
-        logits = self.head(tf.boolean_mask(self.decoder(inputs, training=False), scored))
-        return self._track(tf.boolean_mask(targets, scored), logits)
-
-    def _track(self, targets, logits):
-        """Metrics of the scored tokens' targets [tokens] and logits [tokens, classes]."""
-        scored = tf.cast(targets >= 0, tf.float32)
-        values = token_cross_entropy(targets, logits)
-        correct = tf.cast(
-            tf.equal(tf.argmax(logits, -1, output_type=tf.int32), targets), tf.float32
-        )
-        # Weighted by the target tokens: the metrics are means over tokens, summed
-        # over replicas before dividing (the global token mean).
-        self.loss_tracker.update_state(values, sample_weight=scored)
-        self.accuracy_tracker.update_state(correct, sample_weight=scored)
-        return {m.name: m.result() for m in self.metrics}
-
-    @property
-    def metrics(self):
-        return [self.loss_tracker, self.accuracy_tracker]
+    def hidden_states(self, ids, training=False) -> tf.Tensor:
+        """The decoder's final normalized states [batch, length, dim]."""
+        return self.decoder(ids, training=training)
 
     # ------------------------------------------------------------------ text in
-
-    def text_tokens(self, texts) -> tf.RaggedTensor:
-        """Token ids of raw strings [batch] (words, then the end-of-text id),
-        ragged int32 [batch, (words + 1)], tokenized in TF ops."""
-        return token_sequences(texts, self.lookup, len(self.vocabulary))
 
     def _score_texts(self, texts) -> dict:
         sequences = self.text_tokens(texts)
@@ -242,14 +132,7 @@ class LanguageModel(Paradigm):
         """`serving_default`'s outputs for raw strings (NumPy), warning when a
         text is truncated to `max_length` tokens."""
         out = {k: v.numpy() for k, v in self._score_texts(tf.constant(texts, tf.string)).items()}
-        if out["truncated"].any():
-            warnings.warn(
-                f"{int(out['truncated'].sum())} text(s) longer than max_length="
-                f"{self.max_length} tokens: only their first {self.max_length} tokens were "
-                "scored (see `tokens`)",
-                UserWarning,
-                stacklevel=2,
-            )
+        warn_truncated(out["truncated"], self.max_length, "scored")
         return out
 
     def next_token_log_probs(self, texts) -> dict:
@@ -269,9 +152,6 @@ class LanguageModel(Paradigm):
             "context_tokens": tf.cast(last + 1, tf.int32),
         }
 
-    def serving_input_specs(self) -> dict[str, tf.TensorSpec]:
-        return {"text": tf.TensorSpec((None,), tf.string, name="text")}
-
     def serving_outputs(self, text: tf.Tensor) -> dict:
         return self._score_texts(tf.convert_to_tensor(text, tf.string))
 
@@ -281,16 +161,4 @@ class LanguageModel(Paradigm):
                 {"text": tf.TensorSpec((None,), tf.string)},
                 lambda text: self.next_token_log_probs(tf.convert_to_tensor(text, tf.string)),
             )
-        }
-
-    def get_config(self):
-        return {
-            **super().get_config(),
-            "vocabulary": list(self.vocabulary),
-            "max_length": self.max_length,
-            "dim": self.dim,
-            "depth": self.depth,
-            "heads": self.heads,
-            "mlp_dim": self.mlp_dim,
-            "dropout": self.dropout,
         }

@@ -33,43 +33,18 @@ a TF Serving client sends raw strings):
 
 from __future__ import annotations
 
-import warnings
-
 import keras
-import numpy as np
 import tensorflow as tf
 
-from tfxlearn.data.text import Vocabulary, resolve_vocabulary, token_sequences, word_lookup
-from tfxlearn.losses import TokenCrossEntropy
 from tfxlearn.nets.transformer import TokenAndPositionEmbedding, TransformerBlock
-from tfxlearn.paradigms.base import Paradigm
+from tfxlearn.paradigms.base_text import TokenPredictor, warn_truncated
 from tfxlearn.pretext.masked_tokens import mask_id, padding_id
 from tfxlearn.registry import PARADIGMS
 
 
-def _vocabulary_words(vocabulary) -> tuple[str, ...]:
-    if isinstance(vocabulary, Vocabulary | dict):
-        return resolve_vocabulary(vocabulary).words
-    if isinstance(vocabulary, str) or not all(isinstance(w, str) for w in vocabulary):
-        raise ValueError(
-            "vocabulary must be a list of words, a tfxlearn.data.text.Vocabulary or a dict "
-            f"of corpus_vocabulary arguments, got {type(vocabulary).__name__}"
-        )
-    words = tuple(vocabulary)
-    if not words or len(set(words)) != len(words):
-        raise ValueError("vocabulary must hold at least one word, each once")
-    return words
-
-
-def _int_at_least(name: str, value, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-        raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
-    return int(value)
-
-
 @PARADIGMS.register("masked_language_model")
 @keras.saving.register_keras_serializable(package="tfxlearn")
-class MaskedLanguageModel(Paradigm):
+class MaskedLanguageModel(TokenPredictor):
     """A bidirectional Transformer encoder trained to predict masked words.
 
     Args:
@@ -83,6 +58,9 @@ class MaskedLanguageModel(Paradigm):
         dropout: dropout in the blocks (embeddings, attention, residual branches).
     """
 
+    pretext_op = "masked_tokens"
+    length_hint = "truncate the texts (masked_tokens op's length)"
+
     def __init__(
         self,
         vocabulary,
@@ -94,21 +72,10 @@ class MaskedLanguageModel(Paradigm):
         dropout: float = 0.1,
         **kwargs,
     ):
-        super().__init__(**kwargs)
-        self.vocabulary = _vocabulary_words(vocabulary)
-        self.max_length = _int_at_least("max_length", max_length, 2)
-        self.dim = _int_at_least("dim", dim, 1)
-        self.depth = _int_at_least("depth", depth, 1)
-        self.heads = _int_at_least("heads", heads, 1)
-        self.mlp_dim = None if mlp_dim is None else _int_at_least("mlp_dim", mlp_dim, 1)
-        if not 0.0 <= float(dropout) < 1.0:
-            raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
-        self.dropout = float(dropout)
+        super().__init__(vocabulary, max_length, dim, depth, heads, mlp_dim, dropout, **kwargs)
         size = len(self.vocabulary)
         self.mask_id, self.padding_id = mask_id(size), padding_id(size)
         self.classes = size + 1  # unknown and the words
-        self.lookup = word_lookup(self.vocabulary)
-        self.lookup.build((None,))
         self.embedding = TokenAndPositionEmbedding(
             size + 4, self.max_length, self.dim, name="embedding"
         )
@@ -126,42 +93,10 @@ class MaskedLanguageModel(Paradigm):
         self.final_norm.build((None, None, self.dim))
         self.head = keras.layers.Dense(self.classes, name="logits")
         self.head.build((None, self.dim))
-        self.token_loss = TokenCrossEntropy()
-        self.loss_tracker = keras.metrics.Mean(name="loss")
-        self.accuracy_tracker = keras.metrics.Mean(name="accuracy")
         # Built here: no input shape to wait for (the SavedModel's input is text).
         self.built = True
 
     # ------------------------------------------------------------------ forward
-
-    def _ids(self, inputs, argument: str = "inputs") -> tf.Tensor:
-        ids = tf.convert_to_tensor(inputs)
-        if ids.shape.rank != 2 or not ids.dtype.is_integer:
-            raise ValueError(
-                f"MaskedLanguageModel: {argument} must be integer token ids [batch, length], "
-                f"got {ids.dtype.name} of shape {ids.shape}"
-            )
-        if ids.shape[1] is not None and ids.shape[1] > self.max_length:
-            raise ValueError(
-                f"MaskedLanguageModel: {argument} has {ids.shape[1]} positions, more than "
-                f"max_length={self.max_length}; truncate the texts (masked_tokens op's length)"
-            )
-        return tf.cast(ids, tf.int32)
-
-    def _unpack(self, data) -> tuple[tf.Tensor, tf.Tensor]:
-        if not isinstance(data, dict) or not {"inputs", "targets"} <= set(data):
-            got = sorted(data) if isinstance(data, dict) else type(data).__name__
-            raise ValueError(
-                "MaskedLanguageModel trains on the masked_tokens op's batches "
-                f"{{'inputs', 'targets'}} (token ids), got {got}"
-            )
-        inputs, targets = self._ids(data["inputs"]), self._ids(data["targets"], "targets")
-        if inputs.shape[1] is not None and targets.shape[1] not in (None, inputs.shape[1]):
-            raise ValueError(
-                f"MaskedLanguageModel: inputs and targets differ in length ({inputs.shape[1]} "
-                f"vs {targets.shape[1]})"
-            )
-        return inputs, targets
 
     def encode(self, ids, training=False) -> tf.Tensor:
         """The final normalized states float [batch, length, dim] of token ids."""
@@ -186,50 +121,10 @@ class MaskedLanguageModel(Paradigm):
         real = tf.cast(tf.not_equal(ids, self.padding_id), states.dtype)[..., None]
         return tf.reduce_sum(states * real, axis=1) / tf.maximum(tf.reduce_sum(real, axis=1), 1.0)
 
-    # ------------------------------------------------------------------ steps
-
-    def train_step(self, data):
-        inputs, targets = self._unpack(data)
-        scored = targets >= 0
-        with tf.GradientTape() as tape:
-            states = self.encode(inputs, training=True)
-            # The head (V + 1 classes) only at the selected positions (~15%).
-            logits = self.head(tf.boolean_mask(states, scored))
-            # This replica's share of the global token mean (TokenCrossEntropy).
-            loss = self.token_loss(tf.boolean_mask(targets, scored), logits)
-            scaled = self.optimizer.scale_loss(loss)
-        variables = self.trainable_weights
-        self.optimizer.apply_gradients(zip(tape.gradient(scaled, variables), variables))
-        return self._track(tf.boolean_mask(targets, scored), logits)
-
-    def test_step(self, data):
-        inputs, targets = self._unpack(data)
-        scored = targets >= 0
-        logits = self.head(tf.boolean_mask(self.encode(inputs, training=False), scored))
-        return self._track(tf.boolean_mask(targets, scored), logits)
-
-    def _track(self, targets, logits):
-        """Metrics of the selected tokens' targets [tokens] and logits [tokens, classes]."""
-        values = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=targets, logits=logits)
-        correct = tf.cast(
-            tf.equal(tf.argmax(logits, -1, output_type=tf.int32), targets), tf.float32
-        )
-        # Weights that depend on the data (token means, summed over replicas).
-        weights = tf.ones_like(values)
-        self.loss_tracker.update_state(values, sample_weight=weights)
-        self.accuracy_tracker.update_state(correct, sample_weight=weights)
-        return {m.name: m.result() for m in self.metrics}
-
-    @property
-    def metrics(self):
-        return [self.loss_tracker, self.accuracy_tracker]
+    def hidden_states(self, ids, training=False) -> tf.Tensor:
+        return self.encode(ids, training=training)
 
     # ------------------------------------------------------------------ text in
-
-    def text_tokens(self, texts) -> tf.RaggedTensor:
-        """Token ids of raw strings [batch] (words, then the end id), ragged
-        int32 [batch, (words + 1)], tokenized in TF ops."""
-        return token_sequences(texts, self.lookup, len(self.vocabulary))
 
     def _embed(self, texts) -> dict:
         sequences = self.text_tokens(tf.convert_to_tensor(texts, tf.string))
@@ -246,14 +141,7 @@ class MaskedLanguageModel(Paradigm):
         """`serving_default`'s outputs for raw strings (NumPy), warning when a
         text is truncated to `max_length` tokens."""
         out = {k: v.numpy() for k, v in self._embed(tf.constant(texts, tf.string)).items()}
-        if out["truncated"].any():
-            warnings.warn(
-                f"{int(out['truncated'].sum())} text(s) longer than max_length="
-                f"{self.max_length} tokens: only their first {self.max_length} tokens were "
-                "read (see `tokens`)",
-                UserWarning,
-                stacklevel=2,
-            )
+        warn_truncated(out["truncated"], self.max_length, "read")
         return out
 
     def fill_mask(self, texts, position) -> dict:
@@ -274,9 +162,6 @@ class MaskedLanguageModel(Paradigm):
         chosen = tf.gather_nd(states, tf.stack([rows, safe], axis=1))
         return {"log_probs": tf.nn.log_softmax(self.head(chosen), axis=-1), "valid": valid}
 
-    def serving_input_specs(self) -> dict[str, tf.TensorSpec]:
-        return {"text": tf.TensorSpec((None,), tf.string, name="text")}
-
     def serving_outputs(self, text: tf.Tensor) -> dict:
         return self._embed(text)
 
@@ -289,16 +174,4 @@ class MaskedLanguageModel(Paradigm):
                 },
                 lambda text, position: self.fill_mask(text, position),
             )
-        }
-
-    def get_config(self):
-        return {
-            **super().get_config(),
-            "vocabulary": list(self.vocabulary),
-            "max_length": self.max_length,
-            "dim": self.dim,
-            "depth": self.depth,
-            "heads": self.heads,
-            "mlp_dim": self.mlp_dim,
-            "dropout": self.dropout,
         }
