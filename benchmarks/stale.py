@@ -45,6 +45,7 @@ SOURCES = {
     "quality_adaptation_adda": [
         "benchmarks/quality_adaptation.py",
         "tfxlearn/paradigms/adaptation/adda.py",
+        "tfxlearn/paradigms/base_feature_adaptation.py",
         "tfxlearn/paradigms/base_adversarial.py",
         "tfxlearn/paradigms/base_adaptation.py",
         "tfxlearn/losses/gan_discriminator.py",
@@ -53,6 +54,7 @@ SOURCES = {
         "tfxlearn/data/domains.py",
         "tfxlearn/data/font_digits.py",
     ],
+<<<<<<< HEAD
     "quality_blind": [
         "benchmarks/quality_blind.py",
         "tfxlearn/paradigms/adaptation/blind_representation.py",
@@ -60,10 +62,32 @@ SOURCES = {
         "tfxlearn/nets/tabular.py",
         "tfxlearn/evaluation/fairness.py",
         "tfxlearn/data/adult.py",
+=======
+    "quality_cycada": [
+        "benchmarks/quality_cycada.py",
+        "benchmarks/quality_adaptation.py",
+        "tfxlearn/paradigms/adaptation/cycada.py",
+        "tfxlearn/paradigms/adaptation/dann.py",
+        "tfxlearn/paradigms/base_adaptation.py",
+        "tfxlearn/paradigms/base_feature_adaptation.py",
+        "tfxlearn/paradigms/base_translation.py",
+        "tfxlearn/paradigms/base_adversarial.py",
+        "tfxlearn/losses/semantic_consistency.py",
+        "tfxlearn/losses/least_squares_gan.py",
+        "tfxlearn/losses/cycle_consistency.py",
+        "tfxlearn/losses/gan_discriminator.py",
+        "tfxlearn/losses/gan_generator.py",
+        "tfxlearn/nets/translation.py",
+        "tfxlearn/nets/image_history.py",
+        "tfxlearn/nets/gradient_reversal.py",
+        "tfxlearn/data/domains.py",
+        "tfxlearn/data/font_digits.py",
+>>>>>>> cycada
     ],
     "quality_translation": [
         "benchmarks/quality_translation.py",
         "tfxlearn/paradigms/dual/cycle_gan.py",
+        "tfxlearn/paradigms/base_translation.py",
         "tfxlearn/nets/translation.py",
         "tfxlearn/nets/image_history.py",
         "tfxlearn/losses/least_squares_gan.py",

@@ -27,14 +27,12 @@ carve (`benchmarks/quality_adaptation.py`); results in docs/adaptation.md.
 `font_digits/tiny` source).
 """
 
+from tfxlearn.pipeline import font_digits as blocks
+
 TARGET_TRAIN = 1438  # digits' train split
 BATCH_SIZE = 64
 SOURCE_EPOCHS = 45
 EPOCHS = 45
-
-
-def _adam(learning_rate: float) -> dict:
-    return {"class_name": "Adam", "config": {"learning_rate": learning_rate, "beta_1": 0.5}}
 
 
 def get_config(
@@ -45,21 +43,15 @@ def get_config(
     source_epochs = 1 if smoke else SOURCE_EPOCHS
     max_train = 256 if smoke else None
     source_steps = source_epochs * ((max_train or TARGET_TRAIN) // BATCH_SIZE)
+    adam = blocks.adam(float(learning_rate))
     return {
         "name": "adda_font_digits",
         "seed": 0,
-        "dataset": {
-            "name": "digits",
-            "train_split": "train",
-            "test_split": "test",
-            "image_size": [28, 28, 1],
-            "max_train": max_train,
-            "max_test": 128 if smoke else None,
-        },
+        "dataset": blocks.digits_dataset(max_train, 128 if smoke else None),
         "nets": {
             "source_encoder": {
                 "factory": "conv_encoder",
-                "args": {"input_shape": [28, 28, 1], "widths": [32, 64, 128], "norm": "none"},
+                "args": {"input_shape": blocks.SHAPE, "widths": [32, 64, 128], "norm": "none"},
             },
         },
         "paradigm": {
@@ -70,56 +62,16 @@ def get_config(
                 "mapping_loss": "inverted_label",
             },
         },
-        "pretext": {
-            "name": "domain_adaptation",
-            "args": {
-                "source": "font_digits/tiny" if smoke else "font_digits",
-                "source_split": "train",
-                "image_size": [28, 28, 1],
-            },
-        },
-        "train": {
-            "epochs": epochs,
-            "batch_size": BATCH_SIZE,
-            "shuffle_buffer": 2_000,
-            "first_stage": {
+        "pretext": blocks.domain_pretext(smoke),
+        "train": blocks.train_block(
+            epochs,
+            BATCH_SIZE,
+            first_stage={
                 "method": "pretrain_source",
-                "args": {
-                    "epochs": source_epochs,
-                    "optimizer": {
-                        "class_name": "SGD",
-                        "config": {
-                            "learning_rate": {
-                                "module": None,
-                                "class_name": "AnnealedLearningRate",
-                                "registered_name": "tfxlearn>AnnealedLearningRate",
-                                "config": {
-                                    "initial": 0.01,
-                                    "total_steps": source_steps,
-                                    "alpha": 10.0,
-                                    "beta": 0.75,
-                                },
-                            },
-                            "momentum": 0.9,
-                        },
-                    },
-                },
+                "args": {"epochs": source_epochs, "optimizer": blocks.annealed_sgd(source_steps)},
             },
-            "optimizers": {
-                "target_encoder_optimizer": _adam(float(learning_rate)),
-                "discriminator_optimizer": _adam(float(learning_rate)),
-            },
-        },
-        "evaluation": {
-            "encoder_net": "source_encoder",  # the baselines' architecture
-            "protocols": {"linear_probe": {}, "knn": {"k": 20}},
-            "model_protocols": {"classification": {}},
-            "supervised_epochs": 0,
-            "blessing": {
-                "model_protocol": "classification",
-                "metric": "accuracy",
-                "min": 0.2,
-            },
-        },
+            optimizers={"target_encoder_optimizer": adam, "discriminator_optimizer": adam},
+        ),
+        "evaluation": blocks.adapted_classifier_evaluation(encoder_net="source_encoder"),
         "export": {"root": "saved_models", "model_name": "adda_font_digits"},
     }

@@ -26,31 +26,26 @@ on a validation carve); results in docs/dual.md.
 `font_digits/tiny` source, 64 target images, small nets, one epoch).
 """
 
+from tfxlearn.pipeline import font_digits as blocks
+
 BATCH_SIZE = 16
 
 
 def get_config(smoke: bool = False, full: bool = False, epochs: int = 20) -> dict:
     del full  # the default config is the full one
     epochs = 1 if smoke else int(epochs)
-    shape = [28, 28, 1]
+    shape = blocks.SHAPE
     if smoke:
         generator = {"input_shape": shape, "filters": 4, "downsamples": 2, "residual_blocks": 1}
         discriminator = {"input_shape": shape, "widths": [4, 8, 8]}
     else:
         generator = {"input_shape": shape, "filters": 32, "downsamples": 2, "residual_blocks": 6}
         discriminator = {"input_shape": shape, "widths": [64, 128, 256]}
-    adam = {"class_name": "Adam", "config": {"learning_rate": 2e-4, "beta_1": 0.5}}
+    adam = blocks.adam()
     return {
         "name": "cycle_gan_font_digits",
         "seed": 0,
-        "dataset": {
-            "name": "digits",
-            "train_split": "train",
-            "test_split": "test",
-            "image_size": shape,
-            "max_train": 64 if smoke else None,
-            "max_test": 64 if smoke else None,
-        },
+        "dataset": blocks.digits_dataset(64 if smoke else None, 64 if smoke else None),
         "nets": {
             "generator_ab": {
                 "factory": "resnet_generator",
@@ -78,38 +73,14 @@ def get_config(smoke: bool = False, full: bool = False, epochs: int = 20) -> dic
                 "history_probability": 0.5,
             },
         },
-        "pretext": {
-            "name": "unpaired_domains",
-            "args": {
-                "domain_a": "font_digits/tiny" if smoke else "font_digits",
-                "a_split": "train",
-                "image_size": shape,
-            },
-        },
-        "train": {
-            "epochs": epochs,
-            "batch_size": BATCH_SIZE,
-            "shuffle_buffer": 2_000,
-            "optimizers": {
-                "generator_optimizer": adam,
-                "discriminator_optimizer": adam,
-            },
-        },
-        "evaluation": {
-            "protocols": {},
-            "model_protocols": {
-                "translation": {
-                    "source": "font_digits/tiny" if smoke else "font_digits",
-                    "source_split": "test",
-                    "max_source": 64 if smoke else None,
-                    "classifier_epochs": 1 if smoke else 5,
-                }
-            },
-            "blessing": {
-                "model_protocol": "translation",
-                "metric": "accuracy_ratio",
-                "min": 0.5,
-            },
-        },
+        "pretext": blocks.unpaired_pretext(smoke),
+        "train": blocks.train_block(
+            epochs,
+            BATCH_SIZE,
+            optimizers={"generator_optimizer": adam, "discriminator_optimizer": adam},
+        ),
+        "evaluation": blocks.image_translation_evaluation(
+            "translation", smoke, "accuracy_ratio", 0.5
+        ),
         "export": {"root": "saved_models", "model_name": "cycle_gan_font_digits"},
     }

@@ -20,6 +20,8 @@ carve); results in docs/adaptation.md. `tfxlearn run dann_font_digits --smoke`
 runs the tiny version (the `font_digits/tiny` source).
 """
 
+from tfxlearn.pipeline import font_digits as blocks
+
 TARGET_TRAIN = 1438  # digits' train split
 BATCH_SIZE = 64
 
@@ -34,17 +36,10 @@ def get_config(
     return {
         "name": "dann_font_digits",
         "seed": 0,
-        "dataset": {
-            "name": "digits",
-            "train_split": "train",
-            "test_split": "test",
-            "image_size": [28, 28, 1],
-            "max_train": max_train,
-            "max_test": 128 if smoke else None,
-        },
+        "dataset": blocks.digits_dataset(max_train, 128 if smoke else None),
         "encoder": {
             "factory": "conv_encoder",
-            "args": {"input_shape": [28, 28, 1], "widths": [32, 64, 128], "norm": "none"},
+            "args": {"input_shape": blocks.SHAPE, "widths": [32, 64, 128], "norm": "none"},
         },
         "paradigm": {
             "name": "dann",
@@ -56,45 +51,8 @@ def get_config(
                 "domain_hidden": [100],
             },
         },
-        "pretext": {
-            "name": "domain_adaptation",
-            "args": {
-                "source": "font_digits/tiny" if smoke else "font_digits",
-                "source_split": "train",
-                "image_size": [28, 28, 1],
-            },
-        },
-        "train": {
-            "epochs": epochs,
-            "batch_size": BATCH_SIZE,
-            "shuffle_buffer": 2_000,
-            "optimizer": {
-                "class_name": "SGD",
-                "config": {
-                    "learning_rate": {
-                        "module": None,
-                        "class_name": "AnnealedLearningRate",
-                        "registered_name": "tfxlearn>AnnealedLearningRate",
-                        "config": {
-                            "initial": 0.01,
-                            "total_steps": steps,
-                            "alpha": 10.0,
-                            "beta": 0.75,
-                        },
-                    },
-                    "momentum": 0.9,
-                },
-            },
-        },
-        "evaluation": {
-            "protocols": {"linear_probe": {}, "knn": {"k": 20}},
-            "model_protocols": {"classification": {}},
-            "supervised_epochs": 0,
-            "blessing": {
-                "model_protocol": "classification",
-                "metric": "accuracy",
-                "min": 0.2,
-            },
-        },
+        "pretext": blocks.domain_pretext(smoke),
+        "train": blocks.train_block(epochs, BATCH_SIZE, optimizer=blocks.annealed_sgd(steps)),
+        "evaluation": blocks.adapted_classifier_evaluation(),
         "export": {"root": "saved_models", "model_name": "dann_font_digits"},
     }

@@ -28,31 +28,26 @@ runs a tiny version (the `font_digits/tiny` source, 64 real images, small nets,
 one epoch).
 """
 
+from tfxlearn.pipeline import font_digits as blocks
+
 BATCH_SIZE = 32
 
 
 def get_config(smoke: bool = False, full: bool = False, epochs: int = 10) -> dict:
     del full  # the default config is the full one
     epochs = 1 if smoke else int(epochs)
-    shape = [28, 28, 1]
+    shape = blocks.SHAPE
     if smoke:
         refiner = {"filters": 4, "residual_blocks": 1}
         discriminator = {"widths": [4, 8]}
     else:
         refiner = {"filters": 32, "residual_blocks": 4}
         discriminator = {"widths": [32, 64]}
-    adam = {"class_name": "Adam", "config": {"learning_rate": 2e-4, "beta_1": 0.5}}
+    adam = blocks.adam()
     return {
         "name": "simgan_font_digits",
         "seed": 0,
-        "dataset": {
-            "name": "digits",
-            "train_split": "train",
-            "test_split": "test",
-            "image_size": shape,
-            "max_train": 64 if smoke else None,
-            "max_test": 64 if smoke else None,
-        },
+        "dataset": blocks.digits_dataset(64 if smoke else None, 64 if smoke else None),
         "nets": {
             "refiner": {
                 "factory": "resnet_generator",
@@ -78,38 +73,12 @@ def get_config(smoke: bool = False, full: bool = False, epochs: int = 10) -> dic
                 "history_probability": 0.5,
             },
         },
-        "pretext": {
-            "name": "unpaired_domains",
-            "args": {
-                "domain_a": "font_digits/tiny" if smoke else "font_digits",
-                "a_split": "train",
-                "image_size": shape,
-            },
-        },
-        "train": {
-            "epochs": epochs,
-            "batch_size": BATCH_SIZE,
-            "shuffle_buffer": 2_000,
-            "optimizers": {
-                "refiner_optimizer": adam,
-                "discriminator_optimizer": adam,
-            },
-        },
-        "evaluation": {
-            "protocols": {},
-            "model_protocols": {
-                "refinement": {
-                    "source": "font_digits/tiny" if smoke else "font_digits",
-                    "source_split": "test",
-                    "max_source": 64 if smoke else None,
-                    "classifier_epochs": 1 if smoke else 5,
-                }
-            },
-            "blessing": {
-                "model_protocol": "refinement",
-                "metric": "mean_change",
-                "min": 0.01,
-            },
-        },
+        "pretext": blocks.unpaired_pretext(smoke),
+        "train": blocks.train_block(
+            epochs,
+            BATCH_SIZE,
+            optimizers={"refiner_optimizer": adam, "discriminator_optimizer": adam},
+        ),
+        "evaluation": blocks.image_translation_evaluation("refinement", smoke, "mean_change", 0.01),
         "export": {"root": "saved_models", "model_name": "simgan_font_digits"},
     }

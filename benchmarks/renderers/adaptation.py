@@ -1,6 +1,6 @@
 """Domain adaptation results (docs/adaptation.md): target-test accuracy of
-source-only, DANN, ADDA, SimGAN-refined training and the target oracle
-(benchmarks/quality_adaptation.py).
+source-only, DANN, ADDA, SimGAN-refined training, CyCADA and the target oracle
+(benchmarks/quality_adaptation.py, benchmarks/quality_cycada.py).
 
 Representations blind to a sensitive attribute: `quality_blind`
 (benchmarks/quality_blind.py), its own section (`blind-table`).
@@ -9,7 +9,9 @@ Three result files: `quality_adaptation` (source-only, DANN, oracle),
 `quality_adaptation_adda` (ADDA, `--methods adda`) and
 `quality_adaptation_simgan` (`--methods simgan`); ADDA's and SimGAN's rows are
 compared with the first file's source-only and oracle rows when both were run
-with the same source, seeds and steps, so each file can be measured again alone."""
+with the same source, seeds and steps, so each file can be measured again alone.
+`quality_cycada` (benchmarks/quality_cycada.py) carries its own source-only and
+oracle rows, measured alongside it, and is compared with ADDA's row."""
 
 from __future__ import annotations
 
@@ -20,6 +22,8 @@ ADDA_COMMAND = "python benchmarks/quality_adaptation.py --seeds 0,1,2 --methods 
 ADDA_TIME = "about 20 minutes on 2 CPU cores"
 SIMGAN_COMMAND = "python benchmarks/quality_adaptation.py --seeds 0,1,2 --methods simgan"
 SIMGAN_TIME = "about 45 minutes on 2 CPU cores (estimated)"
+CYCADA_COMMAND = "python benchmarks/quality_cycada.py --seeds 0,1,2"
+CYCADA_TIME = "about 75 minutes on 2 CPU cores (estimated)"
 
 
 def _mean_sd(summary) -> str:
@@ -60,6 +64,14 @@ def adaptation_table() -> str:
             f"| SimGAN-refined source (λ = {g['chosen_self_regularization']:g}) | "
             f"{_mean_sd(g['summary']['target_test'])}"
             f" | {_mean_sd(g['summary']['source_test'])} |"
+        )
+    c = load("quality_cycada")
+    if c is None:
+        lines.append(f"| CyCADA | not measured yet (`{CYCADA_COMMAND}`, {CYCADA_TIME}) | — |")
+    else:
+        lines.append(
+            f"| CyCADA ({cycada_stages(c)}) | {_mean_sd(c['summary']['cycada']['target_test'])}"
+            f" | {_mean_sd(c['summary']['cycada']['source_test'])} |"
         )
     gap = r.get("gap_closed")
     lines += [
@@ -114,6 +126,8 @@ def adaptation_table() -> str:
             + ", ".join(f"{k}: {cell(100 * v)}%" for k, v in g["selection"].items())
             + ".",
         ]
+    if c is not None:
+        lines += ["", cycada_note(c, a)]
     seeds = [
         "",
         "| model | " + " | ".join(f"seed {s}" for s in r["seeds"]) + " |",
@@ -129,7 +143,76 @@ def adaptation_table() -> str:
         seeds.append(
             "| simgan | " + " | ".join(cell(100 * x["target_test"]) for x in g["runs"]) + " |"
         )
+    if c is not None and c["seeds"] == r["seeds"]:
+        seeds.append(
+            "| cycada | "
+            + " | ".join(cell(100 * x["target_test"]) for x in c["runs"]["cycada"])
+            + " |"
+        )
     return "\n".join(lines + seeds)
+
+
+def cycada_stages(c: dict) -> str:
+    """The chosen feature stage of a CyCADA result: its Adam rate and steps, or none."""
+    if c["feature_steps"] == 0:
+        return "pixel level only: no feature stage chosen"
+    return f"feature stage lr = {c['chosen_learning_rate']:g}, {c['feature_steps']} steps"
+
+
+def cycada_note(c: dict, adda: dict | None) -> str:
+    """CyCADA's gap (against its own source-only and oracle rows), its stages' accuracies,
+    the pixel stage's losses, the comparison with ADDA and the selection."""
+    s = c["summary"]
+    cy = s["cycada"]
+    gap = c.get("gap_closed")
+    if adda is None:
+        versus = "ADDA not measured yet"
+    else:
+        better = cy["target_test"]["mean"] >= adda["summary"]["target_test"]["mean"]
+        versus = (
+            f"ADDA {_mean_sd(adda['summary']['target_test'])}% "
+            + ("✓" if better else "✗")
+            + " (target: CyCADA ≥ ADDA)"
+        )
+    return (
+        f"CyCADA measured {stamp(c)}, with its own baselines on seeds "
+        f"{', '.join(str(x) for x in c['seeds'])}: source-only "
+        f"{_mean_sd(s['source-only']['target_test'])}%, oracle "
+        f"{_mean_sd(s['target oracle']['target_test'])}%, CyCADA "
+        f"{_mean_sd(cy['target_test'])}%; share of the gap closed "
+        + ("—" if gap is None else f"{100 * gap:.0f}%")
+        + f" (target: ≥ 50%); {versus}. Target test accuracy after each stage: source "
+        f"classifier f_S {_mean_sd(cy['target_test_source_stage'])}%, classifier on the "
+        f"translated source images (pixel level) {_mean_sd(cy['target_test_pixel'])}%, "
+        f"after the feature stage {_mean_sd(cy['target_test'])}%. Pixel stage "
+        f"({c['pixel_steps']} steps, semantic weight {c['semantic_weight']:g}): final "
+        f"semantic loss {cy['semantic_loss']['mean']:.3f}, cycle L1 "
+        f"{cy['cycle_l1']['mean']:.3f}. Feature stage (learning rate@steps; 0@0: none) "
+        f"chosen on the same carve ({c['validation']['images']} images; seed 0): "
+        + ", ".join(f"{k}: {cell(100 * v)}%" for k, v in c["selection"].items())
+        + "."
+    )
+
+
+def cycada_headline() -> str:
+    """README: CyCADA's target-test accuracy, the gap it closes and ADDA's accuracy."""
+    c = load("quality_cycada")
+    if c is None:
+        return "not measured"
+    s = c["summary"]
+    gap = c.get("gap_closed")
+    verdict = "" if gap is None else (" ✓" if gap >= 0.5 else " ✗")
+    adapted = s["cycada"]["target_test"]["mean"]
+    text = (
+        f"font → handwritten digits, target accuracy {cell(100 * adapted)}%"
+        f" vs source-only {cell(100 * s['source-only']['target_test']['mean'])}%; gap closed "
+        + ("—" if gap is None else f"{100 * gap:.0f}%")
+        + f"{verdict} (target: ≥ 50%)"
+    )
+    a = load("quality_adaptation_adda")
+    if a is not None:
+        text += f"; ADDA {cell(100 * a['summary']['target_test']['mean'])}%"
+    return text
 
 
 def gap_closed(adda: dict, baselines: dict | None, steps_key: str = "source_steps") -> float | None:
@@ -287,6 +370,11 @@ PARADIGM_ROWS = (
                 "(Shrivastava et al., CVPR 2017)",
             ),
             (
+                "cycada",
+                "cycle-consistent adversarial domain adaptation: pixel-level, then "
+                "feature-level (Hoffman et al., ICML 2018)",
+            ),
+            (
                 "blind_representation",
                 "representations blind to a sensitive attribute (Edwards & Storkey, ICLR "
                 "2016; Zhang et al., AIES 2018)",
@@ -298,6 +386,12 @@ HEADLINES = {
     "dann": headline,
     "adda": adda_headline,
     "simgan": simgan_headline,
+<<<<<<< HEAD
     "blind_representation": blind_headline,
 }
 SECTIONS = {"adaptation-table": adaptation_table, "blind-table": blind_table}
+=======
+    "cycada": cycada_headline,
+}
+SECTIONS = {"adaptation-table": adaptation_table}
+>>>>>>> cycada

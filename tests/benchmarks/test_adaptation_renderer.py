@@ -192,3 +192,55 @@ def test_blind_section_says_not_measured_then_renders_both_lambdas(monkeypatch):
     headline = adaptation.blind_headline()
     assert "84.5% → 83.5% (λ = 3)" in headline and "83.0% → 70.0% balanced ✗" in headline
     assert adaptation.HEADLINES["blind_representation"] is adaptation.blind_headline
+
+
+def _cycada_result(**changes):
+    def s(mean):
+        return {"mean": mean, "sd": 0.01}
+
+    result = {
+        "date": "2026-01-04", "commit": "cab", "dirty": False, "tensorflow": "2.21.0",
+        "cpu_count": 2, "source": "font_digits", "target": "digits",
+        "image_size": [28, 28, 1], "steps": 1000, "source_steps": 1000, "pixel_steps": 1000,
+        "feature_steps": 500, "max_feature_steps": 1000, "semantic_weight": 1.0,
+        "batch_size": 64, "seeds": [0, 1], "chosen_learning_rate": 0.0001, "gap_closed": 0.6,
+        "validation": {"split": "train[90%:]", "images": 144},
+        "selection": {"0@0": 0.6, "0.0001@500": 0.7},
+        "summary": {
+            "source-only": {"target_test": s(0.45), "source_test": s(0.9)},
+            "target oracle": {"target_test": s(0.85), "source_test": s(0.3)},
+            "cycada": {
+                "target_test": s(0.69), "source_test": s(0.8),
+                "target_test_source_stage": s(0.44), "target_test_pixel": s(0.6),
+                "semantic_loss": s(0.123), "cycle_l1": s(0.045),
+            },
+        },
+        "runs": {"cycada": [{"target_test": 0.68}, {"target_test": 0.70}]},
+    }  # fmt: skip
+    result.update(changes)
+    return result
+
+
+def test_cycada_row_reports_its_gap_its_stages_and_adda(monkeypatch):
+    results = {"quality_adaptation": _dann_result()}
+    monkeypatch.setattr(adaptation, "load", results.get)
+    text = adaptation.adaptation_table()
+    assert "| CyCADA | not measured yet (`python benchmarks/quality_cycada.py" in text
+    assert adaptation.HEADLINES["cycada"]() == "not measured"
+    results["quality_cycada"] = _cycada_result()
+    text = adaptation.adaptation_table()
+    assert "| CyCADA (feature stage lr = 0.0001, 500 steps) | 69.0 ± 1.0 | 80.0 ± 1.0 |" in text
+    assert "share of the gap closed 60% (target: ≥ 50%); ADDA not measured yet" in text
+    assert "source classifier f_S 44.0 ± 1.0%" in text and "(pixel level) 60.0 ± 1.0%" in text
+    assert "semantic loss 0.123, cycle L1 0.045" in text and "0@0: 60.0%" in text
+    assert "| cycada | 68.0 | 70.0 |" in text
+    results["quality_adaptation_adda"] = _adda_result()  # ADDA 70% > CyCADA 69%
+    assert "ADDA 70.0 ± 2.0% ✗ (target: CyCADA ≥ ADDA)" in adaptation.adaptation_table()
+    assert adaptation.cycada_headline() == (
+        "font → handwritten digits, target accuracy 69.0% vs source-only 45.0%; "
+        "gap closed 60% ✓ (target: ≥ 50%); ADDA 70.0%"
+    )
+    results["quality_cycada"] = _cycada_result(feature_steps=0)
+    assert "| CyCADA (pixel level only: no feature stage chosen) |" in (
+        adaptation.adaptation_table()
+    )

@@ -3,7 +3,8 @@ digits (`font_digits/tiny`, reduced to 8x8, labelled source) and 4 of
 scikit-learn's handwritten digits (unlabelled target), so each of 2 replicas gets
 2 of each domain. SimGAN refines the same font digits (synthetic, domain A of
 `load_unpaired`) towards the same handwritten digits (real), with a history of 4
-refined images, so the step writes and reads it."""
+refined images, so the step writes and reads it. CyCADA's contract step is its
+feature-level (ADDA) step on the same domain batches, with 8x8 translators."""
 
 import keras
 import numpy as np
@@ -33,6 +34,30 @@ def tiny_adda(norm):
         source_encoder=tfxlearn.nets.conv_encoder((8, 8, 1), widths=(4, 8), norm=norm),
         num_classes=10,
         discriminator_hidden=(8, 8),
+    )
+
+
+def tiny_cycada(norm):
+    nets = tfxlearn.nets
+
+    def generator(name):
+        # instance norm: per-image statistics, the same on 1 and 2 replicas
+        return nets.resnet_generator(
+            (8, 8, 1), filters=2, downsamples=1, residual_blocks=1, name=name
+        )
+
+    def discriminator(name):
+        return nets.patchgan_discriminator((8, 8, 1), widths=(2, 4), name=name)
+
+    return tfxlearn.paradigms.get("cycada")(
+        source_encoder=nets.conv_encoder((8, 8, 1), widths=(4, 8), norm=norm),
+        generator_st=generator("generator_st"),
+        generator_ts=generator("generator_ts"),
+        discriminator_s=discriminator("discriminator_s"),
+        discriminator_t=discriminator("discriminator_t"),
+        num_classes=10,
+        discriminator_hidden=(8, 8),
+        history_size=4,
     )
 
 
@@ -123,6 +148,13 @@ EXAMPLES = {
     },
     "adda": {
         "build": tiny_adda,
+        "data": domain_batches,
+        "inputs": lambda batch: batch[0][1],
+        "compile": _sgd_pair,
+        "bad_inputs": _bad_inputs,
+    },
+    "cycada": {
+        "build": tiny_cycada,
         "data": domain_batches,
         "inputs": lambda batch: batch[0][1],
         "compile": _sgd_pair,

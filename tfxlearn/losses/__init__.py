@@ -15,6 +15,7 @@ from tfxlearn.losses.least_squares_gan import (
 )
 from tfxlearn.losses.negative_sampling import NegativeSampling, negative_sampling
 from tfxlearn.losses.perceptual import PerceptualLoss
+from tfxlearn.losses.semantic_consistency import semantic_consistency_values
 from tfxlearn.losses.style import StyleLoss, gram_matrix, style_loss
 from tfxlearn.losses.token_cross_entropy import TokenCrossEntropy, token_cross_entropy
 from tfxlearn.losses.total_variation import TotalVariation, total_variation
@@ -33,6 +34,7 @@ __all__ = [
     "least_squares_discriminator_values",
     "least_squares_generator_values",
     "l1_distance_values",
+    "semantic_consistency_values",
     "ContrastiveLoss",
     "contrastive_loss",
     "TripletLoss",

@@ -5,7 +5,8 @@ SimGAN, which refines the labelled synthetic source to look like the target."""
 
 from tfxlearn.paradigms.adaptation.adda import ADDA
 from tfxlearn.paradigms.adaptation.blind_representation import BlindRepresentation
+from tfxlearn.paradigms.adaptation.cycada import CyCADA
 from tfxlearn.paradigms.adaptation.dann import DANN
 from tfxlearn.paradigms.adaptation.simgan import SimGAN
 
-__all__ = ["ADDA", "BlindRepresentation", "DANN", "SimGAN"]
+__all__ = ["ADDA", "BlindRepresentation", "CyCADA", "DANN", "SimGAN"]

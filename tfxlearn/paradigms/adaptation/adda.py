@@ -48,6 +48,9 @@ should learn, and adaptation collapses to chance). The source and target
 encoders run on their own domain's batch: with batch norm each domain is
 normalised by its own statistics, as in the paper's separate encoders.
 
+The players and the step are `tfxlearn.paradigms.base_feature_adaptation.
+FeatureAdversary`'s (shared with CyCADA's feature-level stage).
+
 Serving signature: `images` -> `logits` (the source classifier on target-encoder
 features), `embedding` (target-encoder features).
 """
@@ -57,25 +60,13 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
-from tfxlearn.data import to_float_images
-from tfxlearn.losses import BatchMean, discriminator_loss_values, generator_loss_values
-from tfxlearn.nets import classifier_head, domain_classifier
-from tfxlearn.paradigms.base import check_num_classes
-from tfxlearn.paradigms.base_adaptation import (
-    DOMAIN_BATCH_HINT,
-    AdaptedClassifier,
-    unpack_domain_batch,
-)
-from tfxlearn.paradigms.base_adversarial import TwoPlayerParadigm
+from tfxlearn.paradigms.base_feature_adaptation import FeatureAdversary
 from tfxlearn.registry import PARADIGMS
-
-#: mapping_loss -> the generator loss of `tfxlearn.losses.gan_generator`.
-MAPPING_LOSSES = {"inverted_label": "non_saturating", "minimax": "minimax"}
 
 
 @keras.saving.register_keras_serializable(package="tfxlearn")
 @PARADIGMS.register("adda")
-class ADDA(AdaptedClassifier, TwoPlayerParadigm):
+class ADDA(FeatureAdversary):
     """Adversarial discriminative domain adaptation (Tzeng et al., CVPR 2017).
 
     Args:
@@ -94,7 +85,6 @@ class ADDA(AdaptedClassifier, TwoPlayerParadigm):
             the paper's choice) or "minimax" (log(1 - D(M_t(x_t)))).
     """
 
-    roles = ("target_encoder", "discriminator")
     sub_models = ("source_encoder", "head", "target_encoder", "discriminator")
 
     def __init__(
@@ -109,69 +99,18 @@ class ADDA(AdaptedClassifier, TwoPlayerParadigm):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        if not isinstance(source_encoder, keras.Model):
-            raise TypeError(
-                f"source_encoder must be a keras.Model, got {type(source_encoder).__name__}"
-            )
-        self.num_classes = check_num_classes(num_classes)
-        if mapping_loss not in MAPPING_LOSSES:
-            raise ValueError(
-                f"mapping_loss must be one of {sorted(MAPPING_LOSSES)}, got {mapping_loss!r}"
-            )
-        feature_shape = tuple(source_encoder.output_shape)
-        if len(feature_shape) != 2 or feature_shape[-1] is None:
-            raise ValueError(
-                f"source_encoder must map images to feature vectors [batch, d], got {feature_shape}"
-            )
-        features = int(feature_shape[-1])
-        self.mapping_loss = mapping_loss
-        self.discriminator_hidden = tuple(int(h) for h in discriminator_hidden)
-        self.source_encoder = source_encoder
-        self.head = head if head is not None else classifier_head(self.num_classes)
-        if target_encoder is None:
-            target_encoder = _copy_of(source_encoder)
-        elif not isinstance(target_encoder, keras.Model):
-            raise TypeError(
-                f"target_encoder must be a keras.Model, got {type(target_encoder).__name__}"
-            )
-        for name, a, b in (
-            ("input", source_encoder.input_shape, target_encoder.input_shape),
-            ("output", source_encoder.output_shape, target_encoder.output_shape),
-        ):
-            if tuple(a) != tuple(b):
-                raise ValueError(
-                    f"target_encoder must have the source encoder's {name} shape {a}, got {b}"
-                )
-        self.target_encoder = target_encoder
-        self.discriminator = (
-            discriminator
-            if discriminator is not None
-            else domain_classifier(self.discriminator_hidden, name="discriminator")
-        )
-        for net, want, what in (
-            (self.head, self.num_classes, "num_classes logits"),
-            (self.discriminator, 1, "one domain logit"),
-        ):
-            if not net.built:
-                net.build((None, features))
-            shape = tuple(net.compute_output_shape((None, features)))
-            if shape[-1] != want:
-                raise ValueError(f"{net.name} must give {what} ({want}), got output {shape}")
-        self.batch_mean = BatchMean()
-        self.loss_tracker = keras.metrics.Mean(name="loss")
-        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
-        self.mapping_tracker = keras.metrics.Mean(name="mapping_loss")
-        self.domain_accuracy_tracker = keras.metrics.BinaryAccuracy(
-            name="domain_accuracy", threshold=0.0
+        self.setup_feature_adversary(
+            source_encoder,
+            num_classes,
+            head,
+            target_encoder,
+            discriminator,
+            discriminator_hidden,
+            mapping_loss,
         )
         # Every part is built above; Keras's fit would otherwise try to build the model
         # by calling it on a batch's x, here a (source, target) pair.
         self.built = True
-
-    @property
-    def encoder(self) -> keras.Model:
-        """The adapted (target) encoder: the representation kept and served."""
-        return self.target_encoder
 
     # ------------------------------------------------------------------ stage 1
 
@@ -198,126 +137,21 @@ class ADDA(AdaptedClassifier, TwoPlayerParadigm):
         Returns:
             The source classifier's `History` (loss, accuracy).
         """
-        if not isinstance(data, tf.data.Dataset):
-            raise TypeError(
-                f"pretrain_source: data must be a tf.data.Dataset of (images, labels) or "
-                f"{DOMAIN_BATCH_HINT}, got {type(data).__name__}"
-            )
-        spec = data.element_spec
-        if not (isinstance(spec, tuple) and len(spec) == 2):
-            raise ValueError(
-                f"pretrain_source: data must yield (source_images, source_labels) or "
-                f"{DOMAIN_BATCH_HINT}, got elements {spec}"
-            )
-        if isinstance(spec[0], tuple):
-            data = data.map(lambda pair, labels: (pair[0], labels))
-        images_spec = data.element_spec[0]
-        if images_spec.shape.rank != 4 or tuple(images_spec.shape[1:]) != self.image_shape:
-            raise ValueError(
-                f"pretrain_source: source images must be batches [batch, "
-                f"{', '.join(map(str, self.image_shape))}], got {images_spec.shape}"
-            )
-        data = data.map(lambda images, labels: (to_float_images(images), labels))
-        with self.distribute_strategy.scope():
-            images = keras.Input(self.image_shape, name="images")
-            classifier = keras.Model(
-                images, self.head(self.source_encoder(images)), name="source_classifier"
-            )
-            classifier.compile(
-                optimizer=keras.optimizers.get(optimizer),
-                loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
-            )
-        history = classifier.fit(
-            data, epochs=epochs, steps_per_epoch=steps_per_epoch, verbose=verbose, **fit_kwargs
+        history = self.fit_classifier(
+            self.source_encoder,
+            self.head,
+            data,
+            stage="pretrain_source",
+            epochs=epochs,
+            optimizer=optimizer,
+            steps_per_epoch=steps_per_epoch,
+            verbose=verbose,
+            **fit_kwargs,
         )
         self.init_target_encoder()
         return history
 
-    def init_target_encoder(self) -> None:
-        """Sets the target encoder's weights to the source encoder's (the paper's
-        initialisation of M_t)."""
-        self.target_encoder.set_weights(self.source_encoder.get_weights())
-
-    # ------------------------------------------------------------------ stage 2
-
-    def player_variables(self, role):
-        if role == "target_encoder":
-            return self.target_encoder.trainable_weights
-        return self.discriminator.trainable_weights
-
-    def _unpack(self, data):
-        return unpack_domain_batch(data, self.image_shape, self.num_classes, "ADDA")
-
-    def _logits(self, features, training):
-        return tf.reshape(self.discriminator(features, training=training), [-1])
-
-    def train_step(self, data):
-        source, target, _ = self._unpack(data)
-        source_features = self.source_encoder(source, training=False)  # frozen
-        with tf.GradientTape() as tape:
-            source_logits = self._logits(source_features, True)
-            target_logits = self._logits(self.target_encoder(target, training=True), True)
-            d_values = discriminator_loss_values(source_logits, target_logits)
-            d_loss = self.batch_mean(d_values)
-        self.update("discriminator", tape, d_loss, self.player_variables("discriminator"))
-        # The target encoder against the updated discriminator.
-        with tf.GradientTape() as tape:
-            mapped_logits = self._logits(self.target_encoder(target, training=True), True)
-            m_values = generator_loss_values(mapped_logits, MAPPING_LOSSES[self.mapping_loss])
-            m_loss = self.batch_mean(m_values)
-        self.update("target_encoder", tape, m_loss, self.player_variables("target_encoder"))
-        return self._track(d_values, m_values, source_logits, target_logits)
-
-    def test_step(self, data):
-        source, target, _ = self._unpack(data)
-        source_logits = self._logits(self.source_encoder(source, training=False), False)
-        target_logits = self._logits(self.target_encoder(target, training=False), False)
-        d_values = discriminator_loss_values(source_logits, target_logits)
-        m_values = generator_loss_values(target_logits, MAPPING_LOSSES[self.mapping_loss])
-        return self._track(d_values, m_values, source_logits, target_logits)
-
-    def _track(self, d_values, m_values, source_logits, target_logits):
-        # Per-example values: the Mean metrics average them over the global batch.
-        self.loss_tracker.update_state(d_values + m_values)
-        self.d_loss_tracker.update_state(d_values)
-        self.mapping_tracker.update_state(m_values)
-        self.domain_accuracy_tracker.update_state(
-            tf.concat([tf.ones_like(source_logits), tf.zeros_like(target_logits)], 0),
-            tf.concat([source_logits, target_logits], 0),
-        )
-        return {m.name: m.result() for m in self.metrics}
-
-    @property
-    def metrics(self):
-        return [
-            self.loss_tracker,
-            self.d_loss_tracker,
-            self.mapping_tracker,
-            self.domain_accuracy_tracker,
-        ]
-
     # ------------------------------------------------------------------ contract
 
     def get_config(self):
-        return {
-            **super().get_config(),
-            "num_classes": self.num_classes,
-            "discriminator_hidden": list(self.discriminator_hidden),
-            "mapping_loss": self.mapping_loss,
-        }
-
-
-def _copy_of(encoder: keras.Model) -> keras.Model:
-    """A new encoder of `encoder`'s architecture with its weights."""
-    try:
-        copy = keras.models.clone_model(encoder)
-    except Exception as error:  # noqa: BLE001 - re-raised with the argument named
-        raise ValueError(
-            "ADDA copies source_encoder into the target encoder with keras.models.clone_model: "
-            f"give a Functional or Sequential model (or pass target_encoder=): {error}"
-        ) from error
-    if not copy.built:
-        copy.build(encoder.input_shape)
-    copy.set_weights(encoder.get_weights())
-    return copy
+        return {**super().get_config(), **self.feature_adversary_config()}

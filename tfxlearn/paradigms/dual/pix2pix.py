@@ -51,7 +51,7 @@ from tfxlearn.losses import (
     l1_distance_values,
 )
 from tfxlearn.paradigms.base import batched_numpy, check_images, net_image_shape, non_negative
-from tfxlearn.paradigms.base_adversarial import AdversarialParadigm
+from tfxlearn.paradigms.base_translation import TranslationParadigm
 from tfxlearn.registry import PARADIGMS
 
 BATCH_HINT = (
@@ -67,7 +67,7 @@ def _patch_mean(values: tf.Tensor) -> tf.Tensor:
 
 @keras.saving.register_keras_serializable(package="tfxlearn")
 @PARADIGMS.register("pix2pix")
-class Pix2Pix(AdversarialParadigm):
+class Pix2Pix(TranslationParadigm):
     """pix2pix (Isola et al., CVPR 2017); see the module docstring.
 
     Args:
@@ -82,6 +82,7 @@ class Pix2Pix(AdversarialParadigm):
         generator_ema: optional weight average of G (see `AdversarialParadigm`).
     """
 
+    display_name = "pix2pix"
     sub_models = ("generator", "discriminator")
     roles = ("generator", "discriminator")
 
@@ -121,18 +122,9 @@ class Pix2Pix(AdversarialParadigm):
         self.set_generator(generator)
         self.discriminator = discriminator
         self.batch_mean = BatchMean()
-        self.trackers = {
-            name: keras.metrics.Mean(name=name)
-            for name in (
-                "loss",
-                "g_loss",
-                "d_loss",
-                "adversarial_loss",
-                "l1",
-                "real_score",
-                "fake_score",
-            )
-        }
+        self.make_trackers(
+            ("loss", "g_loss", "d_loss", "adversarial_loss", "l1", "real_score", "fake_score")
+        )
         # Every part is built; Keras's fit would otherwise build the model on a batch's x.
         self.built = True
 
@@ -157,12 +149,6 @@ class Pix2Pix(AdversarialParadigm):
     def patch_scores(self, inputs, outputs, training: bool = False) -> tf.Tensor:
         """D's raw scores of (inputs, outputs) pairs: [batch, h', w', 1] for a PatchGAN."""
         return self.discriminator(tf.concat([inputs, outputs], axis=-1), training=training)
-
-    def generate(self, latent, training=False, average=True):
-        raise TypeError("pix2pix translates images (translate()); it has no latent input")
-
-    def sample(self, count, seed=0, batch_size=500, average=True):
-        raise TypeError("pix2pix translates images (translate()); it does not sample")
 
     # ------------------------------------------------------------------ losses
 
@@ -252,13 +238,7 @@ class Pix2Pix(AdversarialParadigm):
             "real_score": d_terms["real_score"],
             "fake_score": d_terms["fake_score"],
         }
-        for name, value in values.items():
-            self.trackers[name].update_state(value)
-        return {m.name: m.result() for m in self.metrics}
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
+        return self.track_terms(values)
 
     # ------------------------------------------------------------------ contract
 
