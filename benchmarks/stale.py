@@ -54,7 +54,6 @@ SOURCES = {
         "tfxlearn/data/domains.py",
         "tfxlearn/data/font_digits.py",
     ],
-<<<<<<< HEAD
     "quality_blind": [
         "benchmarks/quality_blind.py",
         "tfxlearn/paradigms/adaptation/blind_representation.py",
@@ -62,7 +61,7 @@ SOURCES = {
         "tfxlearn/nets/tabular.py",
         "tfxlearn/evaluation/fairness.py",
         "tfxlearn/data/adult.py",
-=======
+    ],
     "quality_cycada": [
         "benchmarks/quality_cycada.py",
         "benchmarks/quality_adaptation.py",
@@ -82,7 +81,6 @@ SOURCES = {
         "tfxlearn/nets/gradient_reversal.py",
         "tfxlearn/data/domains.py",
         "tfxlearn/data/font_digits.py",
->>>>>>> cycada
     ],
     "quality_translation": [
         "benchmarks/quality_translation.py",

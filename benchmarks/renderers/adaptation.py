@@ -386,12 +386,7 @@ HEADLINES = {
     "dann": headline,
     "adda": adda_headline,
     "simgan": simgan_headline,
-<<<<<<< HEAD
     "blind_representation": blind_headline,
-}
-SECTIONS = {"adaptation-table": adaptation_table, "blind-table": blind_table}
-=======
     "cycada": cycada_headline,
 }
-SECTIONS = {"adaptation-table": adaptation_table}
->>>>>>> cycada
+SECTIONS = {"adaptation-table": adaptation_table, "blind-table": blind_table}
