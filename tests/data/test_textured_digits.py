@@ -85,3 +85,30 @@ def test_deterministic_from_the_seed_and_splits_crop_disjoint_rows():
 def test_bad_split_is_named():
     with pytest.raises(ValueError, match="split must be 'train' or 'test'"):
         textured_digits.textured(np.zeros([1, 8, 8, 1], np.uint8), "validation", None)
+
+
+def test_blank_config_is_other_crops_of_the_textures_without_digits(tiny):
+    blank = _split("textured_digits/blank_tiny", "train")
+    assert blank["image"].shape == (40, 28, 28, 3) and not blank["mask"].any()
+    textures = textured_digits.load_textures()
+    names = list(textures)
+    order = np.argsort(blank["index"])
+    for i in order[:3]:
+        rng = np.random.default_rng([2016, 0, blank["index"][i]])
+        k = int(rng.integers(len(names)))
+        row, col = textured_digits.crop_corner(textures[names[k]].shape, 28, "train", rng)
+        np.testing.assert_array_equal(
+            blank["image"][i], textures[names[k]][row : row + 28, col : col + 28]
+        )
+    # other crops than the digits' backgrounds (another seed): compare outside the digit
+    digits = tiny["train"]
+    by_index = np.argsort(digits["index"])
+    outside = digits["mask"][by_index] == 0
+    same = [
+        np.array_equal(
+            blank["image"][order][j][outside[j, ..., 0]],
+            digits["image"][by_index][j][outside[j, ..., 0]],
+        )
+        for j in range(40)
+    ]
+    assert sum(same) <= 8

@@ -30,6 +30,12 @@ Texture and crop position of example i are drawn from
 of the config only. The `tiny` config keeps the first 40 train / 20 test digits
 (tests).
 
+The `blank` config (and `blank_tiny`) is the same construction without the digit
+(mask all 0; "label" names the digit not drawn) and with another seed, so its
+crops are other crops of the same textures: the digit-free domain of an
+unpaired translation that inserts / removes digits on textures, whose changed
+region - the digit - is known (`benchmarks/quality_attention_cycle_gan.py`).
+
 Features: "image" uint8 [size, size, 3]; "mask" uint8 [size, size, 1], 0/1 (the
 digit's foreground); "label" the digit; "texture" which image the background
 comes from; "index" the digit's position in `digits_split(split)` (scikit-learn's
@@ -70,6 +76,7 @@ class TexturedDigitsConfig(tfds.core.BuilderConfig):
     max_train: int | None = None
     max_test: int | None = None
     seed: int = 2015
+    digit: bool = True  # False: the crops alone (mask all 0), the `blank` configs
 
 
 def load_textures() -> dict[str, np.ndarray]:
@@ -120,6 +127,8 @@ def textured(digits: np.ndarray, split: str, config: TexturedDigitsConfig, textu
     textures = load_textures() if textures is None else textures
     names = list(textures)
     _, masks = digit_masks(digits, config.size, config.threshold)
+    if not config.digit:
+        masks = np.zeros_like(masks)
     images, which = [], []
     for i, mask in enumerate(masks):
         rng = np.random.default_rng([config.seed, 0 if split == "train" else 1, i])
@@ -155,6 +164,20 @@ class TexturedDigits(tfds.core.GeneratorBasedBuilder):
         TexturedDigitsConfig(
             name="tiny",
             description="28x28 RGB, the first 40 train / 20 test digits (tests)",
+            max_train=40,
+            max_test=20,
+        ),
+        TexturedDigitsConfig(
+            name="blank",
+            description="28x28 RGB crops without digits (another seed: other crops)",
+            digit=False,
+            seed=2016,
+        ),
+        TexturedDigitsConfig(
+            name="blank_tiny",
+            description="28x28 RGB crops without digits, 40 train / 20 test (tests)",
+            digit=False,
+            seed=2016,
             max_train=40,
             max_test=20,
         ),
