@@ -34,11 +34,11 @@ The smoke run (`textured_digits/tiny` / `blank_tiny`: 36 training, 4 validation,
 seed) takes well under a minute.
 
 Time, estimated from a short timing at commit time (the pipeline's networks at
-28x28x3, batches of 16 pairs, 2 CPU cores shared with other jobs): about
-0.2-0.3 s per step after ~40 s of tracing; an epoch on train[:90%] is 80 steps
-(~25 s), so CANDIDATE_EPOCHS up to 40 is ~17 minutes of training per seed plus
-a few seconds per validation scoring; 3 seeds about 1 hour (less on an idle
-machine). Result: benchmarks/results/quality_attention_cycle_gan.json and
+28x28x3, batches of 16 pairs, 2 CPU cores shared with other jobs at load average
+~5): 1.4 s per step after ~90 s of tracing; an epoch on train[:90%] is 80 steps
+(~2 minutes), so CANDIDATE_EPOCHS up to 20 is ~40 minutes per seed (plus a few
+seconds per validation scoring), 3 seeds about 2 hours at that load (less on an
+idle machine). Result: benchmarks/results/quality_attention_cycle_gan.json and
 quality_attention_cycle_gan.png, rendered into docs/dual.md.
 """
 
@@ -69,7 +69,7 @@ from tfxlearn.pipeline.components import build_model  # noqa: E402
 
 NAME = "quality_attention_cycle_gan"
 PIPELINE = "attention_cycle_gan_textured_digits"
-CANDIDATE_EPOCHS = (5, 10, 20, 40)
+CANDIDATE_EPOCHS = (5, 10, 20)
 SEEDS = (0, 1, 2)
 TARGET_IOU = 0.7
 
