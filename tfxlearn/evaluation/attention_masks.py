@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import numpy as np
 
-THRESHOLDS = tuple(np.round(np.arange(0.05, 1.0, 0.05), 2))
+#: Candidate thresholds: 0.01 ... 0.04 (attention maps can be faint early in
+#: training), then 0.05 ... 0.95 in steps of 0.05.
+THRESHOLDS = (0.01, 0.02, 0.03, 0.04, *(float(t) for t in np.round(np.arange(0.05, 1.0, 0.05), 2)))
 
 
 def mask_iou(predicted, truth) -> float:
