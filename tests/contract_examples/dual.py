@@ -2,7 +2,9 @@
 digits (`font_digits/tiny`, reduced to 8x8, domain A) and 4 of scikit-learn's
 handwritten digits (domain B), so each of 2 replicas gets 2 of each domain; a
 history of 4 images, so the step writes and reads it. pix2pix: Canny edges of 4 of
-scikit-learn's handwritten digits (8x8) paired with the digits (`edge_pairs`)."""
+scikit-learn's handwritten digits (8x8) paired with the digits (`edge_pairs`).
+Attention-guided CycleGAN: 4 blank texture crops (`textured_digits/blank_tiny`,
+8x8 RGB) and 4 digits on textures (`textured_digits/tiny`), identity term on."""
 
 import keras
 import numpy as np
@@ -21,6 +23,32 @@ def unpaired_batches():
 def tiny_cycle_gan(norm):
     del norm  # instance norm: per-image statistics, the same on 1 and 2 replicas
     return tfxlearn.paradigms.get("cycle_gan")(**tiny_translators(), history_size=4)
+
+
+def textured_batches():
+    return tfxlearn.data.unpaired.load_unpaired(
+        "textured_digits/blank_tiny", "textured_digits/tiny", batch_size=4, image_size=(8, 8, 3)
+    ).take(1)
+
+
+def tiny_attention_cycle_gan(norm):
+    del norm  # instance norm: per-image statistics, the same on 1 and 2 replicas
+    nets = tfxlearn.nets
+    shape = (8, 8, 3)
+
+    def generator(name):
+        return nets.resnet_generator(shape, filters=2, downsamples=1, residual_blocks=1, name=name)
+
+    return tfxlearn.paradigms.get("attention_cycle_gan")(
+        generator_ab=generator("generator_ab"),
+        generator_ba=generator("generator_ba"),
+        attention_ab=nets.attention_network(shape, filters=2, name="attention_ab"),
+        attention_ba=nets.attention_network(shape, filters=2, name="attention_ba"),
+        discriminator_a=nets.patchgan_discriminator(shape, widths=(2, 4), name="d_a"),
+        discriminator_b=nets.patchgan_discriminator(shape, widths=(2, 4), name="d_b"),
+        identity_weight=1.0,
+        history_size=4,
+    )
 
 
 def edge_batches():
@@ -57,6 +85,13 @@ EXAMPLES = {
     "cycle_gan": {
         "build": tiny_cycle_gan,
         "data": unpaired_batches,
+        "inputs": lambda batch: batch[0],
+        "compile": _compile,
+        "bad_inputs": _bad_inputs,
+    },
+    "attention_cycle_gan": {
+        "build": tiny_attention_cycle_gan,
+        "data": textured_batches,
         "inputs": lambda batch: batch[0],
         "compile": _compile,
         "bad_inputs": _bad_inputs,

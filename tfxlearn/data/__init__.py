@@ -14,10 +14,10 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
-# adult, digits, fashion_mnist, font_digits, moving_digits, skimage_photos, spoken_digits_av
-# register their builders; service: tf.data service; audio: log-mel features and audio/video
-# length checks; domains: (source, target) batches of domain adaptation; unpaired: (A, B)
-# batches of unpaired translation
+# adult, digits, fashion_mnist, font_digits, moving_digits, skimage_photos, spoken_digits_av,
+# textured_digits register their builders; service: tf.data service; audio: log-mel
+# features and audio/video length checks; domains: (source, target) batches of domain
+# adaptation; unpaired: (A, B) batches of unpaired translation
 from tfxlearn.data import (  # noqa: F401
     adult,
     audio,
@@ -31,6 +31,7 @@ from tfxlearn.data import (  # noqa: F401
     service,
     skimage_photos,
     spoken_digits_av,
+    textured_digits,
     unpaired,
 )
 from tfxlearn.data.image_file import load_image

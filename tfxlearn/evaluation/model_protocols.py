@@ -59,6 +59,9 @@ dict of numbers; it calls a documented method of the paradigm:
   binary sensitive attribute of the dataset (`attribute`, e.g. "sex"; chance
   0.5) and the equal-opportunity and demographic-parity gaps of the task
   predictions between its groups (`evaluation/fairness.py`).
+- `attention_mask` (`attention(images, direction)`): IoU of the thresholded
+  attention map against a dataset's stored change mask (`textured_digits`),
+  and the mean attention on and off the mask (`evaluation/attention_masks.py`).
 
     evaluation.model_protocol("negative_elbo")(vae, EvalData("fashion_mnist"), seed=0)
 """
@@ -411,6 +414,36 @@ def paired_translation(
     return paired_translation_scores(translate, classifier, inputs, (images, labels), data.train[0])
 
 
+def attention_mask(
+    model: keras.Model,
+    data: EvalData,
+    *,
+    seed: int = 0,
+    dataset: str = "textured_digits",
+    split: str = "test",
+    direction: str = "b_to_a",
+    threshold: float = 0.5,
+    max_images: int | None = None,
+) -> dict:
+    """`iou`: `evaluation.attention_masks.mask_iou` of `model.attention(images,
+    direction) > threshold` against the stored `mask` of `dataset`'s `split` (the
+    first `max_images`); `attention_inside` / `attention_outside`: the mean
+    attention on and off the mask; `images`. Deterministic. (`data` is unused: the
+    masks come from `dataset`.)"""
+    del seed, data
+    from tfxlearn.evaluation.attention_masks import mask_iou, masked_images
+
+    attention = _require(model, "attention", "attention_mask")
+    images, masks = masked_images(dataset, split, max_images)
+    maps = np.asarray(attention(images, direction), np.float32)
+    return {
+        "iou": mask_iou(maps > float(threshold), masks),
+        "attention_inside": float(maps[masks].mean()),
+        "attention_outside": float(maps[~masks].mean()),
+        "images": int(len(images)),
+    }
+
+
 MODEL_PROTOCOLS: dict[str, Callable[..., dict]] = {
     "sample_quality": sample_quality,
     "negative_elbo": negative_elbo,
@@ -432,6 +465,7 @@ MODEL_PROTOCOLS: dict[str, Callable[..., dict]] = {
     "paired_translation": paired_translation,
     "attribute_blindness": attribute_blindness,
     "text_translation": text_translation_protocol,
+    "attention_mask": attention_mask,
 }
 
 

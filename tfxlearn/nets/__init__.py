@@ -1,5 +1,6 @@
 """Network factories shared by the paradigms."""
 
+from tfxlearn.nets.attention_translation import attention_blend, attention_network
 from tfxlearn.nets.audio import LogMel, audio_encoder
 from tfxlearn.nets.contrastive import KeyQueue, projection_head
 from tfxlearn.nets.conv import classifier_head, conv_encoder
@@ -50,6 +51,8 @@ from tfxlearn.nets.video import (
 )
 
 __all__ = [
+    "attention_network",
+    "attention_blend",
     "conv_encoder",
     "classifier_head",
     "projection_head",
