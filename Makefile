@@ -34,9 +34,10 @@ test: setup
 # throughput and the kill -9 fault soak, then the newer families (adversarial
 # training ~2 h, DANN + ADDA + SimGAN ~1.3 h, blind representations ~7 min,
 # CyCADA ~75 min, Siamese ~1.5 h, feature visualization ~10 min, transfer ~3 h,
-# style transfer ~75 min, CycleGAN ~3.5 h, pix2pix ~4 h, word2vec ~10 min a
-# mode, language model 2-5 h, masked language model 3-6 h; each over 3 seeds);
-# many hours on 2 cores in all. Results go to benchmarks/results and are
+# style transfer ~75 min, CycleGAN ~3.5 h, pix2pix ~4 h, attention-guided
+# CycleGAN ~2 h, word2vec ~10 min a mode, language model 2-5 h, masked language
+# model 3-6 h, dual learning for translation 12-25 h (estimated); each over 3
+# seeds); a few days on 2 cores in all. Results go to benchmarks/results and are
 # rendered into README.md and docs/*.md;
 # `render_readme.py --check` then lists any result file that is dirty or stale.
 # Not part of CI.
@@ -68,10 +69,12 @@ bench: setup
 	$(PY) benchmarks/quality_style.py
 	$(PY) benchmarks/quality_translation.py --seeds 0,1,2
 	$(PY) benchmarks/quality_pix2pix.py --seeds 0,1,2
+	$(PY) benchmarks/quality_attention_cycle_gan.py --seeds 0,1,2
 	$(PY) benchmarks/quality_word2vec.py --seeds 0,1,2
 	$(PY) benchmarks/quality_word2vec.py --mode cbow --seeds 0,1,2
 	$(PY) benchmarks/quality_lm.py --seeds 0,1,2
 	$(PY) benchmarks/quality_mlm.py --seeds 0,1,2
+	$(PY) benchmarks/quality_dual_translation.py --seeds 0,1,2
 	$(PY) benchmarks/render_readme.py
 	$(PY) benchmarks/render_readme.py --check
 
