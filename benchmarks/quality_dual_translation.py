@@ -51,7 +51,6 @@ epoch (500 verses x 2 directions, ~2-4 min each), the test books once per arm
 from __future__ import annotations
 
 import os
-import statistics
 import sys
 import time
 
@@ -60,6 +59,8 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
 
 import common  # noqa: E402
+import text_runs  # noqa: E402
+from text_runs import summary  # noqa: E402
 
 NAME = "quality_dual_translation"
 PIPELINE = "dual_translation_bible"
@@ -215,23 +216,9 @@ def gap_recovered(rows: dict, key: str) -> float | None:
     return (dual - warm) / (full - warm) if full != warm else None
 
 
-def summary(values) -> dict:
-    values = [float(v) for v in values]
-    return {
-        "mean": statistics.fmean(values),
-        "sd": statistics.stdev(values) if len(values) > 1 else 0.0,
-    }
-
-
 def main(argv: list[str]) -> None:
     argv = common.begin(argv)
-    smoke = "--smoke" in argv
-    argv = [a for a in argv if a != "--smoke"]
-    seeds, argv = common.parse_seeds(argv)
-    if argv:
-        raise SystemExit(f"unknown arguments {argv}")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    seeds = [0 if s is None else s for s in seeds]
+    smoke, seeds = text_runs.parse_args(argv)
     print("selection on the validation carve train[90%:]", flush=True)
     choice = select(smoke, seed=seeds[0])
     print(

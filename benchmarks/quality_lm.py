@@ -38,7 +38,6 @@ of wall time on the loaded machine (27 s of CPU): under a minute on idle cores.
 from __future__ import annotations
 
 import os
-import statistics
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -47,7 +46,7 @@ sys.path.insert(0, os.path.dirname(HERE))
 
 import common  # noqa: E402
 import text_runs  # noqa: E402
-from text_runs import texts, train  # noqa: E402
+from text_runs import summary, texts, train  # noqa: E402
 
 NAME = "quality_lm"
 PIPELINE = "lm_bible"
@@ -154,23 +153,9 @@ def measure(smoke: bool, choice: dict, seed: int) -> dict:
     return row
 
 
-def summary(values) -> dict:
-    values = [float(v) for v in values]
-    return {
-        "mean": statistics.fmean(values),
-        "sd": statistics.stdev(values) if len(values) > 1 else 0.0,
-    }
-
-
 def main(argv: list[str]) -> None:
     argv = common.begin(argv)
-    smoke = "--smoke" in argv
-    argv = [a for a in argv if a != "--smoke"]
-    seeds, argv = common.parse_seeds(argv)
-    if argv:
-        raise SystemExit(f"unknown arguments {argv}")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    seeds = [0 if s is None else s for s in seeds]
+    smoke, seeds = text_runs.parse_args(argv)
     print("selection on the validation carve train[90%:]", flush=True)
     choice = select(smoke, seed=seeds[0])
     print(

@@ -46,7 +46,6 @@ a few minutes per seed.
 from __future__ import annotations
 
 import os
-import statistics
 import sys
 import warnings
 
@@ -56,7 +55,7 @@ sys.path.insert(0, os.path.dirname(HERE))
 
 import common  # noqa: E402
 import text_runs  # noqa: E402
-from text_runs import texts, train  # noqa: E402
+from text_runs import summary, texts, train  # noqa: E402
 
 NAME = "quality_mlm"
 PIPELINE = "mlm_bible"
@@ -215,23 +214,9 @@ def measure(smoke: bool, choice: dict, seed: int, verses: dict) -> dict:
     return row
 
 
-def summary(values) -> dict:
-    values = [float(v) for v in values]
-    return {
-        "mean": statistics.fmean(values),
-        "sd": statistics.stdev(values) if len(values) > 1 else 0.0,
-    }
-
-
 def main(argv: list[str]) -> None:
     argv = common.begin(argv)
-    smoke = "--smoke" in argv
-    argv = [a for a in argv if a != "--smoke"]
-    seeds, argv = common.parse_seeds(argv)
-    if argv:
-        raise SystemExit(f"unknown arguments {argv}")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    seeds = [0 if s is None else s for s in seeds]
+    smoke, seeds = text_runs.parse_args(argv)
     print("selection on the validation carve train[90%:]", flush=True)
     choice = select(smoke, seed=seeds[0])
     print(f"chosen: {choice['dim']}x{choice['depth']}, {choice['epochs']} epochs", flush=True)

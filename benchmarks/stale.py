@@ -153,6 +153,7 @@ SOURCES = {
     ],
     "quality_dual_translation": [
         "benchmarks/quality_dual_translation.py",
+        "benchmarks/text_runs.py",
         "tfxlearn/paradigms/dual/dual_translation.py",
         "tfxlearn/nets/transformer.py",
         "tfxlearn/pretext/dual_corpus.py",

@@ -1,11 +1,37 @@
-"""What the text benchmarks (quality_lm, quality_mlm) share: a text pipeline's
-config at a model size and epoch budget, on the validation carve or on the
-final splits; its texts; and training through the pipeline's own stages one
-epoch at a time."""
+"""What the text benchmarks (quality_lm, quality_mlm, quality_dual_translation)
+share: their command line (`--smoke`, `--seeds`), a text pipeline's config at a
+model size and epoch budget, on the validation carve or on the final splits;
+its texts; training through the pipeline's own stages one epoch at a time; the
+mean ± sd over seeds."""
 
 from __future__ import annotations
 
+import os
+import statistics
 import time
+
+import common
+
+
+def parse_args(argv: list[str]) -> tuple[bool, list[int]]:
+    """(smoke, seeds) of a text benchmark's command line (after `common.begin`):
+    `--smoke` and `--seeds 0,1,2` (default: seed 0); anything else is refused."""
+    smoke = "--smoke" in argv
+    argv = [a for a in argv if a != "--smoke"]
+    seeds, argv = common.parse_seeds(argv)
+    if argv:
+        raise SystemExit(f"unknown arguments {argv}")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    return smoke, [0 if s is None else s for s in seeds]
+
+
+def summary(values) -> dict:
+    """{"mean", "sd"} of `values` (sd 0 for a single value)."""
+    values = [float(v) for v in values]
+    return {
+        "mean": statistics.fmean(values),
+        "sd": statistics.stdev(values) if len(values) > 1 else 0.0,
+    }
 
 
 def config_for(

@@ -32,3 +32,12 @@ def test_smoke_config_is_the_tiny_model_on_few_examples():
     assert config["paradigm"]["args"]["dim"] == 32 and config["paradigm"]["args"]["depth"] == 1
     assert config["dataset"]["max_train"] == 50 and config["dataset"]["max_test"] == 10
     assert config["pretext"]["args"]["vocabulary"]["max_examples"] == 50
+
+
+def test_command_line_and_summary():
+    assert text_runs.parse_args(["--smoke", "--seeds", "1,2"]) == (True, [1, 2])
+    assert text_runs.parse_args([]) == (False, [0])
+    with pytest.raises(SystemExit, match="unknown arguments"):
+        text_runs.parse_args(["--epochs", "3"])
+    assert text_runs.summary([1, 3]) == {"mean": 2.0, "sd": pytest.approx(2**0.5)}
+    assert text_runs.summary([5]) == {"mean": 5.0, "sd": 0.0}

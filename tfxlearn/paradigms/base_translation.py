@@ -88,6 +88,17 @@ class CycleTranslation(TranslationParadigm):
     extra_terms: tuple[str, ...] = ()
     batch_hint = CYCLE_BATCH_HINT
 
+    @property
+    def image_shape(self) -> tuple:
+        """Per-example shape of domain A's images (the input of `call` and serving)."""
+        return self.shape_a
+
+    def call(self, images, training=False):
+        """The A -> B translation (`generator_ab`, for the attention-guided model the
+        blended one) of images of domain A [batch, H, W, C] in [0, 1]."""
+        check_images(images, self.shape_a)
+        return self.generator_ab(images, training=training)
+
     def setup_cycle(
         self,
         generator_ab: keras.Model,

@@ -139,16 +139,6 @@ class AttentionCycleGAN(CycleTranslation):
             history_probability=history_probability,
         )
 
-    @property
-    def image_shape(self) -> tuple:
-        """Per-example shape of domain A's images (the input of `call` and serving)."""
-        return self.shape_a
-
-    def call(self, images, training=False):
-        """a' = A_s(a) F_s(a) + (1 - A_s(a)) a for images of A [batch, H, W, C] in [0, 1]."""
-        check_images(images, self.shape_a)
-        return self.generator_ab(images, training=training)
-
     def attention(self, images, direction: str = "a_to_b", batch_size: int = 500) -> np.ndarray:
         """The attention map (NumPy float32 [n, H, W, 1] in [0, 1]) of images of the
         direction's source domain: A_s(a) for "a_to_b", A_t(b) for "b_to_a"."""

@@ -104,16 +104,6 @@ class CycleGAN(CycleTranslation):
             history_probability=history_probability,
         )
 
-    @property
-    def image_shape(self) -> tuple:
-        """Per-example shape of domain A's images (the input of `call` and serving)."""
-        return self.shape_a
-
-    def call(self, images, training=False):
-        """G(images): images of domain A [batch, H, W, C] in [0, 1] translated to B."""
-        check_images(images, self.shape_a)
-        return self.generator_ab(images, training=training)
-
     def serving_outputs(self, images):
         check_images(images, self.shape_a)
         return {"translated": self.generator_ab(images, training=False)}
