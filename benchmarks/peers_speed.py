@@ -12,6 +12,12 @@ runs in a fresh process, and the configurations alternate round by round (the
 machine is noisy: the ratio of medians over the rounds is the result, not any
 single rate).
 
+Speed levers (issue 24), measured in the same rounds against the same peers:
+tfxlearn with `jit_compile=True` (XLA), under the `mixed_bfloat16` dtype policy
+(this CPU's AVX-512 BF16 / AMX), and with one inter-op thread; PyTorch eager
+under `torch.autocast("cpu", torch.bfloat16)`, the bfloat16 peer. A lever's
+ratio is its median over the plain tfxlearn median of the same run.
+
     make peers                                  # .venv-peers: torch, torchvision, lightly
     python benchmarks/peers_speed.py [--rounds 3] [--steps 40] [--batches 200]
 
@@ -35,41 +41,52 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 PEERS_PYTHON = os.path.join(os.path.dirname(HERE), ".venv-peers", "bin", "python")
 STEPS = ("supervised", "rotation", "moco")
+KINDS = ("tfxlearn", "eager", "compile")  # the issue's targets compare these
+LEVERS = ("tfxlearn+jit", "tfxlearn+bf16", "tfxlearn+inter1", "eager+bf16")
 BATCH = 256
 PIPELINES = ("rotation", "jigsaw", "moco_views")
 PIPELINE_BATCH = 64  # input images per batch, as in the pipelines
 
 
-def tf_step(step: str, images_path: str, steps: int) -> dict:
-    """images/s of tfxlearn's `step` (run in a child process of this script)."""
+def tf_step(step: str, images_path: str, steps: int, lever: str = "") -> dict:
+    """images/s of tfxlearn's `step` (run in a child process of this script), with
+    one speed `lever`: "" (none), "jit", "bf16" or "inter1"."""
     import keras
     import numpy as np
     import tensorflow as tf
 
     import tfxlearn
 
+    if lever not in ("", "jit", "bf16", "inter1"):
+        raise ValueError(f"lever must be '', 'jit', 'bf16' or 'inter1', got {lever!r}")
+    if lever == "bf16":
+        keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    if lever == "inter1":
+        tf.config.threading.set_inter_op_parallelism_threads(1)
     keras.utils.set_random_seed(0)
     images = np.load(images_path)[: BATCH * 8]
     encoder = tfxlearn.nets.conv_encoder()
+    jit = lever == "jit"
     if step == "supervised":
         model = keras.Sequential([encoder, keras.layers.Dense(10)])
         model.compile(
             optimizer="adam",
             loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+            jit_compile=jit,
         )
         labels = np.random.default_rng(0).integers(0, 10, len(images))
         ds = tf.data.Dataset.from_tensor_slices((images.astype("float32") / 255.0, labels))
         ds, per_step = ds.batch(BATCH, drop_remainder=True), BATCH
     elif step == "rotation":
         model = tfxlearn.paradigms.get("rotation")(encoder=encoder)
-        model.compile(optimizer="adam")
+        model.compile(optimizer="adam", jit_compile=jit)
         source = tf.data.Dataset.from_tensor_slices({"image": images})
         ds, per_step = tfxlearn.pretext.rotation(source.batch(BATCH // 4)), BATCH
     else:  # moco, as the pipeline's step without shuffled BN (the peer has none)
         model = tfxlearn.paradigms.get("moco")(
             encoder=encoder, queue_size=4096, temperature=0.15, momentum=0.99, bn_groups=1
         )
-        model.compile(optimizer=keras.optimizers.Adam(2e-3))
+        model.compile(optimizer=keras.optimizers.Adam(2e-3), jit_compile=jit)
         source = tf.data.Dataset.from_tensor_slices({"image": images})
         ds, per_step = tfxlearn.pretext.moco_views(source.batch(64, drop_remainder=True)), 64
     ds = ds.cache()
@@ -80,7 +97,8 @@ def tf_step(step: str, images_path: str, steps: int) -> dict:
     start = time.perf_counter()
     model.fit(ds.take(steps), epochs=1, verbose=0)
     seconds = time.perf_counter() - start
-    return {"step": step, "mode": "tfxlearn", "images_per_s": steps * per_step / seconds}
+    mode = "tfxlearn" + (f"+{lever}" if lever else "")
+    return {"step": step, "mode": mode, "images_per_s": steps * per_step / seconds}
 
 
 def tf_pipeline(op: str, images_path: str, batches: int) -> dict:
@@ -128,11 +146,13 @@ def tf_pipeline(op: str, images_path: str, batches: int) -> dict:
 def measure(kind: str, step: str, images_path: str, steps: int) -> dict:
     """One measurement in a fresh process.
 
-    kind: "tfxlearn", "eager" or "compile" (train steps); "tf.data" or
-    "DataLoader" (input pipelines, `step` is then the op and `steps` the batches).
+    kind: "tfxlearn" or a tfxlearn lever ("tfxlearn+jit", ...), "eager",
+    "compile" or "eager+bf16" (train steps); "tf.data" or "DataLoader" (input
+    pipelines, `step` is then the op and `steps` the batches).
     """
-    if kind == "tfxlearn":
-        command = [sys.executable, __file__, "--child", step, images_path, str(steps)]
+    if kind.startswith("tfxlearn"):
+        lever = kind.partition("+")[2]
+        command = [sys.executable, __file__, "--child", step, images_path, str(steps), lever]
     elif kind == "tf.data":
         command = [sys.executable, __file__, "--child-pipeline", step, images_path, str(steps)]
     elif kind == "DataLoader":
@@ -153,12 +173,13 @@ def main(argv=None) -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--steps", type=int, default=40)
     parser.add_argument("--batches", type=int, default=200, help="input-pipeline batches timed")
-    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--no-levers", action="store_true", help="only the three plain kinds")
+    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     parser.add_argument("--child-pipeline", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        step, images_path, steps = args.child
-        print(json.dumps(tf_step(step, images_path, int(steps))))
+        step, images_path, steps, lever = args.child
+        print(json.dumps(tf_step(step, images_path, int(steps), lever)))
         return
     if args.child_pipeline:
         op, images_path, batches = args.child_pipeline
@@ -189,7 +210,7 @@ def main(argv=None) -> None:
             check=True,
         ).stdout
     )
-    kinds = ("tfxlearn", "eager", "compile")
+    kinds = KINDS if args.no_levers else KINDS + LEVERS
     rates = {step: {kind: [] for kind in kinds} for step in STEPS}
     loaders = ("tf.data", "DataLoader")
     pipeline_rates = {op: {kind: [] for kind in loaders} for op in PIPELINES}
@@ -224,6 +245,15 @@ def main(argv=None) -> None:
             "ratio_to_eager": medians["tfxlearn"] / medians["eager"],
             "ratio_to_compile": medians["tfxlearn"] / medians["compile"],
         }
+        levers = [k for k in LEVERS if k in medians]
+        if levers:
+            table[step]["lever_ratio_to_tfxlearn"] = {
+                k: medians[k] / medians["tfxlearn" if k.startswith("tfxlearn") else "eager"]
+                for k in levers
+            }
+            table[step]["bf16_ratio_to_eager_bf16"] = (
+                medians["tfxlearn+bf16"] / medians["eager+bf16"]
+            )
     pipelines = {}
     for op in PIPELINES:
         medians = {kind: statistics.median(v) for kind, v in pipeline_rates[op].items()}

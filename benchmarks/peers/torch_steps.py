@@ -13,7 +13,9 @@ PyTorch, for three steps:
 
     python torch_steps.py STEP MODE IMAGES.npy [--steps N] [--threads T]
 
-MODE is "eager" or "compile" (torch.compile, default inductor backend). Prints
+MODE is "eager", "compile" (torch.compile, default inductor backend) or
+"eager+bf16" (eager under `torch.autocast("cpu", dtype=torch.bfloat16)`: the peer
+of tfxlearn's `mixed_bfloat16` lever; weights and optimizer stay float32). Prints
 one JSON line: {"step", "mode", "images_per_s", "seconds", "steps", "torch"}.
 The images file holds uint8 [n, 28, 28, 1] (written by benchmarks/peers_speed.py).
 """
@@ -107,13 +109,23 @@ def moco_step(images: torch.Tensor, queue_size=4096, temperature=0.15, momentum=
     return query, step, batch
 
 
+def autocast_bf16(step):
+    """`step` with its forward, loss and backward under CPU bfloat16 autocast."""
+
+    def bf16_step(x):
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            return step(x)
+
+    return bf16_step
+
+
 STEPS = {"supervised": supervised_step, "rotation": rotation_step, "moco": moco_step}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("step", choices=sorted(STEPS))
-    parser.add_argument("mode", choices=["eager", "compile"])
+    parser.add_argument("mode", choices=["eager", "compile", "eager+bf16"])
     parser.add_argument("images")
     parser.add_argument("--steps", type=int, default=40)
     parser.add_argument("--threads", type=int, default=0)
@@ -127,6 +139,8 @@ def main() -> None:
     model.train()
     if args.mode == "compile":
         step = torch.compile(step)
+    elif args.mode == "eager+bf16":
+        step = autocast_bf16(step)
     batches = [x_all[(i * BATCH) % len(x_all) :][:BATCH] for i in range(8)]
     for i in range(5):  # warm up (and compile)
         step(batches[i % 8])

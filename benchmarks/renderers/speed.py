@@ -49,6 +49,23 @@ def speed_section() -> str:
     return "\n".join(lines)
 
 
+def lever_rows(steps: dict) -> list[str]:
+    """The speed levers' table: each lever's median over its plain side's (same run)."""
+    if not any("lever_ratio_to_tfxlearn" in t for t in steps.values()):
+        return []
+    header = ["lever / plain (same run)", "tfxlearn `jit_compile`", "tfxlearn `mixed_bfloat16`"]
+    header += ["tfxlearn 1 inter-op thread", "PyTorch bf16 autocast / eager"]
+    header += ["**tfxlearn bf16 / PyTorch bf16**"]
+    rows = []
+    for step, t in steps.items():
+        ratios = t.get("lever_ratio_to_tfxlearn", {})
+        keys = ("tfxlearn+jit", "tfxlearn+bf16", "tfxlearn+inter1", "eager+bf16")
+        cells = [f"{ratios[k]:.2f}x" if k in ratios else "-" for k in keys]
+        bf16 = t.get("bf16_ratio_to_eager_bf16")
+        rows.append([step, *cells, f"**{bf16:.2f}x**" if bf16 else "-"])
+    return ["", *table(header, rows)]
+
+
 def peers_section() -> str:
     r, m = load("peers"), load("peers_moco")
     if r is None and m is None:
@@ -72,6 +89,7 @@ def peers_section() -> str:
                 for step, t in r["train_steps"].items()
             ),
         )
+        lines += lever_rows(r["train_steps"])
         pipes = r.get("input_pipelines")
         if pipes:
             workers = f"PyTorch `Dataset` + `DataLoader` ({pipes['dataloader_workers']} workers)"

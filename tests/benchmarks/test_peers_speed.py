@@ -37,3 +37,8 @@ def test_time_to_reach_interpolates_between_checkpoints():
     assert peers_moco.time_to_reach(curve, 0.6) == pytest.approx(90.0)
     assert peers_moco.time_to_reach(curve, 0.3) == pytest.approx(30.0)  # from chance (0.1) at 0 s
     assert peers_moco.time_to_reach(curve, 0.8) is None
+
+
+def test_an_unknown_lever_is_refused_before_any_work(tmp_path):
+    with pytest.raises(ValueError, match="lever must be"):
+        peers_speed.tf_step("rotation", str(tmp_path / "missing.npy"), steps=1, lever="fp8")

@@ -152,7 +152,9 @@ class MoCo(Paradigm):
             features = encode_in_groups(encoder, images, self.bn_groups, assignment, training)
         else:
             features = encoder(images, training=training)
-        return tf.math.l2_normalize(head(features, training=training), axis=1)
+        # Similarities, queue and loss in float32 also under a mixed dtype policy.
+        embeddings = tf.cast(head(features, training=training), tf.float32)
+        return tf.math.l2_normalize(embeddings, axis=1)
 
     def call(self, images, training=False):
         """The L2-normalized query embedding of `images`."""
