@@ -327,7 +327,7 @@ def _write_saved_model(
         for key in outputs:
             if not isinstance(key, str) or not _NAME_RE.fullmatch(key):
                 raise ValueError(f"serving output names must match [A-Za-z0-9_.-]+, got {key!r}")
-        return {key: tf.convert_to_tensor(value) for key, value in outputs.items()}
+        return {key: _served(value) for key, value in outputs.items()}
 
     archive = keras.export.ExportArchive()
     if model.built:
@@ -397,6 +397,15 @@ def _extra_signatures(model: keras.Model) -> dict[str, tuple[dict[str, tf.Tensor
     return out
 
 
+def _served(value) -> tf.Tensor:
+    """An output as served: float32 where a mixed dtype policy computed it in
+    bfloat16 / float16 (clients and TF Serving see the same dtypes either way)."""
+    value = tf.convert_to_tensor(value)
+    if value.dtype in (tf.bfloat16, tf.float16):
+        value = tf.cast(value, tf.float32)
+    return value
+
+
 def _named(fn: Callable, names: list[str]) -> Callable:
     """`fn(**{name: input})` as a function of positional tensors (an endpoint's
     inputs), returning a dict of tensors."""
@@ -405,7 +414,7 @@ def _named(fn: Callable, names: list[str]) -> Callable:
         outputs = fn(**dict(zip(names, inputs)))
         if not isinstance(outputs, dict) or not outputs:
             raise TypeError(f"a serving signature must return a dict of tensors, got {outputs!r}")
-        return {key: tf.convert_to_tensor(value) for key, value in outputs.items()}
+        return {key: _served(value) for key, value in outputs.items()}
 
     return endpoint
 

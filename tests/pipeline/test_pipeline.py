@@ -3,7 +3,9 @@ import os
 import subprocess
 import sys
 
+import keras
 import pytest
+import tensorflow as tf
 from _helpers import tiny_rotation_config
 
 from tfxlearn import pipeline
@@ -166,3 +168,39 @@ def test_a_pipeline_runs_on_your_own_arrays(tmp_path, tfds_dir):
     assert result.metrics["results"]["rotation"]["linear_probe"]["accuracy"] > 0.9
     with pytest.raises(TypeError, match="EvalData"):
         pipeline.run(config, run_dir=str(tmp_path / "r2"), data=arrays(4))
+
+
+def test_precision_mixed_bfloat16_trains_evaluates_and_serves_float32(tmp_path):
+    """`train.precision`: the paradigm trains in bfloat16 (float32 variables); the
+    baselines stay float32, the served outputs are float32, and the global dtype
+    policy is float32 again after the run."""
+    config = tiny_rotation_config()
+    config["train"]["precision"] = "mixed_bfloat16"
+    model = pipeline.build_model(config)
+    assert model.encoder.compute_dtype == "bfloat16"
+    assert all(v.dtype == "float32" for v in model.trainable_variables)
+    assert keras.config.dtype_policy().name == "float32"
+    result = pipeline.run(
+        config,
+        run_dir=str(tmp_path / "run"),
+        export_root=str(tmp_path / "saved_models"),
+        verbose=0,
+    )
+    assert keras.config.dtype_policy().name == "float32"
+    for row in result.metrics["results"].values():
+        assert 0.0 <= row["linear_probe"]["accuracy"] <= 1.0
+    served = tf.saved_model.load(result.export_path).signatures["serving_default"](
+        images=tf.zeros((2, 8, 8, 1))
+    )
+    assert {v.dtype for v in served.values()} == {tf.float32}
+
+
+def test_precision_is_checked_against_the_paradigms_tested_under_it():
+    config = tiny_rotation_config()
+    config["train"]["precision"] = "bfloat16"
+    with pytest.raises(ValueError, match="train.precision must be one of"):
+        pipeline.validate_config(config)
+    config = pipeline.load_config("vae_fashion_mnist", smoke=True)
+    config["train"]["precision"] = "mixed_bfloat16"
+    with pytest.raises(ValueError, match="paradigm 'vae' is not tested under it; .*rotation"):
+        pipeline.validate_config(config)

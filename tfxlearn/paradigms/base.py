@@ -76,6 +76,9 @@ class Paradigm(MultiWorkerFit, keras.Model):
     sub_models: tuple[str, ...] = ()
     #: Base-class constructor arguments this class sets itself (not in its config).
     derived_arguments: tuple[str, ...] = ()
+    #: Trains under the `mixed_bfloat16` dtype policy (a pipeline's
+    #: `train.precision`): set only where a test shows its first loss matches float32.
+    mixed_precision: bool = False
 
     def compile(self, optimizer="rmsprop", loss=None, **kwargs):
         if loss is not None:

@@ -245,15 +245,30 @@ def steps_per_epoch(ds: tf.data.Dataset) -> int | None:
     return count if count >= 0 else None
 
 
+@contextlib.contextmanager
+def dtype_policy(name: str):
+    """Layers created inside take the Keras dtype policy `name` ("float32",
+    "mixed_bfloat16": bfloat16 compute, float32 variables); the global policy is
+    restored on exit, so baselines and later models stay float32."""
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(name)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
 def build_model(config: dict, steps_per_epoch: int | None = None) -> keras.Model:
     """The config's paradigm with its networks, compiled as the trainer does
-    (seeded by `config["seed"]`); `steps_per_epoch` is needed by a cosine
+    (seeded by `config["seed"]`, under the dtype policy `train.precision`,
+    float32 by default); `steps_per_epoch` is needed by a cosine
     `train.learning_rate_schedule`."""
     keras.utils.set_random_seed(int(config.get("seed", 0)))
-    networks = {key: build_net(config, key) for key in net_configs(config)}
-    model = paradigms.get(config["paradigm"]["name"])(
-        **networks, **config["paradigm"].get("args", {})
-    )
+    with dtype_policy(config["train"].get("precision", "float32")):
+        networks = {key: build_net(config, key) for key in net_configs(config)}
+        model = paradigms.get(config["paradigm"]["name"])(
+            **networks, **config["paradigm"].get("args", {})
+        )
     model.compile(**compile_args(config["train"], steps_per_epoch))
     return model
 

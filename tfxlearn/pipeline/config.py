@@ -19,6 +19,8 @@ _ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__
 PIPELINE_DIRS = (os.path.join(os.getcwd(), "pipelines"), os.path.join(_ROOT, "pipelines"))
 _REQUIRED = ("name", "dataset", "paradigm", "pretext", "train", "evaluation", "export")
 SCHEDULES = ("constant", "cosine")
+#: `train.precision`: Keras dtype policies the trainer builds the paradigm under.
+PRECISIONS = ("float32", "mixed_bfloat16")
 
 
 def available_pipelines() -> list[str]:
@@ -113,6 +115,19 @@ def validate_config(config: dict) -> None:
             "config train.learning_rate_schedule applies to train.learning_rate; with "
             "train.optimizer / train.optimizers put the schedule in the optimizer config"
         )
+    precision = train_cfg.get("precision", "float32")
+    if precision not in PRECISIONS:
+        raise ValueError(f"config train.precision must be one of {PRECISIONS}, got {precision!r}")
+    if precision != "float32":
+        supported = sorted(
+            name for name in paradigms.names() if paradigms.get(name).mixed_precision
+        )
+        if config["paradigm"]["name"] not in supported:
+            raise ValueError(
+                f"config train.precision {precision!r}: paradigm "
+                f"{config['paradigm']['name']!r} is not tested under it; the paradigms "
+                f"that are: {', '.join(supported)}"
+            )
     for key in ("epochs", "batch_size"):
         if int(train_cfg.get(key, 0)) < 1:
             raise ValueError(f"config train.{key} must be >= 1, got {train_cfg.get(key)!r}")
@@ -237,6 +252,7 @@ OPTIONAL_KEYS = {
         "data_service",
         "generator_ema",
         "first_stage",
+        "precision",
     },
     "evaluation": {
         "protocols",

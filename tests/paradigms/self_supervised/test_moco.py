@@ -143,30 +143,3 @@ def test_clear_errors():
             MoCo(encoder=tfxlearn.nets.conv_encoder((8, 8, 1), widths=(4,)), **kwargs)
     with pytest.raises(TypeError, match="keras.Model"):
         MoCo(encoder="encoder")
-
-
-@pytest.fixture
-def bfloat16_policy():
-    keras.mixed_precision.set_global_policy("mixed_bfloat16")
-    yield
-    keras.mixed_precision.set_global_policy("float32")
-
-
-def _first_step_loss():
-    model = _model(norm="batch", bn_groups=1)
-    model.compile(optimizer=keras.optimizers.Adam(1e-3))
-    history = model.fit(_data(), epochs=1, verbose=0)
-    return model, history.history["loss"][0]
-
-
-def test_trains_under_the_mixed_bfloat16_policy(bfloat16_policy):
-    """The speed lever of benchmarks/peers_speed.py: bfloat16 layers, float32
-    similarities, queue and loss, and the same first loss as float32 within bfloat16's
-    precision (its 8-bit mantissa: ~0.4% per rounding)."""
-    model, loss = _first_step_loss()
-    assert model.encoder.compute_dtype == "bfloat16"
-    assert model.queue.dtype == "float32"
-    keras.mixed_precision.set_global_policy("float32")
-    _, loss32 = _first_step_loss()
-    assert np.isfinite(loss)
-    assert loss == pytest.approx(loss32, rel=0.02)

@@ -80,6 +80,7 @@ class MoCo(Paradigm):
 
     pretext = "moco_views"
     sub_models = ("encoder", "head")
+    mixed_precision = True
 
     def __init__(
         self,

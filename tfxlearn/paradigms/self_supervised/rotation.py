@@ -28,6 +28,7 @@ class Rotation(GeneratedLabelClassifier):
 
     pretext = "rotation"
     derived_arguments = ("num_classes",)
+    mixed_precision = True
 
     def __init__(self, encoder: keras.Model, head: keras.Model | None = None, **kwargs):
         super().__init__(encoder=encoder, num_classes=NUM_ROTATIONS, head=head, **kwargs)
