@@ -46,6 +46,7 @@ bench: setup
 	$(PY) benchmarks/op_speed.py
 	$(PY) benchmarks/speed.py
 	$(PY) benchmarks/epoch_share.py
+	$(PY) benchmarks/precision.py --seeds 0,1,2
 	$(PY) benchmarks/quality.py --baselines --seeds 0,1,2
 	$(PY) benchmarks/low_shot_protocols.py
 	$(PY) benchmarks/layerwise_probe.py --baselines

@@ -186,6 +186,11 @@ SOURCES = {
     "data_service": ["benchmarks/data_service_throughput.py"],
     "fault_soak": ["benchmarks/fault_soak.py", "benchmarks/fault_soak_child.py"],
     "select_": ["benchmarks/selection.py"],
+    "precision_": [
+        "benchmarks/precision.py",
+        "benchmarks/selection.py",
+        "tfxlearn/pipeline/components.py",
+    ],
     "peers": [
         "benchmarks/peers_speed.py",
         "benchmarks/peers/torch_steps.py",

@@ -213,10 +213,51 @@ def input_share_section() -> str:
     return "\n".join(lines)
 
 
+def precision_section() -> str:
+    r = load("precision_rotation_fashion_mnist")
+    if r is None:
+        return "_Not measured yet: `python benchmarks/precision.py --seeds 0,1,2` (~45 minutes)._"
+    s = r["summary"]
+
+    def pm(d, scale=100.0, unit="%"):
+        return f"{scale * d['mean']:.1f} ± {scale * d['sd']:.1f}{unit}"
+
+    rows = [
+        [
+            precision,
+            pm(s[precision]["linear_probe"]),
+            pm(s[precision]["knn"]),
+            pm(s[precision]["trainer_seconds"], 1.0, " s"),
+        ]
+        for precision in ("float32", "mixed_bfloat16")
+    ]
+    d = s["difference"]
+    ok = "✓" if s["meets_target"] else "✗"
+    rows.append(
+        [
+            f"**bfloat16 - float32, paired by seed** (target ≥ -0.3 points) {ok}",
+            f"**{100 * d['linear_probe']['mean']:+.2f} ± {100 * d['linear_probe']['sd']:.2f}**",
+            f"{100 * d['knn']['mean']:+.2f} ± {100 * d['knn']['sd']:.2f}",
+            f"**{s['trainer_speedup']['mean']:.2f}x faster**",
+        ]
+    )
+    header = [f"`{r['pipeline']}`, `train.precision`", "linear probe (validation)"]
+    header += ["kNN (validation)", "Trainer"]
+    lines = table(header, rows)
+    lines += [
+        "",
+        f"Seeds {', '.join(map(str, r['seeds']))}; pretrained on the training split minus "
+        "its last 10%, measured on that carve with the test split forbidden (keeping the "
+        f"lever is a choice). Measured {stamp(r)} by `python benchmarks/precision.py`.",
+    ]
+    return "\n".join(lines)
+
+
 SECTIONS = {  # marker name -> the function rendering what goes between its markers
     "op_speed": op_speed_section,
     "speed": speed_section,
     "peers": peers_section,
     "input_share": input_share_section,
+    "precision": precision_section,
     "step_overhead": step_overhead_section,
 }
