@@ -2,14 +2,7 @@
 the table of a result file (source-only, DANN, oracle, gap closed, selection), and
 ADDA's row from its own result file, compared with the first file's baselines."""
 
-import os
-import sys
-
-sys.path.insert(
-    0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "benchmarks")
-)
-
-from renderers import adaptation  # noqa: E402
+from renderers import adaptation
 
 
 def _summary(target, source):

@@ -2,14 +2,7 @@
 the table of a result file (both targets, the selection, the seeds) and the
 README headline."""
 
-import os
-import sys
-
-sys.path.insert(
-    0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "benchmarks")
-)
-
-from renderers import dual  # noqa: E402
+from renderers import dual
 
 
 def _s(mean, sd=0.0):

@@ -2,16 +2,12 @@
 input alone, through the pipeline's own stages (smoke: nothing written); its
 renderer section."""
 
-import common
 import epoch_share
 from renderers import speed
 
 
-def test_smoke_measures_every_part_and_writes_nothing(monkeypatch, capsys):
-    def no_write(*args, **kwargs):
-        raise AssertionError("the smoke run must not write a result")
-
-    monkeypatch.setattr(common, "write_result", no_write)
+def test_smoke_measures_every_part_and_writes_nothing(monkeypatch, capsys, refuse_writes):
+    refuse_writes()
     results = []
     measure = epoch_share.measure
     monkeypatch.setattr(

@@ -1,14 +1,8 @@
 """benchmarks/feature_visualization.py's summary (mean ± sd over seeds) and its
 renderer in docs/visualize.md."""
 
-import os
-import sys
-
-BENCHMARKS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "benchmarks")
-sys.path.insert(0, BENCHMARKS)
-
-import feature_visualization  # noqa: E402
-from renderers import visualize as renderer  # noqa: E402
+import feature_visualization
+from renderers import visualize as renderer
 
 
 def _seed_result(seed, p_a):

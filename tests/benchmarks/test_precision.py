@@ -2,24 +2,13 @@
 (a real smoke run on the validation carve, nothing written; the paired summary on
 hand-made runs)."""
 
-import os
-import sys
-
+import common
+import precision
 import pytest
 
-sys.path.insert(
-    0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "benchmarks")
-)
 
-import common  # noqa: E402
-import precision  # noqa: E402
-
-
-def test_smoke_runs_both_precisions_on_the_carve_and_writes_nothing(monkeypatch, capsys):
-    def no_write(*args, **kwargs):
-        raise AssertionError("the smoke run must not write a result")
-
-    monkeypatch.setattr(common, "write_result", no_write)
+def test_smoke_runs_both_precisions_on_the_carve_and_writes_nothing(refuse_writes, capsys):
+    refuse_writes()
     payload = precision.main(["--smoke", "--seeds", "0"])
     assert [r["precision"] for r in payload["runs"]] == ["float32", "mixed_bfloat16"]
     for row in payload["runs"]:

@@ -2,16 +2,8 @@
 learning rate and the stopping step on the labelled target validation carve, then
 its seeds, writing nothing; unknown methods are refused."""
 
-import os
-import sys
-
 import pytest
-
-sys.path.insert(
-    0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "benchmarks")
-)
-
-import quality_adaptation  # noqa: E402
+import quality_adaptation
 
 
 def test_adda_smoke_selects_on_validation_and_writes_nothing(tfds_dir, capsys, monkeypatch):

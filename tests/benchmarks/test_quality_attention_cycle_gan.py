@@ -4,22 +4,12 @@ carve with the test split forbidden, one seed measured on test) writes nothing;
 the summary counts the seeds that reach the target; the renderer's section and
 headline before and after a result."""
 
-import os
-import sys
-
-sys.path.insert(
-    0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "benchmarks")
-)
-
-import quality_attention_cycle_gan  # noqa: E402
-from renderers import dual  # noqa: E402
+import quality_attention_cycle_gan
+from renderers import dual
 
 
-def test_smoke_run_selects_on_validation_and_writes_nothing(monkeypatch, capsys):
-    def refuse(*args, **kwargs):
-        raise AssertionError("the smoke run must not write a result")
-
-    monkeypatch.setattr(quality_attention_cycle_gan, "write_result", refuse)
+def test_smoke_run_selects_on_validation_and_writes_nothing(refuse_writes, capsys):
+    refuse_writes(quality_attention_cycle_gan)
     quality_attention_cycle_gan.main(["--smoke"])
     out = capsys.readouterr().out
     assert "baseline (mean-colour distance): validation IoU" in out

@@ -2,19 +2,11 @@
 with the test split forbidden, then both models on the test split; nothing
 written), and the choice / target rules on hand-made scores."""
 
-import os
-import sys
-
+import common
 import pytest
+import quality_blind
 
-sys.path.insert(
-    0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "benchmarks")
-)
-
-import common  # noqa: E402
-import quality_blind  # noqa: E402
-
-from tfxlearn.data import ForbiddenSplitError, check_allowed  # noqa: E402
+from tfxlearn.data import ForbiddenSplitError, check_allowed
 
 METRICS = {
     "task_accuracy",

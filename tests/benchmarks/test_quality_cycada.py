@@ -2,14 +2,7 @@
 feature stage chosen on the labelled target validation carve (or none), the
 baselines and the gap, writing nothing."""
 
-import os
-import sys
-
-sys.path.insert(
-    0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "benchmarks")
-)
-
-import quality_cycada  # noqa: E402
+import quality_cycada
 
 
 def test_smoke_selects_on_validation_reports_the_gap_and_writes_nothing(

@@ -1,24 +1,12 @@
 """benchmarks/quality_mlm.py --smoke: selection on the validation carve, then the
 test books (masked tokens and probes), a tiny model; nothing written."""
 
-import os
-import sys
-
 import numpy as np
-
-sys.path.insert(
-    0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "benchmarks")
-)
-
-import common  # noqa: E402
-import quality_mlm  # noqa: E402
+import quality_mlm
 
 
-def test_smoke_selects_on_validation_measures_and_writes_nothing(monkeypatch, capsys):
-    def no_write(*args, **kwargs):
-        raise AssertionError("the smoke run must not write a result")
-
-    monkeypatch.setattr(common, "write_result", no_write)
+def test_smoke_selects_on_validation_measures_and_writes_nothing(refuse_writes, capsys):
+    refuse_writes()
     quality_mlm.main(["--smoke", "--allow-dirty"])
     out = capsys.readouterr().out
     assert "selection on the validation carve train[90%:]" in out

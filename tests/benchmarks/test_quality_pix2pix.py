@@ -3,21 +3,11 @@ budget chosen on the validation carve with the test split forbidden, one seed
 measured for cGAN + L1 and L1 alone) writes nothing, and the summary counts the
 seeds where cGAN + L1 has the lower Fréchet distance."""
 
-import os
-import sys
-
-sys.path.insert(
-    0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "benchmarks")
-)
-
-import quality_pix2pix  # noqa: E402
+import quality_pix2pix
 
 
-def test_smoke_run_selects_on_validation_and_writes_nothing(monkeypatch, capsys):
-    def refuse(*args, **kwargs):
-        raise AssertionError("the smoke run must not write a result")
-
-    monkeypatch.setattr(quality_pix2pix, "write_result", refuse)
+def test_smoke_run_selects_on_validation_and_writes_nothing(refuse_writes, capsys):
+    refuse_writes(quality_pix2pix)
     quality_pix2pix.main(["--smoke"])
     out = capsys.readouterr().out
     for variant in ("l1_only", "cgan_l1"):

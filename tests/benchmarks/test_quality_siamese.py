@@ -1,14 +1,7 @@
 """benchmarks/quality_siamese.py on a tiny config: choices on the class-disjoint
 validation carve (the test split is forbidden there), then the unseen classes."""
 
-import os
-import sys
-
-sys.path.insert(
-    0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "benchmarks")
-)
-
-import quality_siamese  # noqa: E402
+import quality_siamese
 
 CFG = {**quality_siamese.SMOKE["datasets"]["digits"], "epochs": 1}
 EVAL = {"pairs": 200, "ways": 5, "episodes": 50}

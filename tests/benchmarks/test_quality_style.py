@@ -2,15 +2,10 @@
 content, Gatys and the fast pipeline, speed), and its renderer in docs/style.md."""
 
 import os
-import sys
 
-sys.path.insert(
-    0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "benchmarks")
-)
-
-import numpy as np  # noqa: E402
-import quality_style  # noqa: E402
-from renderers import style as renderer  # noqa: E402
+import numpy as np
+import quality_style
+from renderers import style as renderer
 
 TINY = {
     **quality_style.SMOKE,

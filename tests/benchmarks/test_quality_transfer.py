@@ -3,23 +3,15 @@ written), the learning-rate choice on the validation carve with the test split
 forbidden, and the summary."""
 
 import os
-import sys
 
-sys.path.insert(
-    0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "benchmarks")
-)
+import numpy as np
+import quality_transfer
 
-import numpy as np  # noqa: E402
-import quality_transfer  # noqa: E402
-
-from tfxlearn import evaluation, nets  # noqa: E402
+from tfxlearn import evaluation, nets
 
 
-def test_smoke_run_measures_every_configuration_and_writes_nothing(tfds_dir, monkeypatch):
-    def no_write(*args, **kwargs):
-        raise AssertionError("the smoke run wrote a result")
-
-    monkeypatch.setattr(quality_transfer, "write_result", no_write)
+def test_smoke_run_measures_every_configuration_and_writes_nothing(tfds_dir, refuse_writes):
+    refuse_writes(quality_transfer)
     payload = quality_transfer.main(["--smoke"])
     assert set(payload["runs"]) == {
         f"{name}/{mode}"

@@ -2,21 +2,11 @@
 chosen on the validation carves with the test splits forbidden, one seed measured)
 writes nothing, and the summary counts the seeds meeting both targets."""
 
-import os
-import sys
-
-sys.path.insert(
-    0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "benchmarks")
-)
-
-import quality_translation  # noqa: E402
+import quality_translation
 
 
-def test_smoke_run_selects_on_validation_and_writes_nothing(monkeypatch, capsys):
-    def refuse(*args, **kwargs):
-        raise AssertionError("the smoke run must not write a result")
-
-    monkeypatch.setattr(quality_translation, "write_result", refuse)
+def test_smoke_run_selects_on_validation_and_writes_nothing(refuse_writes, capsys):
+    refuse_writes(quality_translation)
     quality_translation.main(["--smoke"])
     out = capsys.readouterr().out
     assert "selection: 1 epochs" in out and "selection: 2 epochs" in out

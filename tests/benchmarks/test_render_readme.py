@@ -2,17 +2,11 @@
 renderer module per benchmark family)."""
 
 import os
-import sys
 
 import pytest
-
-sys.path.insert(
-    0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "benchmarks")
-)
-
-import render_readme  # noqa: E402
-import renderers  # noqa: E402
-from renderers import common  # noqa: E402
+import render_readme
+import renderers
+from renderers import common
 
 
 def test_every_marker_in_the_pages_has_one_renderer_and_the_other_way_round():

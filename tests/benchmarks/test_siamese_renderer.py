@@ -1,14 +1,7 @@
 """benchmarks/renderers/siamese.py: 'not measured yet' with the command, else the tables."""
 
-import os
-import sys
-
-sys.path.insert(
-    0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "benchmarks")
-)
-
-import quality_siamese  # noqa: E402
-from renderers import siamese  # noqa: E402
+import quality_siamese
+from renderers import siamese
 
 
 def test_not_measured_yet_names_the_command(monkeypatch):

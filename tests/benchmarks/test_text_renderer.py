@@ -1,14 +1,7 @@
 """benchmarks/renderers/text.py: 'not measured yet' with the command, else the LM
 perplexity table with its date and commit; the word2vec table is unchanged."""
 
-import os
-import sys
-
-sys.path.insert(
-    0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "benchmarks")
-)
-
-from renderers import text  # noqa: E402
+from renderers import text
 
 LM_RESULT = {
     "date": "2026-12-06",

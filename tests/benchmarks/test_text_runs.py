@@ -1,16 +1,8 @@
 """benchmarks/text_runs.py: the text benchmarks' configs on the validation carve
 and on the final splits."""
 
-import os
-import sys
-
 import pytest
-
-sys.path.insert(
-    0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "benchmarks")
-)
-
-import text_runs  # noqa: E402
+import text_runs
 
 
 @pytest.mark.parametrize("pipeline", ["lm_bible", "mlm_bible"])

@@ -2,14 +2,7 @@
 then the table of a result file (every configuration by labels per class, the
 chosen learning rates, the plot) and the README headline."""
 
-import os
-import sys
-
-sys.path.insert(
-    0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "benchmarks")
-)
-
-from renderers import transfer  # noqa: E402
+from renderers import transfer
 
 
 def _stats(*values):
