@@ -109,9 +109,6 @@ class SemanticCycle(CycleTranslation):
             names=GENERATOR_NAMES,
         )
 
-    def call(self, images, training=False):
-        return self.generator_ab(images, training=training)
-
     def classify(self, images):
         """f_S's logits (frozen: inference mode)."""
         return self.semantic_head(self.semantic_encoder(images, training=False), training=False)
