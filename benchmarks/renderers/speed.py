@@ -144,6 +144,60 @@ def peers_section() -> str:
     return "\n".join(lines)
 
 
+def peers_headline() -> str:
+    """README: tfxlearn's ratios to the PyTorch peers (docs/benchmarks.md has the tables)."""
+    r, m = load("peers"), load("peers_moco")
+    if r is None and m is None:
+        return "_Not measured yet: `make bench-peers` (benchmarks/peers_speed.py, peers_moco.py)._"
+    parts = []
+    if r is not None:
+        steps = r["train_steps"]
+        parts.append(
+            "train steps of the same network at "
+            + ", ".join(f"{t['ratio_to_eager']:.2f}x ({step})" for step, t in steps.items())
+            + " PyTorch eager's speed and "
+            + ", ".join(f"{t['ratio_to_compile']:.2f}x" for t in steps.values())
+            + " `torch.compile`'s"
+        )
+        bf16 = {
+            step: t.get("lever_ratio_to_tfxlearn", {}).get("tfxlearn+bf16")
+            for step, t in steps.items()
+        }
+        if all(bf16.values()):
+            parts.append(
+                "`train.precision: mixed_bfloat16` speeds them up "
+                + ", ".join(f"{v:.1f}x" for v in bf16.values())
+                + " (against PyTorch's bfloat16 autocast: "
+                + ", ".join(f"{t['bf16_ratio_to_eager_bf16']:.2f}x" for t in steps.values())
+                + ")"
+            )
+        ops = r["input_pipelines"]["ops"]
+        parts.append(
+            "pretext input pipelines "
+            + ", ".join(f"{o['ratio_to_dataloader']:.1f}x ({op})" for op, o in ops.items())
+            + " a PyTorch `DataLoader`'s"
+        )
+    if m is not None:
+        ratios = [
+            reach["tfxlearn"] / reach["lightly"]
+            for reach in m["time_to_lower_final_validation_knn"].values()
+            if reach["tfxlearn"] is not None and reach["lightly"]
+        ]
+        if ratios:
+            parts.append(
+                "MoCo reaches the lower of the two final kNN accuracies in "
+                + ", ".join(f"{x:.2f}x" for x in ratios)
+                + " lightly's training time (per seed)"
+            )
+    stamps = " and ".join(stamp(x) for x in (r, m) if x is not None)
+    return (
+        "Against the PyTorch peers on this machine, in ratios measured side by side: "
+        + "; ".join(parts)
+        + f". Measured {stamps}; the tables are in "
+        "[benchmarks](docs/benchmarks.md#side-by-side-with-the-pytorch-peers)."
+    )
+
+
 def step_overhead_section() -> str:
     r = load("step_overhead")
     if r is None:
@@ -259,5 +313,6 @@ SECTIONS = {  # marker name -> the function rendering what goes between its mark
     "peers": peers_section,
     "input_share": input_share_section,
     "precision": precision_section,
+    "peers-headline": peers_headline,
     "step_overhead": step_overhead_section,
 }
