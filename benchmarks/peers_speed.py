@@ -14,7 +14,8 @@ single rate).
 
 Speed levers (issue 24), measured in the same rounds against the same peers:
 tfxlearn with `jit_compile=True` (XLA), under the `mixed_bfloat16` dtype policy
-(this CPU's AVX-512 BF16 / AMX), and with one inter-op thread; PyTorch eager
+(this CPU's AVX-512 BF16 / AMX), with one inter-op thread, and without oneDNN's
+custom ops (`TF_ENABLE_ONEDNN_OPTS=0`, on by default); PyTorch eager
 under `torch.autocast("cpu", torch.bfloat16)`, the bfloat16 peer. A lever's
 ratio is its median over the plain tfxlearn median of the same run.
 
@@ -42,7 +43,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 PEERS_PYTHON = os.path.join(os.path.dirname(HERE), ".venv-peers", "bin", "python")
 STEPS = ("supervised", "rotation", "moco")
 KINDS = ("tfxlearn", "eager", "compile")  # the issue's targets compare these
-LEVERS = ("tfxlearn+jit", "tfxlearn+bf16", "tfxlearn+inter1", "eager+bf16")
+LEVERS = ("tfxlearn+jit", "tfxlearn+bf16", "tfxlearn+inter1", "tfxlearn+noonednn", "eager+bf16")
+TF_LEVERS = ("", "jit", "bf16", "inter1", "noonednn")
 BATCH = 256
 PIPELINES = ("rotation", "jigsaw", "moco_views")
 PIPELINE_BATCH = 64  # input images per batch, as in the pipelines
@@ -50,15 +52,16 @@ PIPELINE_BATCH = 64  # input images per batch, as in the pipelines
 
 def tf_step(step: str, images_path: str, steps: int, lever: str = "") -> dict:
     """images/s of tfxlearn's `step` (run in a child process of this script), with
-    one speed `lever`: "" (none), "jit", "bf16" or "inter1"."""
+    one speed `lever`: "" (none), "jit", "bf16", "inter1" or "noonednn" (the
+    parent starts this process with TF_ENABLE_ONEDNN_OPTS=0)."""
     import keras
     import numpy as np
     import tensorflow as tf
 
     import tfxlearn
 
-    if lever not in ("", "jit", "bf16", "inter1"):
-        raise ValueError(f"lever must be '', 'jit', 'bf16' or 'inter1', got {lever!r}")
+    if lever not in TF_LEVERS:
+        raise ValueError(f"lever must be one of {TF_LEVERS}, got {lever!r}")
     if lever == "bf16":
         keras.mixed_precision.set_global_policy("mixed_bfloat16")
     if lever == "inter1":
@@ -162,7 +165,10 @@ def measure(kind: str, step: str, images_path: str, steps: int) -> dict:
     else:
         script = os.path.join(HERE, "peers", "torch_steps.py")
         command = [PEERS_PYTHON, script, step, kind, images_path, "--steps", str(steps)]
-    out = subprocess.run(command, capture_output=True, text=True, timeout=1800)
+    env = dict(os.environ)
+    if kind == "tfxlearn+noonednn":
+        env["TF_ENABLE_ONEDNN_OPTS"] = "0"
+    out = subprocess.run(command, capture_output=True, text=True, timeout=1800, env=env)
     if out.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])

@@ -54,12 +54,14 @@ def lever_rows(steps: dict) -> list[str]:
     if not any("lever_ratio_to_tfxlearn" in t for t in steps.values()):
         return []
     header = ["lever / plain (same run)", "tfxlearn `jit_compile`", "tfxlearn `mixed_bfloat16`"]
-    header += ["tfxlearn 1 inter-op thread", "PyTorch bf16 autocast / eager"]
+    header += ["tfxlearn 1 inter-op thread", "tfxlearn without oneDNN"]
+    header += ["PyTorch bf16 autocast / eager"]
     header += ["**tfxlearn bf16 / PyTorch bf16**"]
     rows = []
     for step, t in steps.items():
         ratios = t.get("lever_ratio_to_tfxlearn", {})
-        keys = ("tfxlearn+jit", "tfxlearn+bf16", "tfxlearn+inter1", "eager+bf16")
+        keys = ("tfxlearn+jit", "tfxlearn+bf16", "tfxlearn+inter1", "tfxlearn+noonednn")
+        keys += ("eager+bf16",)
         cells = [f"{ratios[k]:.2f}x" if k in ratios else "-" for k in keys]
         bf16 = t.get("bf16_ratio_to_eager_bf16")
         rows.append([step, *cells, f"**{bf16:.2f}x**" if bf16 else "-"])
