@@ -168,7 +168,7 @@ def peers_headline() -> str:
         if all(bf16.values()):
             parts.append(
                 "`train.precision: mixed_bfloat16` speeds them up "
-                + ", ".join(f"{v:.1f}x" for v in bf16.values())
+                + ", ".join(f"{v:.2f}x" for v in bf16.values())
                 + " (against PyTorch's bfloat16 autocast: "
                 + ", ".join(f"{t['bf16_ratio_to_eager_bf16']:.2f}x" for t in steps.values())
                 + ")"
