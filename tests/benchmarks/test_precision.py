@@ -63,4 +63,4 @@ def test_the_result_renders_with_the_paired_difference_and_the_verdict(tmp_path,
     (tmp_path / "precision_rotation_fashion_mnist.json").write_text(json.dumps(stamped))
     monkeypatch.setattr(render_common, "RESULTS", str(tmp_path))
     body = speed.precision_section()
-    assert "**-0.10 ± 0.00**" in body and "**2.50x faster**" in body and "✓" in body
+    assert "**-0.10 ± 0.00**" in body and "2.50x float32's speed" in body and "✓" in body
