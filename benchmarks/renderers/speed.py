@@ -77,7 +77,11 @@ def peers_section() -> str:
         )
     lines = []
     if r is not None:
-        header = ["train step (batch 256; MoCo 64 pairs of views)", "tfxlearn (images/s)", "PyTorch eager"]
+        header = [
+            "train step (batch 256; MoCo 64 pairs of views)",
+            "tfxlearn (images/s)",
+            "PyTorch eager",
+        ]
         header += ["PyTorch `torch.compile`", "**tfxlearn / eager**", "**tfxlearn / compile**"]
         lines += table(
             header,
