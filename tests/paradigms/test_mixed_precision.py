@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import tfxlearn
+from tfxlearn.pipeline.components import dtype_policy
 
 
 def _rotation():
@@ -39,12 +40,9 @@ def test_every_flagged_paradigm_has_a_builder_here():
 
 
 def _first_loss(name, policy):
-    keras.config.set_dtype_policy(policy)
-    try:
+    with dtype_policy(policy):  # the pipeline's own scope for train.precision
         keras.utils.set_random_seed(3)
         model, ds = BUILDERS[name]()
-    finally:
-        keras.config.set_dtype_policy("float32")
     model.compile(optimizer=keras.optimizers.Adam(1e-3))
     loss = model.fit(ds, epochs=1, verbose=0).history["loss"][0]
     return model, loss
