@@ -90,6 +90,8 @@ def test_the_default_console_is_quiet(subprocess_env, tmp_path):
         "Generating",  # TFDS's preparation bars
         "cache_dataset_ops",  # TensorFlow's C++ WARNING lines
         "auto_shard",
+        "port.cc",  # TensorFlow's load-time Abseil INFO line (oneDNN)
+        "absl::InitializeLog",
     ):
         assert noise not in console, noise
     for stage in ("ExampleGen", "Trainer:", "Evaluator:", "Pusher:", "TensorBoard: tensorboard"):

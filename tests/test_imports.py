@@ -220,6 +220,44 @@ def test_import_tfxlearn_adds_no_matplotlib_import_and_keeps_the_backend(subproc
     subprocess.run([sys.executable, "-c", code], env=subprocess_env, check=True, timeout=600)
 
 
+def test_native_log_filter_keeps_errors_and_hides_what_the_level_hides():
+    from tfxlearn._quiet_import import hidden
+
+    info = "I0000 00:00:1796624016.640632   18093 port.cc:153] oneDNN custom operations are on."
+    warning = "W0000 00:00:1.0   1 cache_dataset_ops.cc:80] The calling iterator did not"
+    error = "E0000 00:00:1.0   1 some_op.cc:12] could not open file"
+    preamble = "WARNING: All log messages before absl::InitializeLog() is called are written"
+    assert hidden(info, 1) and hidden(info, 2)
+    assert not hidden(warning, 1) and hidden(warning, 2)
+    assert not hidden(error, 2) and hidden(error, 3)
+    assert not hidden(preamble, 1) and hidden(preamble, 2)
+    for other in ("Traceback (most recent call last):", "I0 not a native line", ""):
+        assert not hidden(other, 3)
+    assert not hidden(info, 0)
+
+
+def test_import_tfxlearn_prints_nothing_by_default(subprocess_env):
+    # TensorFlow 2.21 logs through Abseil before logging is initialized, which
+    # TF_CPP_MIN_LOG_LEVEL does not filter (tfxlearn/_quiet_import.py).
+    env = {k: v for k, v in subprocess_env.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    code = "import sys, tfxlearn\nprint('after', file=sys.stderr)\n"
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stderr == "after\n", result.stderr[-3000:]
+    verbose = subprocess.run(
+        [sys.executable, "-c", "import tfxlearn"],
+        env={**env, "TF_CPP_MIN_LOG_LEVEL": "0"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert re.search(r"^[IWEF]\d{4} ", verbose.stderr, re.M), (
+        "TF_CPP_MIN_LOG_LEVEL=0 should show TensorFlow's native lines"
+    )
+
+
 if __name__ == "__main__":
     graph = import_graph(module_files())
     found = cycles(graph)

@@ -12,7 +12,9 @@ if "tensorflow" not in _sys.modules:
     _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 try:
-    import tensorflow as _tf  # noqa: F401
+    from tfxlearn._quiet_import import import_tensorflow as _import_tensorflow
+
+    _import_tensorflow()
 except ImportError as _e:  # pragma: no cover - depends on the environment
     raise ImportError(
         "tfxlearn needs TensorFlow, which it does not install by itself: "
