@@ -1,13 +1,13 @@
 """Next-word language model: a small Transformer decoder against an interpolated
 modified Kneser-Ney n-gram model, held-out perplexity on the same tokens.
 
-Both read the English side of `bible_verses` with the same vocabulary (words
-seen at least 3 times in the training texts, others the unknown token) and the
-same token accounting (`tfxlearn.evaluation.perplexity`: every word token and
-each verse's end-of-text token is predicted and counted, the unknown token
-included); the n-gram model is counted on the same training verses the
-Transformer trains on. Target (issue 27): the Transformer's perplexity below
-the n-gram model's on the 11 held-out test books.
+Both read the English side of `bible_verses` with the same vocabulary
+(WordPiece subwords learned on the training texts, the `lm_bible` pipeline's)
+and the same token accounting (`tfxlearn.evaluation.perplexity`: every token
+and each verse's end-of-text token is predicted and counted); the n-gram model
+is counted on the same training verses the Transformer trains on. Target (issue
+27): the Transformer's perplexity below the n-gram model's on the 11 held-out
+test books.
 
 Choices on validation only, under `forbid_splits("test")`: the model size
 (`SIZES`: width x depth), the number of epochs (1..`MAX_EPOCHS`, the best
@@ -24,10 +24,11 @@ value, also reported at every candidate order for reference).
 
 Full run: estimated 2-5 hours on 2 otherwise idle CPU cores (not run here).
 Measured at the time of writing (20 steps of 64 windows of 64 positions, the
-full vocabulary of 6,338 words): 0.45 CPU-seconds per step for the 128-wide
-model and 0.95 for the 256-wide one (1.4 and 2.4 s of wall time on 2 cores
-shared with ~5 other jobs), i.e. 0.25-0.45 and 0.5-0.95 s per step on 2 idle
-cores, with ~400 steps per epoch of the training split (~360 on the carve).
+word vocabulary of 6,338 words used then; the subword one is 7,000 pieces):
+0.45 CPU-seconds per step for the 128-wide model and 0.95 for the 256-wide one
+(1.4 and 2.4 s of wall time on 2 cores shared with ~5 other jobs), i.e.
+0.25-0.45 and 0.5-0.95 s per step on 2 idle cores, with ~400 steps per epoch of
+the training split (~360 on the carve).
 Selection: 10 epochs of each size on the carve plus validation scoring after
 each epoch, 50-90 minutes; measurement: 3 seeds x the chosen epochs (up to
 10), 50-90 minutes if the 128-wide model is chosen, 100-190 if the 256-wide

@@ -3,12 +3,12 @@ and linear probes of its mean-pooled features against random-init and
 bag-of-words features.
 
 The model is the `mlm_bible` pipeline's (paradigm `masked_language_model`, the
-English side of `bible_verses`, vocabulary of the words seen at least 3 times
-in the training texts). Measured on the 11 test books, which the model never
+English side of `bible_verses`, WordPiece subwords learned on the training
+texts). Measured on the 11 test books, which the model never
 reads while training:
 
 - masked-token prediction (`tfxlearn.evaluation.masked_tokens`): ~15% of the
-  word tokens of every test verse hidden by the mask id (fixed seed), accuracy
+  tokens of every test verse hidden by the mask id (fixed seed), accuracy
   and cross-entropy of the model and of the unigram baseline (the training
   texts' word frequencies, add-one smoothed; its accuracy is that of always
   guessing the most frequent word). Target (issue 27): above the unigram's
@@ -21,8 +21,9 @@ reads while training:
   (`chapter % 3 == 0`: train and test verses come from DISJOINT chapters,
   every book on both sides, the shortest test book has 3 chapters). Features
   compared: the trained model's mean-pooled final states; the same
-  architecture at random initialization (seeded like the run); bag of words
-  (log(1 + count) of each vocabulary word and of the unknown word).
+  architecture at random initialization (seeded like the run); bag of tokens
+  (log(1 + count) of each vocabulary entry and of the unknown token, over the
+  model's own tokens).
 
 Choices on validation only, under `forbid_splits("test")`: the model size
 (`SIZES`: width x depth) and the number of epochs (1..`MAX_EPOCHS`, the best
@@ -140,13 +141,14 @@ def probe_verses(smoke: bool) -> dict:
 
 
 def bag_of_words(model, texts):
-    """log(1 + count) of each of the V + 1 classes (unknown and the words), [n, V + 1]."""
+    """log(1 + count) of each of the V + 1 classes (unknown and the vocabulary's
+    words or pieces, as the model tokenizes), [n, V + 1]."""
     import numpy as np
     import tensorflow as tf
 
-    from tfxlearn.data.text import tokenize
+    from tfxlearn.data.text import tokens
 
-    words = tokenize(tf.constant(list(texts), tf.string))
+    words = tokens(tf.constant(list(texts), tf.string), model.lookup, model.subwords)
     ids = model.lookup(words.flat_values).numpy()
     rows = words.value_rowids().numpy()
     counts = np.zeros((len(texts), len(model.vocabulary) + 1), np.float32)

@@ -6,10 +6,13 @@ inside a Keras model and inside an exported SavedModel: a TF Serving client
 sends raw strings and the graph tokenizes them. The word-to-id table is a
 `keras.layers.StringLookup` (a static hash table, standard TF ops).
 
-Word level, not subwords: the word2vec paradigm is evaluated on word-similarity
-and analogy sets (whole words) against gensim's Word2Vec on the same words;
-SentencePiece would need the `tensorflow-text` custom ops, which a plain TF
-Serving binary does not have.
+Words or subwords: word2vec works on whole words (it is evaluated on
+word-similarity and analogy sets against gensim's Word2Vec on the same words);
+the language models and translation can instead cut every word into WordPiece
+subwords learned on the training split (`corpus_vocabulary(subwords=N)`,
+`tfxlearn.data.subword`), in the same core TF ops, so no word is out of
+vocabulary. A vocabulary of subwords is a list of pieces, some starting with
+"##" (`Vocabulary.is_subword`); `tokens` and `token_sequences` cut by it.
 
     standardize("God’s Spirit, hovering!")  ->  "god spirit hovering"
 """
@@ -23,6 +26,8 @@ import functools
 import keras
 import numpy as np
 import tensorflow as tf
+
+from tfxlearn.data import subword
 
 #: Possessive "'s" (straight or typographic apostrophe) at the end of a word.
 _POSSESSIVE = r"['’]s\b"
@@ -47,6 +52,18 @@ def tokenize(strings) -> tf.RaggedTensor:
     if strings.shape.rank != 1:
         raise ValueError(f"tokenize takes a batch of strings [batch], got shape {strings.shape}")
     return tf.strings.split(standardize(strings))
+
+
+def tokens(strings, lookup=None, subwords: bool = False) -> tf.RaggedTensor:
+    """The tokens of a batch of strings [batch] -> ragged [batch, (tokens)] of
+    tf.string: its words, or with `subwords` their WordPiece pieces cut by
+    `lookup` (piece -> id, 0 for a non-piece; `tfxlearn.data.subword.wordpiece`)."""
+    words = tokenize(strings)
+    if not subwords:
+        return words
+    if lookup is None:
+        raise ValueError("tokens(subwords=True) needs the lookup of the vocabulary's pieces")
+    return subword.wordpiece(words, lookup)
 
 
 def word_lookup(words) -> keras.layers.StringLookup:
@@ -77,18 +94,21 @@ def end_id(vocabulary_size: int) -> int:
     return int(vocabulary_size) + 1
 
 
-def token_sequences(texts, lookup, vocabulary_size: int) -> tf.RaggedTensor:
+def token_sequences(texts, lookup, vocabulary_size: int, subwords: bool = False) -> tf.RaggedTensor:
     """The token ids of a batch of texts as a language model reads them:
-    ragged int32 [batch, (words + 1)], each word's id (0 when out of vocabulary,
-    kept: an unknown word is a token to predict) followed by the end-of-text id
-    `end_id(vocabulary_size)`. An empty text is the end-of-text id alone.
+    ragged int32 [batch, (tokens + 1)], each token's id (0 when out of
+    vocabulary, kept: an unknown word is a token to predict) followed by the
+    end-of-text id `end_id(vocabulary_size)`. An empty text is the end-of-text
+    id alone.
 
     Args:
         texts: strings [batch].
-        lookup: word -> id (a `word_lookup` layer or an `id_table`).
-        vocabulary_size: V, the number of words of the vocabulary.
+        lookup: token -> id (a `word_lookup` layer or an `id_table`).
+        vocabulary_size: V, the number of entries of the vocabulary.
+        subwords: the vocabulary is WordPiece pieces (`Vocabulary.is_subword`):
+            tokens are the words' pieces.
     """
-    words = tokenize(texts)
+    words = tokens(texts, lookup, subwords)
     lookup_fn = lookup.lookup if isinstance(lookup, tf.lookup.StaticHashTable) else lookup
     ids = tf.ragged.map_flat_values(lambda w: tf.cast(lookup_fn(w), tf.int32), words)
     end = tf.fill([ids.nrows(), 1], tf.constant(end_id(vocabulary_size), tf.int32))
@@ -120,6 +140,11 @@ class Vocabulary:
     def size(self) -> int:
         """Number of ids including the OOV id 0."""
         return len(self.words) + 1
+
+    @property
+    def is_subword(self) -> bool:
+        """Whether the entries are WordPiece pieces (`tfxlearn.data.subword`)."""
+        return subword.is_subword(self.words)
 
     def count_array(self) -> np.ndarray:
         """Counts indexed by id, float64 [size]; 0 for the OOV id."""
@@ -173,11 +198,20 @@ def corpus_vocabulary(
     max_size: int | None = None,
     max_examples: int | None = None,
     data_dir: str | None = None,
+    subwords: int | None = None,
 ) -> Vocabulary:
     """The vocabulary of text feature `feature` of a TFDS split (e.g.
-    `corpus_vocabulary("bible_verses", "en")`), counted once per process."""
+    `corpus_vocabulary("bible_verses", "en")`), counted once per process.
+
+    With `subwords`=N: at most N WordPiece pieces learned on the split's words
+    (`tfxlearn.data.subword.learn_pieces`; every word counts, `min_count` and
+    `max_size` do not apply), with how often each occurs in the split."""
     from tfxlearn import data as tfx_data
 
+    if subwords is not None and (
+        isinstance(subwords, bool) or int(subwords) != subwords or subwords < 1
+    ):
+        raise ValueError(f"subwords must be an int >= 1 (pieces) or None (words), got {subwords!r}")
     ds = tfx_data.load(dataset, split, data_dir=data_dir)
     if feature not in ds.element_spec or ds.element_spec[feature].dtype != tf.string:
         raise ValueError(f"dataset {dataset!r} has no text feature {feature!r}")
@@ -188,7 +222,11 @@ def corpus_vocabulary(
     ds = ds.map(text)
     if max_examples is not None:
         ds = ds.take(int(max_examples))
-    return build_vocabulary(count_words(ds.batch(4096)), min_count, max_size)
+    counts = count_words(ds.batch(4096))
+    if subwords is not None:
+        pieces, piece_counts = subword.learn_pieces(counts, subwords)
+        return Vocabulary(pieces, piece_counts)
+    return build_vocabulary(counts, min_count, max_size)
 
 
 def resolve_vocabulary(vocabulary) -> Vocabulary:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from tfxlearn.data.text import tokenize
+from tfxlearn.data.text import tokens
 from tfxlearn.pretext.masked_tokens import mask_tokens
 
 
@@ -39,12 +39,12 @@ def _sequences(model, texts) -> tf.RaggedTensor:
 
 
 def unigram_counts(model, texts, batch: int = 1024) -> np.ndarray:
-    """Counts [V + 1] of the word tokens (unknown = 0) of `texts`, tokenized
-    like the model's inputs."""
+    """Counts [V + 1] of the tokens (words or pieces; unknown = 0) of `texts`,
+    tokenized like the model's inputs."""
     counts = np.zeros(len(model.vocabulary) + 1, np.float64)
     texts = np.asarray(texts)
     for start in range(0, len(texts), batch):
-        words = tokenize(_strings(texts[start : start + batch]))
+        words = tokens(_strings(texts[start : start + batch]), model.lookup, model.subwords)
         ids = model.lookup(words.flat_values).numpy()
         counts += np.bincount(ids, minlength=counts.size)[: counts.size]
     return counts

@@ -3,7 +3,8 @@ baseline, on the same tokens with the same accounting.
 
 Token accounting (identical for both models): each text is tokenized on the
 Python side (`python_token_sequences`: the graph's `standardize` / `tokenize`
-ops run eagerly, then a Python dict maps words to ids), giving its words' ids
+(and, for a subword vocabulary, `wordpiece`) ops run eagerly, then a Python
+dict maps tokens to ids), giving its tokens' ids
 (an out-of-vocabulary word is the unknown id 0, predicted like any word) and
 the end-of-text id E = V + 1. Every one of these tokens is predicted, the
 end-of-text token INCLUDED (so a text of n words counts n + 1 tokens); the
@@ -28,19 +29,25 @@ import math
 import numpy as np
 import tensorflow as tf
 
-from tfxlearn.data.text import end_id, tokenize
+from tfxlearn.data.subword import is_subword
+from tfxlearn.data.text import end_id, id_table, tokens
 from tfxlearn.evaluation.kneser_ney import KneserNey
 
 
 def python_token_sequences(texts, words) -> list[np.ndarray]:
-    """Each text's token ids (int32: words, 0 when unknown, then E = V + 1),
-    with the vocabulary `words` (word i -> i + 1) looked up in Python."""
+    """Each text's token ids (int32: words, or their WordPiece pieces when
+    `words` is a subword vocabulary; 0 when unknown; then E = V + 1), with the
+    vocabulary `words` (entry i -> i + 1) looked up in Python."""
     index = {w: i + 1 for i, w in enumerate(words)}
     end = end_id(len(words))
+    subwords = is_subword(words)
+    table = id_table(words) if subwords else None
     out = []
     texts = np.asarray(texts, dtype=object)
     for start in range(0, len(texts), 4096):
-        batch = tokenize(tf.constant(texts[start : start + 4096].tolist(), tf.string))
+        batch = tokens(
+            tf.constant(texts[start : start + 4096].tolist(), tf.string), table, subwords
+        )
         for row in batch.to_list():
             ids = [index.get(w.decode("utf-8"), 0) for w in row]
             out.append(np.asarray([*ids, end], np.int32))

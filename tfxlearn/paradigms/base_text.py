@@ -18,14 +18,16 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from tfxlearn.data.subword import is_subword
 from tfxlearn.data.text import Vocabulary, resolve_vocabulary, token_sequences, word_lookup
 from tfxlearn.losses import TokenCrossEntropy
 from tfxlearn.paradigms.base import Paradigm
 
 
 def vocabulary_words(vocabulary, argument: str = "vocabulary") -> tuple[str, ...]:
-    """The words of `vocabulary`: a list of words, a
-    `tfxlearn.data.text.Vocabulary`, or a dict of `corpus_vocabulary` arguments."""
+    """The entries of `vocabulary` (words, or WordPiece pieces: `is_subword`):
+    a list of them, a `tfxlearn.data.text.Vocabulary`, or a dict of
+    `corpus_vocabulary` arguments."""
     if isinstance(vocabulary, Vocabulary | dict):
         return resolve_vocabulary(vocabulary).words
     if isinstance(vocabulary, str) or not all(isinstance(w, str) for w in vocabulary):
@@ -127,6 +129,7 @@ class TokenPredictor(Paradigm):
         self.heads = int_at_least("heads", heads, 1)
         self.mlp_dim = None if mlp_dim is None else int_at_least("mlp_dim", mlp_dim, 1)
         self.dropout = dropout_rate(dropout)
+        self.subwords = is_subword(self.vocabulary)
         self.lookup = word_lookup(self.vocabulary)
         self.lookup.build((None,))
         self.token_loss = TokenCrossEntropy()
@@ -202,9 +205,9 @@ class TokenPredictor(Paradigm):
     # ------------------------------------------------------------------ text in
 
     def text_tokens(self, texts) -> tf.RaggedTensor:
-        """Token ids of raw strings [batch] (words, then the end-of-text id),
-        ragged int32 [batch, (words + 1)], tokenized in TF ops."""
-        return token_sequences(texts, self.lookup, len(self.vocabulary))
+        """Token ids of raw strings [batch] (words or their pieces, then the
+        end-of-text id), ragged int32 [batch, (tokens + 1)], tokenized in TF ops."""
+        return token_sequences(texts, self.lookup, len(self.vocabulary), self.subwords)
 
     def serving_input_specs(self) -> dict[str, tf.TensorSpec]:
         return text_input_specs()

@@ -165,12 +165,12 @@ def masked_tokens(
             f"of shape {spec.shape}{hint}"
         )
     table = id_table(vocabulary)
-    size = len(vocabulary)
+    size, subwords = len(vocabulary), vocabulary.is_subword
     end = end_id(size)
     assert end == size + 1  # the special ids above rely on it
 
     def make(batch_seed, element):
-        sequences = token_sequences(images_of(element, text_key), table, size)
+        sequences = token_sequences(images_of(element, text_key), table, size, subwords)
         return mask_tokens(sequences, batch_seed, size, length, rate, mask_share, random_share)
 
     return map_batches(ds, seed, make)

@@ -124,7 +124,9 @@ def next_token(
     end = end_id(len(vocabulary))
 
     def make(element):
-        sequences = token_sequences(images_of(element, text_key), table, len(vocabulary))
+        sequences = token_sequences(
+            images_of(element, text_key), table, len(vocabulary), vocabulary.is_subword
+        )
         return next_token_windows(sequences, length, end)
 
     windows = ds.map(make, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)

@@ -157,3 +157,26 @@ def test_given_language_models_are_kept_frozen_and_round_trip_in_the_config():
     clone = type(model).from_config(model.get_config())
     assert clone.get_config() == model.get_config()
     assert clone.language_model_b.name == "spanish_lm"
+
+
+def test_subword_vocabularies_leave_no_word_unknown_and_translations_are_glued_into_words():
+    from tfxlearn.data.subword import greedy_cut, learn_pieces
+    from tfxlearn.data.text import count_words
+
+    pieces_a, pieces_b = (
+        list(learn_pieces(count_words([np.array(side)]), 80)[0]) for side in (EN, ES)
+    )
+    model = tfxlearn.paradigms.get("dual_translation")(
+        vocabulary_a=pieces_a, vocabulary_b=pieces_b, mode="supervised",
+        max_length=64, dim=8, depth=1, heads=2, dropout=0.0,
+    )  # fmt: skip
+    for texts, language in ((EN, "a"), (ES, "b")):
+        ids, mask, _, truncated = model.tokens(tf.constant(texts), language)
+        assert not np.any(truncated)
+        assert np.all(ids.numpy()[mask.numpy()] > 0)  # no unknown token
+    cut = greedy_cut("desordenada", set(pieces_b))
+    assert len(cut) > 1
+    ids = [[pieces_b.index(p) + 1 for p in cut] + [len(pieces_b) + 1]]
+    glued = model._words(tf.constant(ids), tf.constant([len(cut)]), "b").numpy()[0]
+    assert glued == b"desordenada"
+    assert all(b"##" not in t for t in model.translate(EN[:2])["translation"])

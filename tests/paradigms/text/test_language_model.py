@@ -141,3 +141,25 @@ def test_a_long_prefix_keeps_its_last_words_and_an_empty_batch_works():
     np.testing.assert_allclose(long["log_probs"][0], long["log_probs"][1], atol=1e-6)
     empty = model.serving_outputs(tf.constant([], tf.string))
     assert empty["log_likelihood"].shape == (0,) and empty["tokens"].shape == (0,)
+
+
+def test_a_subword_model_serves_raw_strings_with_no_unknown_token(tmp_path):
+    from tfxlearn.data.subword import greedy_cut, learn_pieces
+
+    counts = {"god": 9, "said": 7, "light": 6, "lights": 2, "darkness": 3, "day": 5, "night": 4}
+    pieces, _ = learn_pieces(counts, 40)
+    keras.utils.set_random_seed(0)
+    model = tfxlearn.paradigms.get("language_model")(
+        vocabulary=list(pieces), max_length=12, dim=8, depth=1, heads=2, dropout=0.0
+    )
+    assert model.subwords
+    texts = ["God said: nights!", "daylight", ""]  # words never seen whole
+    sequences = python_token_sequences(texts, pieces)
+    cut = [greedy_cut(w, set(pieces)) for w in ("god", "said", "nights")]
+    assert len(sequences[0]) == sum(map(len, cut)) + 1 and 0 not in sequences[0][:-1]
+    path = export_saved_model(model, str(tmp_path), model_name="lm_subword")
+    got = load_serving_fn(path)(text=tf.constant(texts))
+    np.testing.assert_array_equal(got["tokens"], [len(s) for s in sequences])
+    want = model_token_log_probs(model, sequences)
+    np.testing.assert_allclose(got["log_likelihood"], [w.sum() for w in want], rtol=1e-5)
+    assert not tfxlearn.export.standard_ops_only(path)

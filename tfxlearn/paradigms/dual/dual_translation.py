@@ -63,6 +63,7 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
+from tfxlearn.data.subword import detokenize, is_subword
 from tfxlearn.data.text import token_sequences, word_lookup
 from tfxlearn.distribute import MultiWorkerFit, global_mean, global_value, subset_mean
 from tfxlearn.losses import token_cross_entropy
@@ -225,12 +226,14 @@ class DualTranslation(Paradigm):
         """Token ids of raw texts of `language` ("a" or "b"), cut to max_length:
         (ids int32 [batch, T] padded with 0, mask bool [batch, T], targets int32
         [batch, T] padded with -1, truncated bool [batch])."""
-        lookup, size = (
-            (self.lookup_a, len(self.vocabulary_a))
+        lookup, vocabulary = (
+            (self.lookup_a, self.vocabulary_a)
             if language == "a"
-            else (self.lookup_b, len(self.vocabulary_b))
+            else (self.lookup_b, self.vocabulary_b)
         )
-        sequences = token_sequences(self._texts(texts, language), lookup, size)
+        sequences = token_sequences(
+            self._texts(texts, language), lookup, len(vocabulary), is_subword(vocabulary)
+        )
         truncated = sequences.row_lengths() > self.max_length
         sequences = sequences[:, : self.max_length]
         ids = sequences.to_tensor(default_value=0)
@@ -239,15 +242,15 @@ class DualTranslation(Paradigm):
 
     def _words(self, tokens, lengths, language: str) -> tf.Tensor:
         """Texts of generated tokens [batch, L] (words before the end, joined by
-        spaces; the unknown word as "<unk>")."""
+        spaces, WordPiece pieces glued into their words; the unknown token as
+        "<unk>")."""
         vocabulary = self.vocabulary_a if language == "a" else self.vocabulary_b
         table = tf.constant([UNKNOWN, *vocabulary, ""], tf.string)
         words = tf.gather(table, tokens)
         keep = tf.sequence_mask(lengths, tf.shape(tokens)[1]) & tf.not_equal(
             tokens, len(vocabulary) + 1
         )
-        words = tf.ragged.boolean_mask(words, keep)
-        return tf.strings.reduce_join(words, axis=1, separator=" ")
+        return detokenize(tf.ragged.boolean_mask(words, keep))
 
     # ------------------------------------------------------------------ losses
 

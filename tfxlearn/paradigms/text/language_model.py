@@ -35,7 +35,7 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
-from tfxlearn.data.text import end_id, tokenize
+from tfxlearn.data.text import end_id, tokens
 from tfxlearn.losses import token_cross_entropy
 from tfxlearn.nets.transformer import transformer_decoder
 from tfxlearn.paradigms.base_text import TokenPredictor, warn_truncated
@@ -138,7 +138,7 @@ class LanguageModel(TokenPredictor):
     def next_token_log_probs(self, texts) -> dict:
         """log P(next token | each text read as a prefix) [batch, V + 2] and the
         number of context tokens used [batch] (see the module doc)."""
-        words = tokenize(texts)
+        words = tokens(texts, self.lookup, self.subwords)
         ids = tf.ragged.map_flat_values(lambda w: tf.cast(self.lookup(w), tf.int32), words)
         ids = ids[:, -(self.max_length - 1) :]
         starts = tf.fill([ids.nrows(), 1], tf.constant(self.end_id, tf.int32))
