@@ -19,6 +19,19 @@ from tfxlearn.evaluation.eval_data import EvalData
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+def run_pipeline(config: dict, tmp_path) -> tuple:
+    """Runs `config` quietly into `tmp_path/run`, exporting under
+    `tmp_path/saved_models`; returns (the `pipeline.run` result, the run's
+    metrics.json read back as a dict)."""
+    result = pipeline.run(
+        config,
+        run_dir=str(tmp_path / "run"),
+        export_root=str(tmp_path / "saved_models"),
+        verbose=0,
+    )
+    return result, json.loads((tmp_path / "run" / "metrics.json").read_text())
+
+
 def tiny_rotation_config(min_gain: float = -1.0) -> dict:
     """The rotation pipeline's smoke config on `digits` (8x8), 2 epochs: a whole run in seconds."""
     config = pipeline.load_config("rotation_fashion_mnist", smoke=True)

@@ -3,9 +3,8 @@ is the pipeline's dataset (domain B), the unpaired_domains op pairs it with the
 blank texture crops (A), the Evaluator runs the attention_mask protocol, the
 Pusher exports both directions with their attention maps."""
 
-import json
-
 import tensorflow as tf
+from _helpers import run_pipeline
 
 from tfxlearn import pipeline
 
@@ -14,13 +13,7 @@ def test_pipeline_trains_scores_the_attention_and_exports(tmp_path, monkeypatch)
     monkeypatch.setenv("TFXLEARN_CACHE", str(tmp_path / "cache"))
     config = pipeline.load_config("attention_cycle_gan_textured_digits", smoke=True)
     config["evaluation"]["blessing"]["min"] = 0.0  # a 2-step run: export whatever it learnt
-    result = pipeline.run(
-        config,
-        run_dir=str(tmp_path / "run"),
-        export_root=str(tmp_path / "saved_models"),
-        verbose=0,
-    )
-    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    result, metrics = run_pipeline(config, tmp_path)
     scores = metrics["model_results"]["attention_mask"]
     assert scores["images"] == 20 and 0.0 <= scores["iou"] <= 1.0
     assert 0.0 <= scores["attention_inside"] <= 1.0

@@ -4,11 +4,10 @@ the Evaluator reports task accuracy, the adversary and the fairness gaps, and
 probes the representation for both labels; the Pusher exports
 `features -> logits, embedding`. Bad tabular configs fail before any step."""
 
-import json
-
 import numpy as np
 import pytest
 import tensorflow as tf
+from _helpers import run_pipeline
 
 from tfxlearn import pipeline
 from tfxlearn.data import adult
@@ -16,13 +15,7 @@ from tfxlearn.data import adult
 
 def test_pipeline_trains_evaluates_the_attribute_and_exports(tmp_path):
     config = pipeline.load_config("blind_representation_adult", smoke=True)
-    result = pipeline.run(
-        config,
-        run_dir=str(tmp_path / "run"),
-        export_root=str(tmp_path / "saved_models"),
-        verbose=0,
-    )
-    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    result, metrics = run_pipeline(config, tmp_path)
     blind = metrics["model_results"]["attribute_blindness"]
     assert blind["examples"] == 256  # adult/tiny's test rows
     for key in ("accuracy", "adversary_balanced_accuracy", "equal_opportunity_gap"):

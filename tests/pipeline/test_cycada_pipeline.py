@@ -4,10 +4,9 @@ and the classifier on translated images) runs before the feature-level epochs, t
 Evaluator reports target-test accuracy, the Pusher exports `images -> logits,
 embedding` and the translators."""
 
-import json
-
 import numpy as np
 import tensorflow as tf
+from _helpers import run_pipeline
 
 from tfxlearn import pipeline
 
@@ -23,13 +22,7 @@ def test_pipeline_runs_the_stages_evaluates_on_the_target_and_exports(tmp_path):
     config["pretext"]["args"]["image_size"] = shape
     config["evaluation"]["protocols"] = {"knn": {"k": 5}}
     config["evaluation"]["blessing"]["min"] = 0.0  # a 1-step run: export whatever it learnt
-    result = pipeline.run(
-        config,
-        run_dir=str(tmp_path / "run"),
-        export_root=str(tmp_path / "saved_models"),
-        verbose=0,
-    )
-    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    result, metrics = run_pipeline(config, tmp_path)
     assert metrics["model_results"]["classification"]["images"] == 32  # target test
     assert {"d_loss", "mapping_loss", "domain_accuracy"} <= set(metrics["history"])
     loaded = tf.saved_model.load(result.export_path)

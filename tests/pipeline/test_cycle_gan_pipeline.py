@@ -3,10 +3,10 @@ the pipeline's dataset (domain B), the unpaired_domains op pairs it with
 font_digits (A), the Evaluator runs the translation protocol, the Pusher exports
 both directions."""
 
-import json
 import os
 
 import tensorflow as tf
+from _helpers import run_pipeline
 
 from tfxlearn import pipeline
 
@@ -24,13 +24,7 @@ def test_pipeline_translates_evaluates_and_exports_both_directions(tmp_path, mon
             net["args"]["widths"] = [4, 8]
     config["pretext"]["args"]["image_size"] = shape
     config["evaluation"]["blessing"]["min"] = 0.0  # a 2-step run: export whatever it learnt
-    result = pipeline.run(
-        config,
-        run_dir=str(tmp_path / "run"),
-        export_root=str(tmp_path / "saved_models"),
-        verbose=0,
-    )
-    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    result, metrics = run_pipeline(config, tmp_path)
     scores = metrics["model_results"]["translation"]
     assert scores["target_images"] == 32
     assert {"translated_accuracy", "fd_ratio", "cycle_l1", "accuracy_ratio"} <= set(scores)

@@ -3,10 +3,10 @@ the pipeline's dataset, the domain_adaptation op pairs it with the font_digits
 source, the Evaluator reports target-test accuracy, the Pusher exports
 `images -> logits, embedding`."""
 
-import json
 import os
 
 import tensorflow as tf
+from _helpers import run_pipeline
 
 from tfxlearn import pipeline
 
@@ -17,13 +17,7 @@ def test_pipeline_adapts_evaluates_on_the_target_and_exports(tmp_path):
     config["encoder"]["args"] = {"input_shape": [8, 8, 1], "widths": [8, 16], "norm": "none"}
     config["pretext"]["args"]["image_size"] = [8, 8, 1]
     config["evaluation"]["blessing"]["min"] = 0.0  # a 2-step run: export whatever it learnt
-    result = pipeline.run(
-        config,
-        run_dir=str(tmp_path / "run"),
-        export_root=str(tmp_path / "saved_models"),
-        verbose=0,
-    )
-    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    result, metrics = run_pipeline(config, tmp_path)
     assert metrics["model_results"]["classification"]["images"] == 64  # target test
     assert {"label_loss", "domain_loss", "lambda", "source_accuracy"} <= set(metrics["history"])
     assert os.path.getsize(result.plots["pretext_examples"]) > 1000

@@ -3,20 +3,14 @@ dataset configs): extra label keys evaluated as `protocol@key` with their own
 baselines, clip features from the frame encoder, pretext features beside the
 clips, and model protocols in the metrics."""
 
-import json
+from _helpers import run_pipeline
 
 from tfxlearn import pipeline
 
 
 def _run(name, tmp_path):
     config = pipeline.load_config(name, smoke=True)
-    result = pipeline.run(
-        config,
-        run_dir=str(tmp_path / "run"),
-        export_root=str(tmp_path / "saved_models"),
-        verbose=0,
-    )
-    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    result, metrics = run_pipeline(config, tmp_path)
     return config, result, metrics
 
 

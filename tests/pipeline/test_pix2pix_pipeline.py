@@ -2,10 +2,10 @@
 edge_pairs op pairs Fashion-MNIST images with their Canny edges, the Evaluator
 runs the paired_translation protocol, the Pusher exports edges -> translated."""
 
-import json
 import os
 
 import tensorflow as tf
+from _helpers import run_pipeline
 
 from tfxlearn import pipeline
 
@@ -19,13 +19,7 @@ def test_pipeline_translates_edges_evaluates_and_exports(tmp_path, monkeypatch):
     config["nets"]["discriminator"]["args"].update(input_shape=[8, 8, 2], widths=[4, 8])
     config["pretext"]["args"]["sigma"] = 0.5
     config["evaluation"]["model_protocols"]["paired_translation"]["edges"]["sigma"] = 0.5
-    result = pipeline.run(
-        config,
-        run_dir=str(tmp_path / "run"),
-        export_root=str(tmp_path / "saved_models"),
-        verbose=0,
-    )
-    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    result, metrics = run_pipeline(config, tmp_path)
     scores = metrics["model_results"]["paired_translation"]
     assert scores["images"] == 32
     assert {"l1", "ssim", "fd_translated", "translated_accuracy", "accuracy_ratio"} <= set(scores)

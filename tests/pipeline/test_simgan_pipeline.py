@@ -4,10 +4,10 @@ font_digits (synthetic), the Evaluator runs the refinement protocol (mean
 per-pixel change, realism, labels kept), the plot shows synthetic | refined
 pairs, the Pusher exports the refiner."""
 
-import json
 import os
 
 import tensorflow as tf
+from _helpers import run_pipeline
 
 from tfxlearn import pipeline
 
@@ -21,13 +21,7 @@ def test_pipeline_refines_evaluates_and_exports(tmp_path, monkeypatch):
         net["args"]["input_shape"] = shape
     config["pretext"]["args"]["image_size"] = shape
     config["evaluation"]["blessing"]["min"] = 0.0  # a 1-step run: export whatever it learnt
-    result = pipeline.run(
-        config,
-        run_dir=str(tmp_path / "run"),
-        export_root=str(tmp_path / "saved_models"),
-        verbose=0,
-    )
-    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    result, metrics = run_pipeline(config, tmp_path)
     scores = metrics["model_results"]["refinement"]
     assert scores["target_images"] == 32 and scores["mean_change"] > 0.0
     assert {"translated_accuracy", "fd_ratio", "realism_refined", "realism_unrefined"} <= set(
