@@ -112,6 +112,7 @@ SOURCES = {
     ],
     "quality_translation": [
         "benchmarks/quality_translation.py",
+        "pipelines/cycle_gan_font_digits.py",
         "tfxlearn/paradigms/dual/cycle_gan.py",
         "tfxlearn/paradigms/base_translation.py",
         "tfxlearn/nets/translation.py",
@@ -140,11 +141,13 @@ SOURCES = {
     ],
     "quality_adversarial": [
         "benchmarks/quality_adversarial.py",
+        "pipelines/adversarial_training_fashion_mnist.py",
         "tfxlearn/attacks.py",
         "tfxlearn/paradigms/supervised/adversarial_training.py",
     ],
     "quality_word2vec": [
         "benchmarks/quality_word2vec.py",
+        "pipelines/word2vec_bible.py",
         "tfxlearn/evaluation/word_similarity.py",
         "tfxlearn/paradigms/text/word2vec.py",
         "tfxlearn/pretext/skip_gram.py",
@@ -155,6 +158,8 @@ SOURCES = {
     "quality_lm": [
         "benchmarks/quality_lm.py",
         "benchmarks/text_runs.py",
+        "pipelines/lm_bible.py",
+        "tfxlearn/data/subword.py",
         "tfxlearn/paradigms/text/language_model.py",
         "tfxlearn/nets/transformer.py",
         "tfxlearn/pretext/next_token.py",
@@ -167,12 +172,38 @@ SOURCES = {
     "quality_dual_translation": [
         "benchmarks/quality_dual_translation.py",
         "benchmarks/text_runs.py",
+        "pipelines/dual_translation_bible.py",
+        "tfxlearn/data/subword.py",
         "tfxlearn/paradigms/dual/dual_translation.py",
         "tfxlearn/nets/transformer.py",
         "tfxlearn/pretext/dual_corpus.py",
         "tfxlearn/evaluation/text_translation.py",
         "tfxlearn/losses/token_cross_entropy.py",
         "tfxlearn/data/text.py",
+    ],
+    "quality_mlm": [
+        "benchmarks/quality_mlm.py",
+        "benchmarks/text_runs.py",
+        "pipelines/mlm_bible.py",
+        "tfxlearn/paradigms/text/masked_language_model.py",
+        "tfxlearn/paradigms/base_text.py",
+        "tfxlearn/nets/transformer.py",
+        "tfxlearn/pretext/masked_tokens.py",
+        "tfxlearn/evaluation/masked_tokens.py",
+        "tfxlearn/losses/token_cross_entropy.py",
+        "tfxlearn/data/text.py",
+        "tfxlearn/data/subword.py",
+    ],
+    "quality_pix2pix": [
+        "benchmarks/quality_pix2pix.py",
+        "pipelines/pix2pix_fashion_mnist.py",
+        "tfxlearn/paradigms/dual/pix2pix.py",
+        "tfxlearn/nets/translation.py",
+    ],
+    "quality_style": [
+        "benchmarks/quality_style.py",
+        "pipelines/fast_style_skimage_photos.py",
+        "tfxlearn/paradigms/style/fast_style.py",
     ],
     "quality_baselines_": ["benchmarks/quality.py"],
     "quality_": ["benchmarks/quality_generative.py"],  # image methods: see measured_files
@@ -246,6 +277,26 @@ def changed_since(commit: str, path: str) -> bool:
         return old.stdout != new
 
 
+def pipeline_blocks(path: str) -> list[str]:
+    """The `tfxlearn/pipeline/` modules a pipeline file imports config blocks from
+    (`from tfxlearn.pipeline import font_digits as blocks`): its config is made
+    by them, so they count as its code."""
+    try:
+        with open(os.path.join(ROOT, path)) as f:
+            tree = ast.parse(f.read())
+    except (OSError, SyntaxError):
+        return []
+    modules = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "tfxlearn.pipeline":
+            modules += [f"tfxlearn/pipeline/{alias.name}.py" for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+            "tfxlearn.pipeline."
+        ):
+            modules.append(node.module.replace(".", "/") + ".py")
+    return [m for m in modules if os.path.isfile(os.path.join(ROOT, m))]
+
+
 def measured_files(name: str, result: dict) -> list[str]:
     """The files whose code the result file `name` measured."""
     prefix = max((p for p in SOURCES if name.startswith(p)), key=len, default=None)
@@ -264,6 +315,8 @@ def measured_files(name: str, result: dict) -> list[str]:
     if pipeline and os.path.isfile(os.path.join(ROOT, "pipelines", f"{pipeline}.py")):
         files.append(f"pipelines/{pipeline}.py")
     # step_overhead / fault_soak / gan_fd_curve name their pipelines inside the script
+    for path in [f for f in files if f.startswith("pipelines/")]:
+        files += pipeline_blocks(path)
     return sorted(set(files))
 
 

@@ -35,6 +35,17 @@ def test_measured_files_name_the_script_and_the_pipeline():
     assert "pipelines/rotation_fashion_mnist.py" in stale.measured_files(
         "quality_baselines_fashion_mnist", {}
     )
+    # benchmarks that load a pipeline track its file, and the config blocks it imports
+    translation = stale.measured_files("quality_translation", {})
+    assert "pipelines/cycle_gan_font_digits.py" in translation
+    assert "tfxlearn/pipeline/font_digits.py" in translation
+    assert "pipelines/dann_font_digits.py" not in translation
+    # "quality_mlm" is not "quality_" (the generative table's script)
+    mlm = stale.measured_files("quality_mlm", {})
+    assert "benchmarks/quality_mlm.py" in mlm and "pipelines/mlm_bible.py" in mlm
+    assert "benchmarks/quality_generative.py" not in mlm
+    for name in ("quality_pix2pix", "quality_style", "quality_word2vec", "quality_lm"):
+        assert any(f.startswith("pipelines/") for f in stale.measured_files(name, {})), name
 
 
 def test_problems_of_dirty_unknown_and_stale_stamps(monkeypatch):
