@@ -2,6 +2,8 @@ import numpy as np
 import tensorflow as tf
 
 from tfxlearn import pipeline
+from tfxlearn.data.text import resolve_vocabulary
+from tfxlearn.evaluation.perplexity import python_token_sequences
 
 
 def test_dual_translation_bible_smoke_pipeline_warm_starts_plays_evaluates_and_exports(tmp_path):
@@ -16,7 +18,15 @@ def test_dual_translation_bible_smoke_pipeline_warm_starts_plays_evaluates_and_e
     history = result.metrics["history"]
     assert np.isfinite(history["loss"][-1]) and history["reward_ab"][-1] < 0
     loaded = tf.saved_model.load(result.export_path)
-    for signature in ("serving_default", "translate_ba"):
-        out = loaded.signatures[signature](text=tf.constant(["In the beginning God", ""]))
+    args = config["paradigm"]["args"]
+    for signature, text, key in (
+        ("serving_default", "In the beginning God", "vocabulary_a"),
+        ("translate_ba", "En el principio Dios", "vocabulary_b"),
+    ):
+        out = loaded.signatures[signature](text=tf.constant([text, ""]))
         assert out["translation"].dtype == tf.string and out["translation"].shape == (2,)
-        assert out["truncated"].numpy().tolist() == [False, False]
+        # truncated when the text's pieces and its end exceed max_length (smoke: 12)
+        pieces = resolve_vocabulary(args[key]).words
+        want = [len(t) > args["max_length"] for t in python_token_sequences([text, ""], pieces)]
+        assert out["truncated"].numpy().tolist() == want and want[1] is False
+        assert not any(b"##" in t for t in out["translation"].numpy())  # glued into words
