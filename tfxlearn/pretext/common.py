@@ -51,6 +51,21 @@ def image_batches_spec(ds, op: str, image_key: str = "image") -> tf.TensorSpec:
     return spec
 
 
+def text_batches_spec(ds, op: str, text_key: str = "text") -> tf.TensorSpec:
+    """The text spec of a text pretext op's input, after checking that `ds` is a
+    tf.data.Dataset of string batches [batch] (clear errors naming `op`)."""
+    if not isinstance(ds, tf.data.Dataset):
+        raise TypeError(f"{op}: ds must be a tf.data.Dataset, got {type(ds).__name__}")
+    spec = images_of(ds.element_spec, text_key)
+    if spec.dtype != tf.string or spec.shape.rank != 1:
+        hint = " - call ds.batch(n) first" if spec.shape.rank == 0 else ""
+        raise ValueError(
+            f"{op}: ds must yield batches of strings [batch], got {spec.dtype.name} "
+            f"of shape {spec.shape}{hint}"
+        )
+    return spec
+
+
 def check_range(op: str, name: str, value, low: float, high: float | None = None):
     """`value` as a (min, max) float pair with low <= min <= max (<= high), else a
     ValueError naming the op and the argument."""

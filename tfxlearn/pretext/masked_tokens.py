@@ -45,7 +45,7 @@ from __future__ import annotations
 import tensorflow as tf
 
 from tfxlearn.data.text import end_id, id_table, resolve_vocabulary, token_sequences
-from tfxlearn.pretext.common import images_of, map_batches
+from tfxlearn.pretext.common import images_of, map_batches, text_batches_spec
 from tfxlearn.registry import PRETEXT_OPS
 
 #: Target of a position that is not scored.
@@ -138,8 +138,7 @@ def masked_tokens(
     Returns:
         A dataset of {"inputs", "targets"} batches (see the module doc).
     """
-    if not isinstance(ds, tf.data.Dataset):
-        raise TypeError(f"masked_tokens: ds must be a tf.data.Dataset, got {type(ds).__name__}")
+    text_batches_spec(ds, "masked_tokens", text_key)
     vocabulary = resolve_vocabulary(vocabulary)
     if isinstance(length, bool) or not isinstance(length, int) or length < 2:
         raise ValueError(f"masked_tokens: length must be an int >= 2, got {length!r}")
@@ -156,13 +155,6 @@ def masked_tokens(
         raise ValueError(
             f"masked_tokens: mask_share + random_share must be <= 1, got {mask_share} + "
             f"{random_share}"
-        )
-    spec = images_of(ds.element_spec, text_key)
-    if spec.dtype != tf.string or spec.shape.rank != 1:
-        hint = " - call ds.batch(n) first" if spec.shape.rank == 0 else ""
-        raise ValueError(
-            f"masked_tokens: ds must yield batches of strings [batch], got {spec.dtype.name} "
-            f"of shape {spec.shape}{hint}"
         )
     table = id_table(vocabulary)
     size, subwords = len(vocabulary), vocabulary.is_subword

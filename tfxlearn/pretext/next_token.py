@@ -36,7 +36,7 @@ from __future__ import annotations
 import tensorflow as tf
 
 from tfxlearn.data.text import end_id, id_table, resolve_vocabulary, token_sequences
-from tfxlearn.pretext.common import images_of, regroup
+from tfxlearn.pretext.common import images_of, regroup, text_batches_spec
 from tfxlearn.registry import PRETEXT_OPS
 
 #: Target of a padded position (`tfxlearn.losses.token_cross_entropy.IGNORE`).
@@ -109,17 +109,9 @@ def next_token(
         A dataset of {"inputs", "targets"} batches (see the module doc).
     """
     del seed
-    if not isinstance(ds, tf.data.Dataset):
-        raise TypeError(f"next_token: ds must be a tf.data.Dataset, got {type(ds).__name__}")
+    text_batches_spec(ds, "next_token", text_key)
     vocabulary = resolve_vocabulary(vocabulary)
     _check(length, batch_windows)
-    spec = images_of(ds.element_spec, text_key)
-    if spec.dtype != tf.string or spec.shape.rank != 1:
-        hint = " - call ds.batch(n) first" if spec.shape.rank == 0 else ""
-        raise ValueError(
-            f"next_token: ds must yield batches of strings [batch], got {spec.dtype.name} "
-            f"of shape {spec.shape}{hint}"
-        )
     table = id_table(vocabulary)
     end = end_id(len(vocabulary))
 
