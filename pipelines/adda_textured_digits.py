@@ -16,10 +16,8 @@ from tfxlearn.pipeline import load_config
 from tfxlearn.pipeline import textured_digits as pair
 
 
-def get_config(
-    smoke: bool = False, full: bool = False, learning_rate: float = 2e-4, epochs: int = 45
-) -> dict:
-    font = load_config(
-        "adda_font_digits", smoke=smoke, full=full, learning_rate=learning_rate, epochs=epochs
+def get_config(smoke: bool = False, **options) -> dict:
+    """`adda_font_digits`' config (`options` as it takes them) for this pair."""
+    return pair.retarget(
+        load_config("adda_font_digits", smoke=smoke, **options), "adda_textured_digits"
     )
-    return pair.retarget(font, "adda_textured_digits")

@@ -16,10 +16,8 @@ from tfxlearn.pipeline import load_config
 from tfxlearn.pipeline import textured_digits as pair
 
 
-def get_config(
-    smoke: bool = False, full: bool = False, max_lambda: float = 1.0, epochs: int = 50
-) -> dict:
-    font = load_config(
-        "dann_font_digits", smoke=smoke, full=full, max_lambda=max_lambda, epochs=epochs
+def get_config(smoke: bool = False, **options) -> dict:
+    """`dann_font_digits`' config (`options` as it takes them) for this pair."""
+    return pair.retarget(
+        load_config("dann_font_digits", smoke=smoke, **options), "dann_textured_digits"
     )
-    return pair.retarget(font, "dann_textured_digits")

@@ -1,21 +1,27 @@
-"""The simgan_font_digits pipeline (smoke config at 8x8 to stay fast): digits is the
-pipeline's dataset (the real domain), the unpaired_domains op pairs it with
-font_digits (synthetic), the Evaluator runs the refinement protocol (mean
+"""The simgan_font_digits and simgan_textured_digits pipelines (smoke config at 8x8
+to stay fast): the target (digits; textured_digits) is the pipeline's dataset
+(the real domain), the unpaired_domains op pairs it with the source (font_digits;
+digits in RGB), the Evaluator runs the refinement protocol (mean
 per-pixel change, realism, labels kept), the plot shows synthetic | refined
 pairs, the Pusher exports the refiner."""
 
 import os
 
+import pytest
 import tensorflow as tf
 from _helpers import run_pipeline
 
 from tfxlearn import pipeline
 
 
-def test_pipeline_refines_evaluates_and_exports(tmp_path, monkeypatch):
+@pytest.mark.parametrize(
+    "name, channels",
+    [("simgan_font_digits", 1), ("simgan_textured_digits", 3)],  # digits -> textured in RGB
+)
+def test_pipeline_refines_evaluates_and_exports(tmp_path, monkeypatch, name, channels):
     monkeypatch.setenv("TFXLEARN_CACHE", str(tmp_path / "cache"))
-    config = pipeline.load_config("simgan_font_digits", smoke=True)
-    shape = [8, 8, 1]
+    config = pipeline.load_config(name, smoke=True)
+    shape = [8, 8, channels]
     config["dataset"].update(image_size=shape, max_train=32, max_test=32)
     for net in config["nets"].values():
         net["args"]["input_shape"] = shape

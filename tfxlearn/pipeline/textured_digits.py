@@ -37,20 +37,33 @@ def textured_dataset(max_train: int | None, max_test: int | None) -> dict:
     }
 
 
+# the source's arguments in each pair op: (dataset, split)
+SOURCE_ARGUMENTS = {
+    "domain_adaptation": ("source", "source_split"),
+    "unpaired_domains": ("domain_a", "a_split"),
+}
+
+
 def retarget(config: dict, name: str) -> dict:
-    """A copy of a font -> digits pipeline's `config` (`domain_adaptation`
-    pretext) for digits -> textured digits, named `name`: the target dataset,
-    the op's source (`digits`, resized to RGB by the op) and every network's
-    input shape replaced; sizes (`max_train`, `max_test`) kept."""
-    if (config.get("pretext") or {}).get("name") != "domain_adaptation":
+    """A copy of a font -> digits pipeline's `config` (a `domain_adaptation` or
+    `unpaired_domains` pretext) for digits -> textured digits, named `name`: the
+    target dataset, the op's source (`digits`, resized to RGB by the op), the
+    Evaluator's source images (`digits` test, for the translation protocols) and
+    every network's input shape replaced; sizes (`max_train`, `max_test`) kept."""
+    op = (config.get("pretext") or {}).get("name")
+    if op not in SOURCE_ARGUMENTS:
         raise ValueError(
-            "retarget takes a domain-adaptation pipeline's config (pretext "
-            f"'domain_adaptation'), got pretext {(config.get('pretext') or {}).get('name')!r}"
+            "retarget takes a font -> digits pipeline's config (pretext "
+            f"{' or '.join(repr(k) for k in SOURCE_ARGUMENTS)}), got pretext {op!r}"
         )
     out = copy.deepcopy(config)
     dataset = out["dataset"]
     out["dataset"] = textured_dataset(dataset.get("max_train"), dataset.get("max_test"))
-    out["pretext"]["args"].update(source="digits", source_split="train", image_size=list(SHAPE))
+    source, split = SOURCE_ARGUMENTS[op]
+    out["pretext"]["args"].update({source: "digits", split: "train", "image_size": list(SHAPE)})
+    for protocol in (out.get("evaluation", {}).get("model_protocols") or {}).values():
+        if "source" in protocol:
+            protocol["source"] = "digits"
     nets = [out.get("encoder"), *(out.get("nets") or {}).values()]
     for net in nets:
         if net and "input_shape" in net.get("args", {}):
