@@ -96,8 +96,14 @@ class TokenPredictor(Paradigm):
     Args:
         vocabulary: the words: a list, a `tfxlearn.data.text.Vocabulary`, or a
             dict of `corpus_vocabulary` arguments; the config keeps the list.
-        max_length: the longest sequence of positions read.
-        dim, depth, heads, mlp_dim, dropout: the Transformer's sizes.
+        max_length: the longest sequence of positions read (each subclass has
+            its default).
+        dim: model width (128).
+        depth: Transformer blocks (2).
+        heads: attention heads (4).
+        mlp_dim: MLP hidden size (None: 4 * dim).
+        dropout: dropout in the blocks (embeddings, attention, residual
+            branches; 0.1).
 
     A subclass builds its network and `self.head` after calling this
     constructor, sets `self.built = True`, and defines `hidden_states(ids,
@@ -114,11 +120,11 @@ class TokenPredictor(Paradigm):
         self,
         vocabulary,
         max_length: int,
-        dim: int,
-        depth: int,
-        heads: int,
-        mlp_dim: int | None,
-        dropout: float,
+        dim: int = 128,
+        depth: int = 2,
+        heads: int = 4,
+        mlp_dim: int | None = None,
+        dropout: float = 0.1,
         **kwargs,
     ):
         super().__init__(**kwargs)

@@ -51,11 +51,9 @@ class LanguageModel(TokenPredictor):
         vocabulary: the words: a list, a `tfxlearn.data.text.Vocabulary`, or a
             dict of `corpus_vocabulary` arguments; the config keeps the list.
         max_length: the longest window of positions (inputs and targets).
-        dim: model width.
-        depth: Transformer blocks.
-        heads: attention heads.
-        mlp_dim: MLP hidden size (None: 4 * dim).
-        dropout: dropout in the blocks (embeddings, attention, residual branches).
+        dim, depth, heads, mlp_dim, dropout: the Transformer's sizes, as
+            `tfxlearn.paradigms.base_text.TokenPredictor` (defaults 128, 2, 4,
+            4 * dim, 0.1).
     """
 
     pretext_op = "next_token"
@@ -65,14 +63,9 @@ class LanguageModel(TokenPredictor):
         self,
         vocabulary,
         max_length: int = 128,
-        dim: int = 128,
-        depth: int = 2,
-        heads: int = 4,
-        mlp_dim: int | None = None,
-        dropout: float = 0.1,
         **kwargs,
     ):
-        super().__init__(vocabulary, max_length, dim, depth, heads, mlp_dim, dropout, **kwargs)
+        super().__init__(vocabulary, max_length, **kwargs)
         self.end_id = end_id(len(self.vocabulary))
         self.classes = len(self.vocabulary) + 2  # unknown, words, end of text
         self.decoder = transformer_decoder(

@@ -51,11 +51,9 @@ class MaskedLanguageModel(TokenPredictor):
         vocabulary: the words: a list, a `tfxlearn.data.text.Vocabulary`, or a
             dict of `corpus_vocabulary` arguments; the config keeps the list.
         max_length: the longest sequence of tokens read (the op's `length`).
-        dim: model width.
-        depth: Transformer blocks.
-        heads: attention heads.
-        mlp_dim: MLP hidden size (None: 4 * dim).
-        dropout: dropout in the blocks (embeddings, attention, residual branches).
+        dim, depth, heads, mlp_dim, dropout: the Transformer's sizes, as
+            `tfxlearn.paradigms.base_text.TokenPredictor` (defaults 128, 2, 4,
+            4 * dim, 0.1).
     """
 
     pretext_op = "masked_tokens"
@@ -65,14 +63,9 @@ class MaskedLanguageModel(TokenPredictor):
         self,
         vocabulary,
         max_length: int = 64,
-        dim: int = 128,
-        depth: int = 2,
-        heads: int = 4,
-        mlp_dim: int | None = None,
-        dropout: float = 0.1,
         **kwargs,
     ):
-        super().__init__(vocabulary, max_length, dim, depth, heads, mlp_dim, dropout, **kwargs)
+        super().__init__(vocabulary, max_length, **kwargs)
         size = len(self.vocabulary)
         self.mask_id, self.padding_id = mask_id(size), padding_id(size)
         self.classes = size + 1  # unknown and the words

@@ -23,8 +23,6 @@ training objective (corrupted input, clean target) with a fixed seed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import keras
 import numpy as np
 import tensorflow as tf
@@ -96,8 +94,8 @@ class DenoisingAutoencoder(AutoencoderBase):
     """An autoencoder reconstructing clean images from corrupted ones.
 
     Args:
-        encoder, latent_dim, decoder, decoder_widths, reconstruction_loss,
-            code_activation: as `AutoencoderBase`.
+        encoder: as `AutoencoderBase`, which also takes (as keywords) latent_dim,
+            decoder, decoder_widths, reconstruction_loss and code_activation.
         noise: "masking" (default), "gaussian" or "salt_and_pepper".
         noise_level: fraction of components corrupted by masking / salt and
             pepper, in [0, 1) (default 0.25, among the levels of Vincent et
@@ -108,26 +106,13 @@ class DenoisingAutoencoder(AutoencoderBase):
     def __init__(
         self,
         encoder: keras.Model,
-        latent_dim: int = 32,
-        decoder: keras.Model | None = None,
-        decoder_widths: Sequence[int] = (64, 32),
-        reconstruction_loss: str = "bce",
-        code_activation: str | None = None,
         noise: str = "masking",
         noise_level: float = 0.25,
         seed: int = 0,
         **kwargs,
     ):
         level = check_noise(noise, noise_level)
-        super().__init__(
-            encoder=encoder,
-            latent_dim=latent_dim,
-            decoder=decoder,
-            decoder_widths=decoder_widths,
-            reconstruction_loss=reconstruction_loss,
-            code_activation=code_activation,
-            **kwargs,
-        )
+        super().__init__(encoder=encoder, **kwargs)
         self.noise = noise
         self.noise_level = level
         self.seed = int(seed)

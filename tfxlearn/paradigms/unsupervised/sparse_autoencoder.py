@@ -24,8 +24,6 @@ reconstruction term, so its gradient is counted once.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import keras
 import numpy as np
 import tensorflow as tf
@@ -76,8 +74,8 @@ class SparseAutoencoder(AutoencoderBase):
     """An autoencoder whose code units are pushed to a mean activation rho.
 
     Args:
-        encoder, latent_dim, decoder, decoder_widths, reconstruction_loss: as
-            `AutoencoderBase`.
+        encoder: as `AutoencoderBase`, which also takes (as keywords) latent_dim,
+            decoder, decoder_widths and reconstruction_loss.
         sparsity: "kl" (default; sigmoid codes) or "l1" (ReLU codes).
         rho: target mean activation, in (0, 1) ("l1" also takes 0: the plain
             L1 activity penalty).
@@ -90,10 +88,6 @@ class SparseAutoencoder(AutoencoderBase):
     def __init__(
         self,
         encoder: keras.Model,
-        latent_dim: int = 32,
-        decoder: keras.Model | None = None,
-        decoder_widths: Sequence[int] = (64, 32),
-        reconstruction_loss: str = "bce",
         sparsity: str = "kl",
         rho: float = 0.05,
         sparsity_weight: float = 0.01,
@@ -116,15 +110,7 @@ class SparseAutoencoder(AutoencoderBase):
                 "sparsity='kl' reads codes as firing rates in (0, 1): code_activation must be "
                 f"'sigmoid', got {code_activation!r}"
             )
-        super().__init__(
-            encoder=encoder,
-            latent_dim=latent_dim,
-            decoder=decoder,
-            decoder_widths=decoder_widths,
-            reconstruction_loss=reconstruction_loss,
-            code_activation=code_activation,
-            **kwargs,
-        )
+        super().__init__(encoder=encoder, code_activation=code_activation, **kwargs)
         self.sparsity = sparsity
         self.rho = rho
         self.sparsity_weight = sparsity_weight

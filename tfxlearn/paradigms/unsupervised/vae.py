@@ -73,11 +73,9 @@ class VAE(AutoencoderBase):
         encoder: a Keras model from fixed-shape images to pooled features
             [batch, d] (e.g. `tfxlearn.nets.conv_encoder`); the
             representation the linear probe and kNN evaluate.
-        latent_dim: size of z (2 for the latent map plot).
-        decoder: a model from z [batch, latent_dim] to pixel logits (no final
-            activation); by default `tfxlearn.nets.dcgan_generator(latent_dim,
-            (H, W, C), decoder_widths, output_activation=None)`.
-        decoder_widths: channels of the default decoder.
+        latent_dim, decoder, decoder_widths: as `AutoencoderBase` (keywords):
+            z's size (32; 2 for the latent map plot), the model from z to pixel
+            logits and the default decoder's channels.
         beta: weight of the KL term (>= 0); 1 is the VAE's ELBO.
         seed: seed of the noise eps of the training steps.
     """
@@ -88,9 +86,6 @@ class VAE(AutoencoderBase):
     def __init__(
         self,
         encoder: keras.Model,
-        latent_dim: int = 32,
-        decoder: keras.Model | None = None,
-        decoder_widths: Sequence[int] = (64, 32),
         beta: float = 1.0,
         seed: int = 0,
         **kwargs,
@@ -100,15 +95,7 @@ class VAE(AutoencoderBase):
             raise ValueError(
                 f"beta (the weight of the KL term) must be finite and >= 0, got {beta}"
             )
-        super().__init__(
-            encoder=encoder,
-            latent_dim=latent_dim,
-            decoder=decoder,
-            decoder_widths=decoder_widths,
-            reconstruction_loss="bce",
-            code_activation=None,
-            **kwargs,
-        )
+        super().__init__(encoder=encoder, reconstruction_loss="bce", code_activation=None, **kwargs)
         self.beta = beta
         self.seed = int(seed)
         self.log_variance_head = keras.layers.Dense(self.latent_dim, name="log_variance")
