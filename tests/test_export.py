@@ -327,3 +327,56 @@ def test_models_not_served_on_images_get_no_pixel_signatures(tmp_path):
     gan.sample(2)
     path = export.export_saved_model(gan, tmp_path)
     assert sorted(tf.saved_model.load(path).signatures) == ["serving_default"]
+
+
+def _signature_model(tmp_path, name, specs, with_default=True):
+    """A SavedModel whose `serving_default` (or only signature) takes `specs`."""
+    module = tf.Module()
+    module.scale = tf.Variable(2.0)
+
+    @tf.function(input_signature=list(specs.values()))
+    def serve(*args):
+        return {"out": module.scale * tf.reduce_sum(tf.cast(args[0], tf.float32))}
+
+    path = str(tmp_path / name)
+    key = export.SIGNATURE_KEY if with_default else "other"
+    tf.saved_model.save(module, path, signatures={key: serve})
+    return path
+
+
+def test_image_signature_input_names_the_one_image_input(tmp_path):
+    specs = {"images": tf.TensorSpec([None, 8, 8, 3], tf.float32, name="images")}
+    signature, name, spec = export.image_signature_input(
+        _signature_model(tmp_path, "ok", specs), "an encoder"
+    )
+    assert name == "images" and spec.shape.as_list() == [None, 8, 8, 3]
+    out = signature(images=tf.ones([1, 8, 8, 3]))["out"]  # the variables are kept alive
+    assert float(out) == 2.0 * 8 * 8 * 3
+
+
+@pytest.mark.parametrize(
+    "specs, with_default, words",
+    [
+        (
+            {"x": tf.TensorSpec([None, 8, 8, 3], tf.float32, name="x")},
+            False,
+            "no 'serving_default'",
+        ),
+        (
+            {
+                "a": tf.TensorSpec([None, 8, 8, 3], tf.float32, name="a"),
+                "b": tf.TensorSpec([None, 8, 8, 3], tf.float32, name="b"),
+            },
+            True,
+            r"takes \['a', 'b'\]; visualization takes one input",
+        ),
+        ({"x": tf.TensorSpec([None, 8], tf.float32, name="x")}, True, "visualization needs images"),
+        ({"x": tf.TensorSpec([None, None, None, 3], tf.float32, name="x")}, True, "fixed size"),
+    ],
+)
+def test_image_signature_input_refuses_what_is_not_one_image_input(
+    tmp_path, specs, with_default, words
+):
+    path = _signature_model(tmp_path, "bad", specs, with_default)
+    with pytest.raises(ValueError, match=words):
+        export.image_signature_input(path, "visualization")

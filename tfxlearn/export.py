@@ -206,6 +206,31 @@ def load_serving_fn(
     return fn
 
 
+def image_signature_input(path: str, needs: str) -> tuple[Any, str, tf.TensorSpec]:
+    """The `serving_default` signature of the SavedModel directory `path` and its
+    one input: (signature, input name, input spec). A ValueError naming `path`
+    and what `needs` it (e.g. "an encoder") unless the signature exists and takes
+    exactly one input of images [batch, H, W, C] of a fixed size."""
+    loaded = tf.saved_model.load(path)
+    if SIGNATURE_KEY not in loaded.signatures:
+        raise ValueError(
+            f"SavedModel {path!r} has no {SIGNATURE_KEY!r} signature "
+            f"(it has {sorted(loaded.signatures)})"
+        )
+    signature = loaded.signatures[SIGNATURE_KEY]
+    signature.loaded_model = loaded  # the signature captures its variables
+    specs = signature.structured_input_signature[1]
+    if len(specs) != 1:
+        raise ValueError(f"SavedModel {path!r} takes {sorted(specs)}; {needs} takes one input")
+    ((input_name, spec),) = specs.items()
+    if spec.shape.rank != 4 or any(d is None for d in spec.shape[1:]):
+        raise ValueError(
+            f"SavedModel {path!r} input {input_name!r} has shape {spec.shape}; {needs} "
+            "needs images [batch, H, W, C] of a fixed size"
+        )
+    return signature, input_name, spec
+
+
 def standard_ops_only(path: str | os.PathLike) -> list[str]:
     """Lists the ops of a SavedModel that are not registered TensorFlow ops.
 

@@ -11,9 +11,8 @@ import os
 from collections.abc import Sequence
 
 import keras
-import tensorflow as tf
 
-from tfxlearn.export import SIGNATURE_KEY, saved_model_dir
+from tfxlearn.export import SIGNATURE_KEY, image_signature_input, saved_model_dir
 from tfxlearn.keras_private import TrainableSavedModelLayer
 
 
@@ -131,22 +130,7 @@ def _version_dir(path: str) -> str:
 
 def _saved_model_encoder(path: str, output: str | None, name: str | None) -> keras.Model:
     path = _version_dir(path)
-    loaded = tf.saved_model.load(path)
-    if SIGNATURE_KEY not in loaded.signatures:
-        raise ValueError(
-            f"SavedModel {path!r} has no {SIGNATURE_KEY!r} signature "
-            f"(it has {sorted(loaded.signatures)})"
-        )
-    signature = loaded.signatures[SIGNATURE_KEY]
-    specs = signature.structured_input_signature[1]
-    if len(specs) != 1:
-        raise ValueError(f"SavedModel {path!r} takes {sorted(specs)}; an encoder takes one input")
-    ((input_name, spec),) = specs.items()
-    if spec.shape.rank != 4 or any(d is None for d in spec.shape[1:]):
-        raise ValueError(
-            f"SavedModel {path!r} input {input_name!r} has shape {spec.shape}; an encoder "
-            "needs images [batch, H, W, C] of a fixed size"
-        )
+    signature, input_name, spec = image_signature_input(path, "an encoder")
     outputs = sorted(signature.structured_outputs)
     if output is None:
         if "embedding" in outputs:
@@ -159,7 +143,7 @@ def _saved_model_encoder(path: str, output: str | None, name: str | None) -> ker
             )
     if output not in outputs:
         raise ValueError(f"output {output!r} is not an output of {path!r}; it has {outputs}")
-    del loaded
+    del signature
     model_name = name or os.path.basename(os.path.dirname(os.path.abspath(path))) or "saved_model"
     inputs = keras.Input(shape=tuple(spec.shape[1:]), name=input_name, dtype=spec.dtype)
     layer = TrainableSavedModelLayer(

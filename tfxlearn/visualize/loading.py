@@ -9,9 +9,8 @@ from __future__ import annotations
 import os
 
 import keras
-import tensorflow as tf
 
-from tfxlearn.export import SIGNATURE_KEY, saved_model_dir
+from tfxlearn.export import SIGNATURE_KEY, image_signature_input, saved_model_dir
 
 
 def load_model(path: str) -> keras.Model:
@@ -49,24 +48,7 @@ def load_model(path: str) -> keras.Model:
 
 
 def _saved_model(path: str) -> keras.Model:
-    loaded = tf.saved_model.load(path)
-    if SIGNATURE_KEY not in loaded.signatures:
-        raise ValueError(
-            f"SavedModel {path!r} has no {SIGNATURE_KEY!r} signature "
-            f"(it has {sorted(loaded.signatures)})"
-        )
-    signature = loaded.signatures[SIGNATURE_KEY]
-    specs = signature.structured_input_signature[1]
-    if len(specs) != 1:
-        raise ValueError(
-            f"SavedModel {path!r} takes {sorted(specs)}; visualization needs one image input"
-        )
-    ((input_name, spec),) = specs.items()
-    if spec.shape.rank != 4 or any(d is None for d in spec.shape[1:]):
-        raise ValueError(
-            f"SavedModel {path!r} input {input_name!r} has shape {spec.shape}; visualization "
-            "needs images [batch, H, W, C] of a fixed size"
-        )
+    _, input_name, spec = image_signature_input(path, "visualization")
     inputs = keras.Input(shape=tuple(spec.shape[1:]), name=input_name, dtype=spec.dtype)
     layer = keras.layers.TFSMLayer(path, call_endpoint=SIGNATURE_KEY, name="saved_model")
     outputs = layer(inputs)
