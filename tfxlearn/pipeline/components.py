@@ -311,7 +311,9 @@ def check_image_shape(config: dict, ds: tf.data.Dataset) -> None:
     """Refuses `example_gen`'s images if the encoder cannot take them (the CLI and
     `run` call it before any step), naming the option that resizes them:
     `dataset.image_size`; and feature vectors (tabular rows) of another width
-    than the encoder's `input_dim`."""
+    than the encoder's `input_dim`. When `dataset.pretext_image_key` names
+    another feature than `image_key`, only height and width are compared (the
+    op turns that feature into the encoder's input, e.g. RGB into lightness)."""
     spec = ds.element_spec.get("image") if isinstance(ds.element_spec, dict) else None
     encoder = config.get("encoder") or {}
     features = ds.element_spec.get("features") if isinstance(ds.element_spec, dict) else None
@@ -326,7 +328,13 @@ def check_image_shape(config: dict, ds: tf.data.Dataset) -> None:
     if spec is None or expected is None or spec.shape.rank != len(expected):
         return  # clips, audio, or an encoder without a declared input shape
     got = tuple(spec.shape)
-    if any(e is not None and g != e for g, e in zip(got, expected)):
+    cfg = config["dataset"]
+    compared = len(expected)
+    if cfg.get("pretext_image_key", cfg.get("image_key", "image")) != cfg.get("image_key", "image"):
+        # The pretext op makes the encoder's input from another feature (colorization:
+        # RGB -> lightness): its channels may differ, its height and width may not.
+        compared = len(expected) - 1
+    if any(e is not None and g != e for g, e in list(zip(got, expected))[:compared]):
         raise ValueError(
             f"dataset {config['dataset']['name']!r} has images of shape {got}, but the "
             f"encoder takes {tuple(expected)}: set dataset.image_size="
