@@ -211,14 +211,10 @@ def image_signature_input(path: str, needs: str) -> tuple[Any, str, tf.TensorSpe
     one input: (signature, input name, input spec). A ValueError naming `path`
     and what `needs` it (e.g. "an encoder") unless the signature exists and takes
     exactly one input of images [batch, H, W, C] of a fixed size."""
-    loaded = tf.saved_model.load(path)
-    if SIGNATURE_KEY not in loaded.signatures:
-        raise ValueError(
-            f"SavedModel {path!r} has no {SIGNATURE_KEY!r} signature "
-            f"(it has {sorted(loaded.signatures)})"
-        )
-    signature = loaded.signatures[SIGNATURE_KEY]
-    signature.loaded_model = loaded  # the signature captures its variables
+    try:
+        signature = load_serving_fn(path)
+    except KeyError as error:  # no serving_default: a ValueError like the others here
+        raise ValueError(f"SavedModel {path!r}: {error.args[0]}") from None
     specs = signature.structured_input_signature[1]
     if len(specs) != 1:
         raise ValueError(f"SavedModel {path!r} takes {sorted(specs)}; {needs} takes one input")
