@@ -8,7 +8,7 @@ MoCo pipeline's):
 - supervised: trained on all 60,000 Fashion-MNIST labels for SUPERVISED_EPOCHS
   (`evaluation.supervised_encoder`, seed 0);
 - MoCo: `pipelines/moco_fashion_mnist.py`'s benchmark config (`full=True`:
-  20 epochs, the budget chosen there on the validation carve), seed 0;
+  8 epochs, the budget chosen there on the validation carve), seed 0;
   `--moco PATH` uses an encoder already trained instead (anything
   `transfer.load_encoder` takes, e.g. `saved_models/moco_fashion_mnist` or a
   `.keras` file), and `--supervised PATH` likewise;
@@ -39,8 +39,8 @@ cores shared with other jobs, load average ~10, so probably pessimistic): a
 for 20 epochs (460 steps) ~57 s; supervised Fashion-MNIST ~100 s per epoch.
 Selection 22 runs (~15 min), measurement 11 configurations x 4 label counts x
 3 seeds = 132 runs (~90 min), supervised pretraining 5 epochs (~8 min), MoCo
-20 epochs of 937 steps at ~0.27 s per step (measured: 40 steps of the full
-config in 10.6 s), ~85 min, skipped with --moco: **about 3-3.5 hours** in all.
+8 epochs of 937 steps at ~0.27 s per step (measured: 40 steps of the full
+config in 10.6 s), ~35 min, skipped with --moco: **about 2.5 hours** in all.
 Results: benchmarks/results/quality_transfer.json and quality_transfer.png,
 rendered into docs/transfer.md by benchmarks/renderers/transfer.py.
 """
