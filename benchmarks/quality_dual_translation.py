@@ -34,6 +34,12 @@ once per arm and seed.
     python benchmarks/quality_dual_translation.py [--seeds 0,1,2]
     python benchmarks/quality_dual_translation.py --smoke   # tiny; writes nothing
 
+Resumable: progress is journaled in `runs/journal/quality_dual_translation/`
+(`benchmarks/journal.py`): every fit backs up each epoch, every score is
+recorded, so rerunning the same command at the same commit after the run was
+stopped continues where it stopped (`--restart` starts over). The result records
+the sessions the run took.
+
 Full run: NOT run here; estimated 12-25 hours on 2 otherwise idle CPU
 cores, per seed about half of it (selection once, then each seed). The
 estimate is scaled from the smoke run, not measured on a full epoch: a
@@ -52,7 +58,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -123,69 +128,102 @@ def bleu(model, texts) -> dict:
     return row
 
 
-def _scorer(model, texts, curve, label):
+def _scorer(journal, key: str, trained, texts, label):
+    """Scores the model on the validation `texts` after each epoch, recorded in
+    the journal as `<key>/epoch<N>` (before the epoch's backup is written)."""
     import keras
 
     def on_epoch_end(epoch, logs=None):
-        curve.append(bleu(model, texts)["bleu"])
-        print(f"  {label} epoch {epoch + 1}: validation BLEU {curve[-1]:.2f}", flush=True)
+        value = journal.record(f"{key}/epoch{epoch + 1}", bleu(trained.model(), texts)["bleu"])
+        print(f"  {label} epoch {epoch + 1}: validation BLEU {value:.2f}", flush=True)
 
     return keras.callbacks.LambdaCallback(on_epoch_end=on_epoch_end)
 
 
-def run_arms(config, warm, dual, full, texts=None, lm_epochs=None) -> dict:
-    """Trains the three arms; with `texts` (validation) scores after every
-    epoch and returns the curves, else returns the models' scores on the test
-    texts read once at the end (`scored_texts`)."""
+def run_arms(config, warm, dual, full, journal, key, texts=None, lm_epochs=None) -> dict:
+    """Trains the three arms, resumable through `journal` (entries under `key`);
+    with `texts` (validation) scores after every epoch and returns the curves,
+    else returns the models' scores on the test texts read once at the end
+    (`scored_texts`). Every fit gets the data-order callback, so each epoch of
+    every stage (language models, warm start, game, 100% parallel) sees its own
+    shuffle."""
     from tfxlearn.pipeline.components import build_model
 
     first = config["train"]["first_stage"]["args"]
     lm_epochs = first["language_model_epochs"] if lm_epochs is None else lm_epochs
     batches, aligned, order = data(config)
-    curves = {arm: [] for arm in ARMS}
-    seconds = {}
-    # Warm start, then the dual game, on one model.
-    model = build_model(config)
-    start = time.perf_counter()
-    callbacks = [_scorer(model, texts, curves["warm start"], "warm")] if texts else []
-    model.warm_start(
-        batches,
-        epochs=warm,
-        language_model_epochs=lm_epochs,
-        optimizer=first["optimizer"],
-        language_model_optimizer=first["language_model_optimizer"],
-        callbacks=callbacks,
-    )
-    seconds["warm start"] = time.perf_counter() - start
+    epochs = {"warm start": warm, "warm start + dual": dual, "100% parallel": full}
     result = {}
-    if texts is None:
-        result["warm start"] = bleu(model, scored_texts(config, None))
-    start = time.perf_counter()
-    if dual:
-        callbacks = [order] + (
-            [_scorer(model, texts, curves["warm start + dual"], "dual")] if texts else []
+
+    def scorers(trained, arm, label):
+        return [_scorer(journal, f"{key}/{arm}", trained, texts, label)] if texts else []
+
+    def warm_start(trained, name, data, epochs, arm, label):
+        trained.fit(
+            name,
+            lambda callbacks: trained.model().warm_start(
+                data,
+                epochs=epochs,
+                optimizer=first["optimizer"],
+                callbacks=[order, *scorers(trained, arm, label), *callbacks],
+            ),
         )
-        model.fit(batches, epochs=dual, callbacks=callbacks, verbose=0)
-    seconds["warm start + dual"] = seconds["warm start"] + time.perf_counter() - start
-    if texts is None:
-        result["warm start + dual"] = bleu(model, scored_texts(config, None))
+
+    def test_score(trained, arm):
+        if texts is None:
+            result[arm] = journal.value(
+                f"{key}/{arm}/test", lambda: bleu(trained.model(), scored_texts(config, None))
+            )
+
+    # Warm start, then the dual game, on one model.
+    translators = journal.trained(f"{key}/translators", build_model(config))
+    model = translators.model()
+    if lm_epochs:
+        translators.fit(
+            "language models",
+            lambda callbacks: model.fit_language_models(
+                batches,
+                epochs=lm_epochs,
+                optimizer=first["language_model_optimizer"],
+                callbacks=[order, *callbacks],
+            ),
+        )
+    warm_start(translators, "warm start", batches, warm, "warm start", "warm")
+    test_score(translators, "warm start")
+    if dual:
+        translators.fit(
+            "dual",
+            lambda callbacks: model.fit(
+                batches,
+                epochs=dual,
+                callbacks=[order, *scorers(translators, "warm start + dual", "dual"), *callbacks],
+                shuffle=False,
+                verbose=0,
+            ),
+        )
+    test_score(translators, "warm start + dual")
     # 100% parallel: the same translators, every training pair, supervised.
     full_config = {**config, "paradigm": {**config["paradigm"]}}
     full_config["paradigm"]["args"] = {**config["paradigm"]["args"], "mode": "supervised"}
-    model = build_model(full_config)
-    start = time.perf_counter()
-    callbacks = [_scorer(model, texts, curves["100% parallel"], "full")] if texts else []
-    model.warm_start(aligned, epochs=full, optimizer=first["optimizer"], callbacks=callbacks)
-    seconds["100% parallel"] = time.perf_counter() - start
+    parallel = journal.trained(f"{key}/parallel", build_model(full_config))
+    warm_start(parallel, "all pairs", aligned, full, "100% parallel", "full")
+    test_score(parallel, "100% parallel")
+    seconds = {
+        "warm start": translators.seconds("language models") + translators.seconds("warm start"),
+        "100% parallel": parallel.seconds("all pairs"),
+    }
+    seconds["warm start + dual"] = seconds["warm start"] + translators.seconds("dual")
     if texts is None:
-        result["100% parallel"] = bleu(model, scored_texts(config, None))
         for arm in ARMS:
-            result[arm]["train_seconds"] = seconds[arm]
+            result[arm] = {**result[arm], "train_seconds": seconds[arm]}
         return result
-    return curves
+    return {
+        arm: [journal.get(f"{key}/{arm}/epoch{n}") for n in range(1, epochs[arm] + 1)]
+        for arm in ARMS
+    }
 
 
-def select(smoke: bool, seed: int = 0) -> dict:
+def select(smoke: bool, journal, seed: int = 0) -> dict:
     """Epochs of each arm by validation BLEU (test split forbidden)."""
     from tfxlearn.data import forbid_splits
 
@@ -196,7 +234,7 @@ def select(smoke: bool, seed: int = 0) -> dict:
     with forbid_splits("test"):
         config = config_for(smoke, seed, selection=True)
         texts = scored_texts(config, limit)
-        curves = run_arms(config, warm, dual, full, texts=texts)
+        curves = run_arms(config, warm, dual, full, journal, "selection", texts=texts)
     warm_curve = curves["warm start"]
     # The game starts from the last warm epoch (the fixed warm budget).
     dual_curve = [warm_curve[-1], *curves["warm start + dual"]]
@@ -218,46 +256,46 @@ def gap_recovered(rows: dict, key: str) -> float | None:
 
 def main(argv: list[str]) -> None:
     argv = common.begin(argv)
-    smoke, seeds = text_runs.parse_args(argv)
-    print("selection on the validation carve train[90%:]", flush=True)
-    choice = select(smoke, seed=seeds[0])
-    print(
-        f"chosen: {choice['warm_epochs']} warm epochs, {choice['dual_epochs']} dual epochs, "
-        f"{choice['full_epochs']} epochs on all pairs",
-        flush=True,
-    )
-    runs = []
-    for seed in seeds:
-        config = config_for(smoke, seed, selection=False)
-        rows = run_arms(config, choice["warm_epochs"], choice["dual_epochs"], choice["full_epochs"])
-        rows["seed"] = int(seed)
-        for key in ("bleu", "bleu_ab", "bleu_ba", "chrf"):
-            rows[f"gap_recovered_{key}"] = gap_recovered(rows, key)
+    with text_runs.journal(NAME, argv) as journal:
+        smoke, seeds = text_runs.parse_args(journal.argv)
+        print("selection on the validation carve train[90%:]", flush=True)
+        choice = select(smoke, journal, seed=seeds[0])
         print(
-            f"seed {seed}: BLEU "
-            + ", ".join(f"{arm} {rows[arm]['bleu']:.2f}" for arm in ARMS)
-            + f"; gap recovered {rows['gap_recovered_bleu']}",
+            f"chosen: {choice['warm_epochs']} warm epochs, {choice['dual_epochs']} dual epochs, "
+            f"{choice['full_epochs']} epochs on all pairs",
             flush=True,
         )
-        runs.append(rows)
-    payload = {
-        "choice": choice,
-        "runs": runs,
-        "summary": {
-            **{f"{arm} bleu": summary(r[arm]["bleu"] for r in runs) for arm in ARMS},
-            **{f"{arm} chrf": summary(r[arm]["chrf"] for r in runs) for arm in ARMS},
-            "dual_gain_bleu": summary(
-                r["warm start + dual"]["bleu"] - r["warm start"]["bleu"] for r in runs
-            ),
-            "seeds_meeting_target": sum(
-                r["warm start + dual"]["bleu"] >= r["warm start"]["bleu"] + 1.0 for r in runs
-            ),
-        },
-    }
-    if smoke:
-        print("smoke run: nothing written")
-        return
-    common.write_result(NAME, payload)
+        runs = []
+        for seed in seeds:
+            config = config_for(smoke, seed, selection=False)
+            epochs = (choice[k] for k in ("warm_epochs", "dual_epochs", "full_epochs"))
+            rows = run_arms(config, *epochs, journal, f"seed {seed}")
+            rows["seed"] = int(seed)
+            for key in ("bleu", "bleu_ab", "bleu_ba", "chrf"):
+                rows[f"gap_recovered_{key}"] = gap_recovered(rows, key)
+            print(
+                f"seed {seed}: BLEU "
+                + ", ".join(f"{arm} {rows[arm]['bleu']:.2f}" for arm in ARMS)
+                + f"; gap recovered {rows['gap_recovered_bleu']}",
+                flush=True,
+            )
+            runs.append(rows)
+        payload = {
+            "choice": choice,
+            "runs": runs,
+            "summary": {
+                **{f"{arm} bleu": summary(r[arm]["bleu"] for r in runs) for arm in ARMS},
+                **{f"{arm} chrf": summary(r[arm]["chrf"] for r in runs) for arm in ARMS},
+                "dual_gain_bleu": summary(
+                    r["warm start + dual"]["bleu"] - r["warm start"]["bleu"] for r in runs
+                ),
+                "seeds_meeting_target": sum(
+                    r["warm start + dual"]["bleu"] >= r["warm start"]["bleu"] + 1.0 for r in runs
+                ),
+            },
+            "journal": journal.summary(),
+        }
+        common.finish(NAME, payload, smoke)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,11 @@ value, also reported at every candidate order for reference).
     python benchmarks/quality_lm.py [--seeds 0,1,2]
     python benchmarks/quality_lm.py --smoke   # 500 verses, a tiny model; writes nothing
 
+Resumable: progress is journaled in `runs/journal/quality_lm/` (`benchmarks/journal.py`):
+every fit backs up each epoch and every score is recorded, so rerunning the same
+command at the same commit after the run was stopped continues where it stopped
+(`--restart` starts over). The result records the sessions the run took.
+
 Full run: estimated 2-5 hours on 2 otherwise idle CPU cores (not run here).
 Measured at the time of writing (20 steps of 64 windows of 64 positions, the
 word vocabulary of 6,338 words used then; the subword one is 7,000 pieces):
@@ -47,7 +52,7 @@ sys.path.insert(0, os.path.dirname(HERE))
 
 import common  # noqa: E402
 import text_runs  # noqa: E402
-from text_runs import summary, texts, train  # noqa: E402
+from text_runs import curve, summary, texts, train  # noqa: E402
 
 NAME = "quality_lm"
 PIPELINE = "lm_bible"
@@ -69,7 +74,7 @@ def config_for(smoke: bool, size, epochs: int, seed: int, selection: bool) -> di
     return text_runs.config_for(PIPELINE, SMOKE if smoke else None, size, epochs, seed, selection)
 
 
-def select(smoke: bool, seed: int = 0) -> dict:
+def select(smoke: bool, journal, seed: int = 0) -> dict:
     """Size, epochs and n-gram order by validation perplexity (test split forbidden)."""
     from tfxlearn.data import forbid_splits
     from tfxlearn.evaluation.kneser_ney import KneserNey
@@ -87,15 +92,17 @@ def select(smoke: bool, seed: int = 0) -> dict:
         for size in sizes:
             config = config_for(smoke, size, max_epochs, seed, selection=True)
             train_texts, valid_texts = texts(config)
-            curve = []
+            label = f"{size[0]}x{size[1]}"
 
-            def score(epoch, model, curve=curve, valid_texts=valid_texts, size=size):
+            def score(epoch, model, valid_texts=valid_texts, size=size):
                 sequences = python_token_sequences(valid_texts, model.vocabulary)
-                curve.append(perplexity(model_token_log_probs(model, sequences)))
-                print(f"  {size} epoch {epoch}: validation perplexity {curve[-1]:.2f}", flush=True)
+                value = perplexity(model_token_log_probs(model, sequences))
+                print(f"  {size} epoch {epoch}: validation perplexity {value:.2f}", flush=True)
+                return value
 
-            model, _ = train(config, on_epoch=score)
-            curves[f"{size[0]}x{size[1]}"] = curve
+            key = f"selection/{label}"
+            model, _ = train(config, journal, key, score=score)
+            curves[label] = curve(journal, key, max_epochs)
         words = list(model.vocabulary)  # every size shares the carve's vocabulary
         train_ids = python_token_sequences(train_texts, words)
         valid_ids = python_token_sequences(valid_texts, words)
@@ -103,12 +110,12 @@ def select(smoke: bool, seed: int = 0) -> dict:
             model_kn = KneserNey(train_ids, len(words) + 2, order=order, start=len(words) + 1)
             kn[str(order)] = perplexity([model_kn.sequence_log_probs(s) for s in valid_ids])
             print(f"  Kneser-Ney order {order}: validation perplexity {kn[str(order)]:.2f}")
-    key, curve = min(curves.items(), key=lambda item: min(item[1]))
+    key, best = min(curves.items(), key=lambda item: min(item[1]))
     dim, depth = (int(x) for x in key.split("x"))
     return {
         "dim": dim,
         "depth": depth,
-        "epochs": int(curve.index(min(curve)) + 1),
+        "epochs": int(best.index(min(best)) + 1),
         "kn_order": int(min(kn, key=kn.get)),
         "validation_curves": curves,
         "validation_kn": kn,
@@ -117,7 +124,7 @@ def select(smoke: bool, seed: int = 0) -> dict:
     }
 
 
-def measure(smoke: bool, choice: dict, seed: int) -> dict:
+def measure(smoke: bool, choice: dict, seed: int, journal) -> dict:
     """The chosen setting trained on the training split, both models on the test books."""
     from tfxlearn.evaluation.kneser_ney import KneserNey
     from tfxlearn.evaluation.perplexity import (
@@ -129,7 +136,7 @@ def measure(smoke: bool, choice: dict, seed: int) -> dict:
     size = (choice["dim"], choice["depth"])
     config = config_for(smoke, size, choice["epochs"], seed, selection=False)
     train_texts, test_texts = texts(config)
-    model, seconds = train(config)
+    model, seconds = train(config, journal, f"seed {seed}")
     row = compare_perplexity(model, train_texts, test_texts, order=choice["kn_order"])
     words = list(model.vocabulary)
     train_ids = python_token_sequences(train_texts, words)
@@ -156,28 +163,30 @@ def measure(smoke: bool, choice: dict, seed: int) -> dict:
 
 def main(argv: list[str]) -> None:
     argv = common.begin(argv)
-    smoke, seeds = text_runs.parse_args(argv)
-    print("selection on the validation carve train[90%:]", flush=True)
-    choice = select(smoke, seed=seeds[0])
-    print(
-        f"chosen: {choice['dim']}x{choice['depth']}, {choice['epochs']} epochs, Kneser-Ney "
-        f"order {choice['kn_order']}",
-        flush=True,
-    )
-    rows = [measure(smoke, choice, seed) for seed in seeds]
-    payload = {
-        "choice": choice,
-        "runs": rows,
-        "summary": {
-            "model_perplexity": summary(r["model_perplexity"] for r in rows),
-            "kn_perplexity": rows[0]["kn_perplexity"],  # deterministic
-            "seeds_below_kn": sum(r["model_perplexity"] < r["kn_perplexity"] for r in rows),
-        },
-    }
-    if smoke:
-        print("smoke run: nothing written")
-        return
-    common.write_result(NAME, payload)
+    with text_runs.journal(NAME, argv) as journal:
+        smoke, seeds = text_runs.parse_args(journal.argv)
+        print("selection on the validation carve train[90%:]", flush=True)
+        choice = journal.value("choice", lambda: select(smoke, journal, seed=seeds[0]))
+        print(
+            f"chosen: {choice['dim']}x{choice['depth']}, {choice['epochs']} epochs, Kneser-Ney "
+            f"order {choice['kn_order']}",
+            flush=True,
+        )
+        rows = [
+            journal.value(f"seed {seed}/row", lambda s=seed: measure(smoke, choice, s, journal))
+            for seed in seeds
+        ]
+        payload = {
+            "choice": choice,
+            "runs": rows,
+            "summary": {
+                "model_perplexity": summary(r["model_perplexity"] for r in rows),
+                "kn_perplexity": rows[0]["kn_perplexity"],  # deterministic
+                "seeds_below_kn": sum(r["model_perplexity"] < r["kn_perplexity"] for r in rows),
+            },
+            "journal": journal.summary(),
+        }
+        common.finish(NAME, payload, smoke)
 
 
 if __name__ == "__main__":

@@ -35,6 +35,11 @@ on the whole training split once per seed.
     python benchmarks/quality_mlm.py [--seeds 0,1,2]
     python benchmarks/quality_mlm.py --smoke   # 500 verses, a tiny model; writes nothing
 
+Resumable: progress is journaled in `runs/journal/quality_mlm/` (`benchmarks/journal.py`):
+every fit backs up each epoch and every score is recorded, so rerunning the same
+command at the same commit after the run was stopped continues where it stopped
+(`--restart` starts over). The result records the sessions the run took.
+
 Full run: estimated 3-6 hours on 2 otherwise idle CPU cores (not run here): a
 step (64 verses of 64 positions) costs about what a language-model step of the
 same size costs (`quality_lm.py`: 0.25-0.45 s at 128 wide, 0.5-0.95 s at 256),
@@ -56,7 +61,7 @@ sys.path.insert(0, os.path.dirname(HERE))
 
 import common  # noqa: E402
 import text_runs  # noqa: E402
-from text_runs import summary, texts, train  # noqa: E402
+from text_runs import curve, summary, texts, train  # noqa: E402
 
 NAME = "quality_mlm"
 PIPELINE = "mlm_bible"
@@ -81,39 +86,40 @@ def config_for(smoke: bool, size, epochs: int, seed: int, selection: bool) -> di
     return text_runs.config_for(PIPELINE, SMOKE if smoke else None, size, epochs, seed, selection)
 
 
-def select(smoke: bool, seed: int = 0) -> dict:
+def select(smoke: bool, journal, seed: int = 0) -> dict:
     """Size and epochs by validation masked-token accuracy (test split forbidden)."""
     from tfxlearn.data import forbid_splits
     from tfxlearn.evaluation.masked_tokens import masked_token_scores
 
     sizes = SMOKE["sizes"] if smoke else SIZES
     max_epochs = SMOKE["max_epochs"] if smoke else MAX_EPOCHS
-    curves, unigram = {}, None
+    curves = {}
     with forbid_splits("test"):
         for size in sizes:
             config = config_for(smoke, size, max_epochs, seed, selection=True)
             train_texts, valid_texts = texts(config)
-            curve = []
+            label = f"{size[0]}x{size[1]}"
 
-            def score(epoch, model, curve=curve, size=size, t=train_texts, v=valid_texts):
-                nonlocal unigram
+            def score(epoch, model, size=size, t=train_texts, v=valid_texts):
                 scores = masked_token_scores(model, t, v, seed=seed)
-                curve.append(scores["model_accuracy"])
-                unigram = scores["unigram_accuracy"]
+                journal.record("selection/unigram", scores["unigram_accuracy"])
                 print(
-                    f"  {size} epoch {epoch}: validation masked-token accuracy {curve[-1]:.4f} "
-                    f"(unigram {unigram:.4f})",
+                    f"  {size} epoch {epoch}: validation masked-token accuracy "
+                    f"{scores['model_accuracy']:.4f} (unigram {scores['unigram_accuracy']:.4f})",
                     flush=True,
                 )
+                return scores["model_accuracy"]
 
-            train(config, on_epoch=score)
-            curves[f"{size[0]}x{size[1]}"] = curve
-    key, curve = max(curves.items(), key=lambda item: max(item[1]))
+            key = f"selection/{label}"
+            train(config, journal, key, score=score)
+            curves[label] = curve(journal, key, max_epochs)
+    unigram = journal.get("selection/unigram")
+    key, best = max(curves.items(), key=lambda item: max(item[1]))
     dim, depth = (int(x) for x in key.split("x"))
     return {
         "dim": dim,
         "depth": depth,
-        "epochs": int(curve.index(max(curve)) + 1),
+        "epochs": int(best.index(max(best)) + 1),
         "validation_curves": curves,
         "validation_unigram_accuracy": unigram,
         "seed": int(seed),
@@ -183,7 +189,7 @@ def probes(features, verses: dict, seed: int) -> dict:
     return out
 
 
-def measure(smoke: bool, choice: dict, seed: int, verses: dict) -> dict:
+def measure(smoke: bool, choice: dict, seed: int, verses: dict, journal) -> dict:
     """The chosen setting trained on the training split, scored on the test books."""
     import keras
 
@@ -193,7 +199,7 @@ def measure(smoke: bool, choice: dict, seed: int, verses: dict) -> dict:
     size = (choice["dim"], choice["depth"])
     config = config_for(smoke, size, choice["epochs"], seed, selection=False)
     train_texts, test_texts = texts(config)
-    model, seconds = train(config)
+    model, seconds = train(config, journal, f"seed {seed}")
     # The same hidden tokens for every seed (seed 0 of the evaluation mask).
     row = masked_token_scores(model, train_texts, test_texts, seed=0)
     keras.utils.set_random_seed(int(seed))
@@ -218,35 +224,39 @@ def measure(smoke: bool, choice: dict, seed: int, verses: dict) -> dict:
 
 def main(argv: list[str]) -> None:
     argv = common.begin(argv)
-    smoke, seeds = text_runs.parse_args(argv)
-    print("selection on the validation carve train[90%:]", flush=True)
-    choice = select(smoke, seed=seeds[0])
-    print(f"chosen: {choice['dim']}x{choice['depth']}, {choice['epochs']} epochs", flush=True)
-    verses = probe_verses(smoke)
-    rows = [measure(smoke, choice, seed, verses) for seed in seeds]
-    side = verses["test_side"]
-    payload = {
-        "choice": choice,
-        "runs": rows,
-        "probe_verses": {"train": int((~side).sum()), "test": int(side.sum())},
-        "summary": {
-            "model_accuracy": summary(r["model_accuracy"] for r in rows),
-            "unigram_accuracy": rows[0]["unigram_accuracy"],  # deterministic
-            "model_cross_entropy": summary(r["model_cross_entropy"] for r in rows),
-            "unigram_cross_entropy": rows[0]["unigram_cross_entropy"],
-            "probes": {
-                name: {
-                    task: summary(r["probes"][name][task]["accuracy"] for r in rows)
-                    for task in TASKS
-                }
-                for name in FEATURES
+    with text_runs.journal(NAME, argv) as journal:
+        smoke, seeds = text_runs.parse_args(journal.argv)
+        print("selection on the validation carve train[90%:]", flush=True)
+        choice = journal.value("choice", lambda: select(smoke, journal, seed=seeds[0]))
+        print(f"chosen: {choice['dim']}x{choice['depth']}, {choice['epochs']} epochs", flush=True)
+        verses = probe_verses(smoke)
+        rows = [
+            journal.value(
+                f"seed {seed}/row", lambda s=seed: measure(smoke, choice, s, verses, journal)
+            )
+            for seed in seeds
+        ]
+        side = verses["test_side"]
+        payload = {
+            "choice": choice,
+            "runs": rows,
+            "probe_verses": {"train": int((~side).sum()), "test": int(side.sum())},
+            "summary": {
+                "model_accuracy": summary(r["model_accuracy"] for r in rows),
+                "unigram_accuracy": rows[0]["unigram_accuracy"],  # deterministic
+                "model_cross_entropy": summary(r["model_cross_entropy"] for r in rows),
+                "unigram_cross_entropy": rows[0]["unigram_cross_entropy"],
+                "probes": {
+                    name: {
+                        task: summary(r["probes"][name][task]["accuracy"] for r in rows)
+                        for task in TASKS
+                    }
+                    for name in FEATURES
+                },
             },
-        },
-    }
-    if smoke:
-        print("smoke run: nothing written")
-        return
-    common.write_result(NAME, payload)
+            "journal": journal.summary(),
+        }
+        common.finish(NAME, payload, smoke)
 
 
 if __name__ == "__main__":

@@ -1,16 +1,20 @@
 """What the text benchmarks (quality_lm, quality_mlm, quality_dual_translation)
-share: their command line (`--smoke`, `--seeds`), a text pipeline's config at a
+share: their command line (`--smoke`, `--seeds`, `--restart`), their journal
+(a stopped run resumes), a text pipeline's config at a
 model size and epoch budget, on the validation carve or on the final splits;
 its texts; training through the pipeline's own stages one epoch at a time; the
 mean ± sd over seeds."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import statistics
-import time
+import tempfile
 
 import common
+from journal import Journal
 
 
 def parse_args(argv: list[str]) -> tuple[bool, list[int]]:
@@ -23,6 +27,24 @@ def parse_args(argv: list[str]) -> tuple[bool, list[int]]:
         raise SystemExit(f"unknown arguments {argv}")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     return smoke, [0 if s is None else s for s in seeds]
+
+
+@contextlib.contextmanager
+def journal(name: str, argv: list[str]):
+    """The benchmark's `Journal` (benchmarks/journal.py): `runs/journal/<name>`,
+    which rerunning the same command resumes, removed once the run completed;
+    for `--smoke`, a temporary directory removed in any case."""
+    root = tempfile.mkdtemp(prefix="journal-") if "--smoke" in argv else None
+    try:
+        progress = Journal(name, argv, root=root)
+        try:
+            yield progress
+            progress.finish()
+        finally:
+            progress.close()
+    finally:
+        if root is not None:
+            shutil.rmtree(root, ignore_errors=True)
 
 
 def summary(values) -> dict:
@@ -70,21 +92,36 @@ def texts(config: dict) -> tuple[list, list]:
     return list(data.train[0]), list(data.test[0])
 
 
-def train(config: dict, on_epoch=None):
+def train(config: dict, journal, key: str, score=None):
     """The config's model trained by the pipeline's own stages (ExampleGen,
-    Transform, the paradigm compiled as the Trainer does), one epoch at a time;
-    `on_epoch(epoch, model)` after each. Returns (model, training seconds)."""
+    Transform, the paradigm compiled as the Trainer does), resumable through
+    `journal` (its entries under `key`). `score(epoch, model)` after each epoch
+    (1-based) returns a number recorded as `<key>/epoch<N>` (`curve` reads them
+    back). Returns (model, training seconds: the epochs' own, scoring excluded)."""
+    import keras
+
     from tfxlearn.pipeline.components import build_model, example_gen, transform
     from tfxlearn.training import EpochOrder
 
     order = EpochOrder(seed=int(config["seed"]))
     ds = transform(config, example_gen(config), order)
     model = build_model(config)
-    seconds = 0.0
-    for epoch in range(int(config["train"]["epochs"])):
-        start = time.perf_counter()
-        model.fit(ds, initial_epoch=epoch, epochs=epoch + 1, callbacks=[order], verbose=0)
-        seconds += time.perf_counter() - start
-        if on_epoch is not None:
-            on_epoch(epoch + 1, model)
-    return model, seconds
+    trained = journal.trained(key, model)
+
+    def on_epoch_end(epoch, logs=None):
+        journal.record(f"{key}/epoch{epoch + 1}", float(score(epoch + 1, model)))
+
+    def run(callbacks):
+        scoring = [keras.callbacks.LambdaCallback(on_epoch_end=on_epoch_end)] if score else []
+        epochs = int(config["train"]["epochs"])
+        model.fit(
+            ds, epochs=epochs, callbacks=[order, *scoring, *callbacks], shuffle=False, verbose=0
+        )
+
+    trained.fit("train", run)
+    return trained.model(), trained.seconds("train")
+
+
+def curve(journal, key: str, epochs: int) -> list[float]:
+    """The scores `train` recorded under `key`, epoch 1 to `epochs`."""
+    return [journal.get(f"{key}/epoch{n}") for n in range(1, int(epochs) + 1)]

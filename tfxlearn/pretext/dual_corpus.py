@@ -127,7 +127,11 @@ def dual_corpus(
     )
 
     def side(role, key):
-        texts = ds.filter(lambda ex: tf.equal(role_of(ex), role)).map(lambda ex: ex[key])
+        # One lambda per line: AutoGraph cannot parse two on a line and warns.
+        def has_role(ex):
+            return tf.equal(role_of(ex), role)
+
+        texts = ds.filter(has_role).map(lambda ex: ex[key])
         return texts.batch(batch_size, drop_remainder=True)
 
     def merge(a, b, pair):

@@ -157,13 +157,20 @@ def saved_epoch(path: str) -> int | None:
         return None
 
 
+def build_optimizer_for_restore(model: keras.Model) -> None:
+    """Builds `model`'s optimizer(s) over the variables its first step would
+    (`build_optimizers()` where a paradigm has several, or a stage its own
+    list), so that saved optimizer state can be assigned before any step."""
+    if hasattr(model, "build_optimizers"):  # two-player paradigms, training stages
+        model.build_optimizers()
+    elif getattr(model, "optimizer", None) is not None and not model.optimizer.built:
+        model.optimizer.build(model.trainable_variables)
+
+
 def load_state(model: keras.Model, path: str) -> int:
     """Loads a state written by `AtomicBackupAndRestore` (weights and optimizer
     state) into a built, compiled `model`; returns its completed epochs."""
-    if hasattr(model, "build_optimizers"):  # two-player paradigms
-        model.build_optimizers()
-    elif model.optimizer is not None and not model.optimizer.built:
-        model.optimizer.build(model.trainable_variables)
+    build_optimizer_for_restore(model)
     model.load_weights(os.path.join(path, WEIGHTS))
     return saved_epoch(path)
 

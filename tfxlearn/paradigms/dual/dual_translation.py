@@ -320,7 +320,8 @@ class DualTranslation(Paradigm):
         with self.distribute_strategy.scope():
             stage = _Stage(self, loss, variables, name=name)
             stage.compile(optimizer=keras.optimizers.get(optimizer))
-        return stage.fit(data, epochs=int(epochs), **fit_kwargs)
+        # tf.data input: any shuffling is the pipeline's (Keras warns otherwise).
+        return stage.fit(data, epochs=int(epochs), **{"shuffle": False, **fit_kwargs})
 
     def fit_language_models(
         self, data: tf.data.Dataset, *, epochs: int = 1, optimizer="adam", verbose=0, **fit_kwargs
@@ -552,6 +553,9 @@ class _Stage(MultiWorkerFit, keras.Model):
         self.stage_loss = loss
         self.stage_variables = variables
         self.loss_tracker = keras.metrics.Mean(name="loss")
+        # No weights of its own (the owner's are the state): built as it is, so
+        # an epoch backup (`save_weights`) can be written.
+        self.built = True
 
     def call(self, inputs, training=False):
         return self.stage_loss(inputs, training)

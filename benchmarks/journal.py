@@ -1,0 +1,287 @@
+"""A long benchmark's progress on disk, so a run that is stopped part-way resumes
+where it stopped instead of starting over.
+
+Some benchmarks train for longer than this machine keeps a job alive (the text
+benchmarks take 2 to 25 hours; the sessions that run them end every few hours and
+stop their jobs). With a `Journal`, rerunning the same command continues:
+
+- finished pieces (a validation score, a seed's row) are recorded as JSON
+  values (`value`, `record`) and not computed again;
+- each training run (`Trained.fit`) backs up every epoch with
+  `tfxlearn.training.AtomicBackupAndRestore`, so an unfinished fit continues at
+  its last completed epoch (weights, optimizer and random-stream states);
+- a finished fit leaves the model's weights behind (`states/<key>.npz`), which
+  are loaded back when the next unfinished step needs the model.
+
+A journal belongs to one command line at one clean commit: resuming from another
+commit, another command line or a checkout with uncommitted changes is refused
+(the result would be stamped with code that did not all run), unless `--restart`
+discards it. The result written at the end carries `journal`: the number of
+sessions the run took and the seconds each one ran. A resumed fit continues
+from the saved state with the same data order (`EpochOrder`) and random
+streams, but TensorFlow's kernels are not bit-reproducible across processes:
+a resumed run is a valid run of the same code, not a replay of an
+uninterrupted one.
+
+Journals live in `runs/journal/<name>/` (ignored by git); `finish` removes one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+
+import common
+
+RESTART = "--restart"
+STATE = "journal.json"
+LOCK = "lock"
+
+
+def _lock(directory: str):
+    """An exclusive lock on `directory` held while the returned file is open (by
+    this process until it exits): two runs of one journal would overwrite each
+    other's backups."""
+    import fcntl
+
+    os.makedirs(directory, exist_ok=True)
+    handle = open(os.path.join(directory, LOCK), "a")  # noqa: SIM115 (held until close)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        raise SystemExit(
+            f"{directory} is in use by another run of this benchmark: wait for it to end "
+            "or stop it first"
+        ) from None
+    return handle
+
+
+class Journal:
+    """The progress of benchmark `name` run with `argv` (after `common.begin`)."""
+
+    def __init__(self, name: str, argv: list[str], root: str | None = None):
+        argv = list(argv)
+        restart = RESTART in argv
+        self.argv = [a for a in argv if a != RESTART]
+        self.dir = os.path.join(root or os.path.join(common.ROOT, "runs", "journal"), name)
+        self._path = os.path.join(self.dir, STATE)
+        self._lock = _lock(self.dir)
+        identity = {"commit": common.START["commit"], "argv": self.argv}
+        saved = self._read()
+        if saved is not None and not restart:
+            if common.START["dirty"]:
+                raise SystemExit(
+                    f"{self.dir} holds a started run, and this checkout has uncommitted "
+                    f"changes: a resumed run must run one commit's code; pass {RESTART} to "
+                    "discard the journal"
+                )
+            if saved["identity"] != identity:
+                was = saved["identity"]
+                before, now = (" ".join(a) or "(no arguments)" for a in (was["argv"], self.argv))
+                raise SystemExit(
+                    f"{self.dir} holds a run of `{before}` at commit {was['commit']}; "
+                    f"this is `{now}` at {identity['commit']}: check out {was['commit']} "
+                    f"and rerun that command to resume it, or pass {RESTART} to discard it"
+                )
+        if saved is None or restart or common.START["dirty"]:
+            for entry in os.listdir(self.dir):
+                if entry != LOCK:
+                    path = os.path.join(self.dir, entry)
+                    shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
+            saved = {"identity": identity, "values": {}, "sessions": []}
+        self._state = saved
+        self._state["sessions"].append({"started": time.time(), "seconds": 0.0})
+        self._started = time.perf_counter()
+        self.resumed = len(self._state["sessions"]) > 1
+        if self.resumed:
+            print(
+                f"resuming from {self.dir}: {len(self._state['values'])} finished "
+                f"piece(s), session {len(self._state['sessions'])}",
+                flush=True,
+            )
+        self._write()
+
+    # ----------------------------------------------------------------- values
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._state["values"]
+
+    def get(self, key: str, default=None):
+        return self._state["values"].get(key, default)
+
+    def record(self, key: str, value):
+        """Records `value` (JSON) under `key`, on disk before returning it."""
+        self._state["values"][key] = value
+        self._write()
+        return value
+
+    def value(self, key: str, compute):
+        """The value recorded under `key`, or `compute()` recorded there."""
+        if key in self._state["values"]:
+            return self._state["values"][key]
+        return self.record(key, compute())
+
+    # ----------------------------------------------------------------- models
+
+    def trained(self, key: str, model) -> Trained:
+        """The fits of `model` in order, resumable (see `Trained`)."""
+        return Trained(self, key, model)
+
+    # ----------------------------------------------------------------- result
+
+    def summary(self) -> dict:
+        """`{"sessions", "session_seconds"}` for the result file."""
+        self._tick()
+        return {
+            "sessions": len(self._state["sessions"]),
+            "session_seconds": [round(s["seconds"], 1) for s in self._state["sessions"]],
+        }
+
+    def finish(self) -> None:
+        """Removes the journal (after the result is written)."""
+        shutil.rmtree(self.dir, ignore_errors=True)
+        self.close()
+
+    def close(self) -> None:
+        """Lets another run open the journal (the process's exit does too)."""
+        self._lock.close()
+
+    # ----------------------------------------------------------------- disk
+
+    def _tick(self) -> None:
+        self._state["sessions"][-1]["seconds"] = time.perf_counter() - self._started
+
+    def _read(self) -> dict | None:
+        try:
+            with open(self._path) as f:
+                return json.load(f)
+        except FileNotFoundError:
+            return None
+        except ValueError as error:  # written atomically, so only by hand
+            raise SystemExit(f"{self._path} is not a journal ({error}); pass {RESTART}") from None
+
+    def _write(self) -> None:
+        self._tick()
+        os.makedirs(self.dir, exist_ok=True)
+        tmp = self._path + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump(self._state, f, indent=1)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, self._path)
+
+
+class Trained:
+    """A model trained by a sequence of fits, each of which a stopped run resumes.
+
+    `fit(name, run)` calls `run(callbacks)` unless fit `name` finished in an
+    earlier session; `run` must pass `callbacks` (the epoch backup) to the one
+    Keras `fit` it makes (a paradigm's stage method forwards them) and train
+    the same model. Before an unfinished fit, and in `model()`, the weights the
+    last finished fit left are loaded (once), so a resumed run continues from
+    them; the fit's own backup, if any, then takes over at its last epoch.
+    """
+
+    def __init__(self, journal: Journal, key: str, model):
+        self.journal = journal
+        self.key = key
+        self._model = model
+        self._last_done = None  # the latest finished fit, its weights not loaded yet
+        self._loaded = True
+
+    def fit(self, name: str, run) -> None:
+        from tfxlearn.training.callbacks import AtomicBackupAndRestore
+
+        done = f"{self.key}/{name}"
+        if done in self.journal:
+            self._last_done, self._loaded = done, False
+            return
+        self.model()
+        backup = os.path.join(self.journal.dir, "fits", *done.split("/"))
+        run([_epoch_seconds(self.journal, done), AtomicBackupAndRestore(backup)])
+        save_weights(self._model, self._state_path(done))
+        self.journal.record(done, True)
+        self._last_done, self._loaded = done, True
+
+    def seconds(self, name: str) -> float:
+        """Wall seconds of fit `name`: the sum of its epochs' (each from its start
+        to its last step; an epoch interrupted by a stop and run again counts once)."""
+        prefix = f"{self.key}/{name}/seconds/"
+        values = self.journal._state["values"]
+        return float(sum(v for k, v in values.items() if k.startswith(prefix)))
+
+    def model(self):
+        """The model, with the weights of the last finished fit."""
+        if not self._loaded:
+            load_weights(self._model, self._state_path(self._last_done))
+            self._loaded = True
+        return self._model
+
+    def _state_path(self, done: str) -> str:
+        return os.path.join(self.journal.dir, "states", *done.split("/")) + ".npz"
+
+
+def _epoch_seconds(journal: Journal, key: str):
+    """A callback recording each epoch's seconds, from its start to the end of its
+    last step (what other callbacks do at the epoch's end is not training)."""
+    import keras
+
+    class EpochSeconds(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.start = self.end = time.perf_counter()
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.end = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            journal.record(f"{key}/seconds/epoch{epoch + 1}", self.end - self.start)
+
+    return EpochSeconds()
+
+
+def save_weights(model, path: str) -> None:
+    """`model.variables` (weights and random-stream states) and, once built, its
+    optimizer's variables (a later `fit` of the same compiled model continues
+    with them), by position, atomically."""
+    import keras
+    import numpy as np
+
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    arrays = {f"v{i}": keras.ops.convert_to_numpy(v) for i, v in enumerate(model.variables)}
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is not None and optimizer.built:
+        for i, v in enumerate(optimizer.variables):
+            arrays[f"o{i}"] = keras.ops.convert_to_numpy(v)
+    tmp = path + ".tmp.npz"
+    np.savez(tmp, **arrays)
+    os.replace(tmp, path)
+
+
+def load_weights(model, path: str) -> None:
+    """Assigns what `save_weights` wrote to the same model's variables (built by
+    the same code, so in the same order); refuses any other model's."""
+    import numpy as np
+
+    from tfxlearn.training.callbacks import build_optimizer_for_restore
+
+    with np.load(path) as saved:
+        weights = [saved[f"v{i}"] for i in range(sum(k.startswith("v") for k in saved.files))]
+        slots = [saved[f"o{i}"] for i in range(sum(k.startswith("o") for k in saved.files))]
+    pairs = [(model.variables, weights)]
+    if slots:
+        build_optimizer_for_restore(model)
+        optimizer = getattr(model, "optimizer", None)
+        pairs.append((optimizer.variables if optimizer is not None else [], slots))
+    for variables, arrays in pairs:
+        shapes = [tuple(v.shape) for v in variables]
+        if len(arrays) != len(variables) or any(a.shape != s for a, s in zip(arrays, shapes)):
+            raise ValueError(
+                f"{path} holds {len(arrays)} arrays that do not match the model's "
+                f"{len(variables)} variables: it was written by a different model"
+            )
+    for variables, arrays in pairs:
+        for variable, array in zip(variables, arrays):
+            variable.assign(array)

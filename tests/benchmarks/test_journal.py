@@ -1,0 +1,169 @@
+"""benchmarks/journal.py: a stopped benchmark resumes where it stopped: finished
+fits are skipped (their weights loaded back), an unfinished fit continues at its
+last epoch backup, recorded values survive; another command or commit is refused."""
+
+import common
+import numpy as np
+import pytest
+from journal import Journal
+
+
+@pytest.fixture(autouse=True)
+def clean_checkout(monkeypatch):
+    """Every test runs as from a clean commit (the tests may run in a dirty tree)."""
+    monkeypatch.setitem(common.START, "commit", "abc1234")
+    monkeypatch.setitem(common.START, "dirty", False)
+
+
+class SessionEndError(Exception):
+    """Stands for the end of a session killing the benchmark."""
+
+
+def _model():
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    model.compile(optimizer="adam", loss="mse")
+    return model
+
+
+def _data():
+    import tensorflow as tf
+
+    x = np.linspace(-1, 1, 24, dtype="float32").reshape(8, 3)
+    return tf.data.Dataset.from_tensor_slices((x, x[:, :2] * 2.0)).batch(4)
+
+
+class Epochs:
+    """A callback remembering the epochs begun; `stop_after`: raises `SessionEndError` at the
+    end of that epoch (0-based), after the callbacks before it (the backup)."""
+
+    def __init__(self, stop_after=None, stop_in=None):
+        import keras
+
+        outer = self
+        self.begun = []
+
+        class Callback(keras.callbacks.Callback):
+            def on_epoch_begin(self, epoch, logs=None):
+                outer.begun.append(epoch)
+
+            def on_train_batch_end(self, batch, logs=None):
+                if stop_in is not None and outer.begun[-1] == stop_in:
+                    raise SessionEndError()
+
+            def on_epoch_end(self, epoch, logs=None):
+                if epoch == stop_after:
+                    raise SessionEndError()
+
+        self.callback = Callback()
+
+
+def _fit(model, epochs, watch=None):
+    def run(callbacks):
+        extra = [watch.callback] if watch else []
+        model.fit(_data(), epochs=epochs, callbacks=[*callbacks, *extra], shuffle=False, verbose=0)
+
+    return run
+
+
+def _weights(model):
+    return [np.array(w) for w in model.get_weights()]
+
+
+def _uninterrupted(tmp_path):
+    journal = Journal("straight", [], root=str(tmp_path / "straight"))
+    model = _model()
+    trained = journal.trained("m", model)
+    trained.fit("first", _fit(model, 2))
+    trained.fit("second", _fit(model, 3))
+    journal.finish()
+    return _weights(model)
+
+
+def test_a_stopped_fit_continues_at_its_last_backup(tmp_path):
+    root = str(tmp_path / "journal")
+    journal = Journal("bench", ["--seeds", "0"], root=root)
+    model = _model()
+    trained = journal.trained("m", model)
+    trained.fit("first", _fit(model, 2))
+    journal.record("score", 0.5)
+    with pytest.raises(SessionEndError):
+        trained.fit("second", _fit(model, 3, Epochs(stop_after=1)))
+    with pytest.raises(SystemExit, match="in use by another run"):
+        Journal("bench", ["--seeds", "0"], root=root)
+    journal.close()  # the process ends
+
+    journal = Journal("bench", ["--seeds", "0"], root=root)  # the next session
+    assert journal.resumed and journal.get("score") == 0.5
+    model = _model()
+    trained = journal.trained("m", model)
+    trained.fit("first", lambda callbacks: pytest.fail("a finished fit ran again"))
+    watch = Epochs()
+    trained.fit("second", _fit(model, 3, watch))
+    assert watch.begun == [2]  # epochs 0 and 1 were in the backup
+    for got, want in zip(_weights(model), _uninterrupted(tmp_path)):
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
+    assert trained.seconds("second") > 0
+    summary = journal.summary()
+    assert summary["sessions"] == 2 and len(summary["session_seconds"]) == 2
+
+
+def test_a_fit_stopped_before_its_first_backup_restarts_from_the_last_finished_fit(tmp_path):
+    root = str(tmp_path / "journal")
+    journal = Journal("bench", [], root=root)
+    model = _model()
+    trained = journal.trained("m", model)
+    trained.fit("first", _fit(model, 2))
+    after_first = _weights(model)
+    with pytest.raises(SessionEndError):
+        trained.fit("second", _fit(model, 3, Epochs(stop_in=0)))
+    journal.close()
+
+    journal = Journal("bench", [], root=root)
+    model = _model()
+    trained = journal.trained("m", model)
+    trained.fit("first", lambda callbacks: pytest.fail("a finished fit ran again"))
+    for got, want in zip(_weights(trained.model()), after_first):
+        np.testing.assert_array_equal(got, want)
+    watch = Epochs()
+    trained.fit("second", _fit(model, 3, watch))
+    assert watch.begun == [0, 1, 2]
+    for got, want in zip(_weights(model), _uninterrupted(tmp_path)):
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
+
+
+def test_another_command_or_a_dirty_checkout_is_refused_and_restart_discards(tmp_path, monkeypatch):
+    root = str(tmp_path / "journal")
+    journal = Journal("bench", ["--seeds", "0"], root=root)
+    journal.record("score", 1.0)
+    journal.close()
+    with pytest.raises(SystemExit, match="--seeds 0.*--restart"):
+        Journal("bench", ["--seeds", "1"], root=root)
+    monkeypatch.setitem(common.START, "dirty", True)
+    with pytest.raises(SystemExit, match="uncommitted changes"):
+        Journal("bench", ["--seeds", "0"], root=root)
+    monkeypatch.setitem(common.START, "dirty", False)
+    fresh = Journal("bench", ["--seeds", "1", "--restart"], root=root)
+    assert fresh.argv == ["--seeds", "1"] and not fresh.resumed and "score" not in fresh
+    fresh.close()
+    again = Journal("bench", ["--seeds", "1"], root=root)
+    assert again.resumed
+    again.finish()
+    assert not Journal("bench", ["--seeds", "0"], root=root).resumed
+
+
+def test_weights_of_another_model_are_refused(tmp_path):
+    import keras
+
+    journal = Journal("bench", [], root=str(tmp_path))
+    model = _model()
+    trained = journal.trained("m", model)
+    trained.fit("first", _fit(model, 1))
+    journal.close()
+    other = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4)])
+    resumed = Journal("bench", [], root=str(tmp_path)).trained("m", other)
+    resumed.fit("first", lambda callbacks: None)
+    with pytest.raises(ValueError, match="different model"):
+        resumed.model()
