@@ -20,7 +20,7 @@ def test_smoke_measures_every_part_and_writes_nothing(monkeypatch, capsys, refus
     assert r["images"] == 512 and r["steps"] == 512 // r["batch_size"]
     assert set(r["median_s"]) == {"pipeline", "step_alone", "input_alone", "read", "shuffle_batch"}
     assert all(v > 0 for v in r["median_s"].values())
-    assert 0.0 <= r["input_share"] < 1.0
+    assert 0.0 <= r["input_share"] < 1.0 and len(r["input_share_rounds"]) == r["rounds"]
     assert str(r["shuffle_buffer"]) in r["shuffle_windows_images_per_s"]
 
 
@@ -52,7 +52,9 @@ def test_renderer_not_measured_then_the_table(monkeypatch):
     }
     monkeypatch.setattr(speed, "load", lambda name: result if name == "epoch_share" else None)
     text = speed.input_share_section()
-    assert "**3.8%**" in text and "✓" in text
+    assert "**3.8%**" in text and "✓" in text and "(rounds" not in text  # an older result
+    result["input_share_rounds"] = [0.01, 0.038, 0.09]
+    assert "**3.8%** (rounds 1.0 to 9.0%)" in speed.input_share_section()
     assert "shuffle window 10,000" in text and "abc1234" in text
     result["input_share"] = 0.2
     assert "✗" in speed.input_share_section()

@@ -238,3 +238,48 @@ def test_average_replica_statistics_refuses_replica_context(two_replica_strategy
         model(np.zeros((1, 1, 1, 1), np.float32))
     with pytest.raises(RuntimeError, match="cross-replica context"):
         two_replica_strategy.run(lambda: average_replica_statistics(model))
+
+
+class StagedModel(keras.Model):
+    """A model whose first stage fits a part of it, recording each epoch's batches."""
+
+    def __init__(self):
+        super().__init__(name="staged")
+        self.part = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+        self.part.compile(optimizer="sgd", loss="mse")
+        self.seen = []
+
+    def call(self, x):
+        return self.part(x)
+
+    def stage(self, data, epochs=1, **fit_kwargs):
+        seen = self.seen
+
+        class Record(keras.callbacks.Callback):
+            def on_epoch_begin(self, epoch, logs=None):
+                seen.append([int(x[0, 0]) for x, _ in data])
+
+        callbacks = [*fit_kwargs.get("callbacks", []), Record()]
+        self.part.fit(data, epochs=epochs, callbacks=callbacks, shuffle=False, verbose=0)
+
+    def stage_without_callbacks(self, data, epochs=1):
+        self.stage(data, epochs=epochs)
+
+
+@pytest.mark.parametrize("method", ["stage", "stage_without_callbacks"])
+def test_first_stage_epochs_each_get_their_own_order_when_the_stage_takes_callbacks(method):
+    from tfxlearn.training.callbacks import FirstStage
+
+    order = EpochOrder(seed=3)
+    values = tf.data.Dataset.range(16).map(lambda i: (tf.fill([1], tf.cast(i, tf.float32)), 0.0))
+    data = order.shuffle(values, 16).batch(1)
+    model = StagedModel()
+    model.compile(optimizer="sgd", loss="mse")
+    stage = FirstStage(data, method, order=order, epochs=3)
+    model.fit(data.take(1), epochs=1, callbacks=[order, stage], shuffle=False, verbose=0)
+    first, second, third = model.seen
+    assert sorted(first) == list(range(16))
+    if method == "stage":
+        assert first != second and second != third  # a new order each stage epoch
+    else:  # no way to hand it the order: every stage epoch sees epoch 0's
+        assert first == second == third

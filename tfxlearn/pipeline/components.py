@@ -30,6 +30,12 @@ from tfxlearn.training import (
 )
 
 
+def pretext_image_key(dataset: dict) -> str:
+    """The feature pretraining reads as "image": `dataset.pretext_image_key`, else
+    `dataset.image_key` ("image" by default)."""
+    return dataset.get("pretext_image_key", dataset.get("image_key", "image"))
+
+
 def example_gen(config: dict, data: evaluation.EvalData | None = None) -> tf.data.Dataset:
     """ExampleGen: the (unlabelled use of the) TFDS training split.
 
@@ -54,7 +60,7 @@ def example_gen(config: dict, data: evaluation.EvalData | None = None) -> tf.dat
     is used instead of loading `dataset.name`.
     """
     cfg = config["dataset"]
-    image_key = cfg.get("pretext_image_key", cfg.get("image_key", "image"))
+    image_key = pretext_image_key(cfg)
     if data is not None:  # your own data in Python: its training split, in memory
         images, labels = data.train
         ds = tf.data.Dataset.from_tensor_slices(
@@ -294,7 +300,8 @@ def trainer(
     callbacks = [order]
     if train_cfg.get("first_stage"):  # e.g. ADDA's source pretraining, on the same batches
         stage = train_cfg["first_stage"]
-        callbacks.append(FirstStage(ds, stage["method"], **copy.deepcopy(stage.get("args", {}))))
+        args = copy.deepcopy(stage.get("args", {}))
+        callbacks.append(FirstStage(ds, stage["method"], order=order, **args))
     return train(
         build,
         ds,
@@ -330,7 +337,7 @@ def check_image_shape(config: dict, ds: tf.data.Dataset) -> None:
     got = tuple(spec.shape)
     cfg = config["dataset"]
     compared = len(expected)
-    if cfg.get("pretext_image_key", cfg.get("image_key", "image")) != cfg.get("image_key", "image"):
+    if pretext_image_key(cfg) != cfg.get("image_key", "image"):
         # The pretext op makes the encoder's input from another feature (colorization:
         # RGB -> lightness): its channels may differ, its height and width may not.
         compared = len(expected) - 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import shutil
@@ -346,6 +347,12 @@ class ProgressImages(keras.callbacks.Callback):
             writer.close()
 
 
+def _takes_argument(function, name: str) -> bool:
+    """Whether `function` accepts keyword `name` (by name or through `**kwargs`)."""
+    parameters = inspect.signature(function).parameters.values()
+    return any(p.name == name or p.kind is p.VAR_KEYWORD for p in parameters)
+
+
 class FirstStage(keras.callbacks.Callback):
     """Runs a paradigm's first training stage, `model.<method>(data, **args)`, at the
     start of `fit` (e.g. ADDA's `pretrain_source` before its adversarial steps).
@@ -355,14 +362,22 @@ class FirstStage(keras.callbacks.Callback):
     `AtomicBackupAndRestore`, which must come earlier in the callback list, as in
     `tfxlearn.training.train`) does not run it again over the restored weights.
     In a pipeline: `train.first_stage = {"method": ..., "args": {...}}`.
+
+    `order`: the `EpochOrder` that shuffles `data`; it is handed to a stage
+    method that takes Keras `callbacks` (by name or `**kwargs`), so each of the
+    stage's epochs gets its own order (without it every stage epoch sees the
+    order of epoch 0, since the stage runs before `fit` advances the counter).
+    A method without them (`CyCADA.pixel_stages`, three stages in one) keeps
+    that fixed order.
     """
 
-    def __init__(self, data, method: str, **args):
+    def __init__(self, data, method: str, order: EpochOrder | None = None, **args):
         super().__init__()
         if not isinstance(method, str) or not method:
             raise ValueError(f"first_stage method must be a method name, got {method!r}")
         self.data = data
         self.method = method
+        self.order = order
         self.args = args
         self.ran = False
 
@@ -375,5 +390,8 @@ class FirstStage(keras.callbacks.Callback):
             )
         if int(self.model.optimizer.iterations.numpy()) > 0:
             return  # resumed: the restored weights include the first stage's result
-        stage(self.data, **self.args)
+        args = dict(self.args)
+        if self.order is not None and _takes_argument(stage, "callbacks"):
+            args["callbacks"] = [self.order, *args.get("callbacks", [])]
+        stage(self.data, **args)
         self.ran = True

@@ -367,10 +367,14 @@ class DualTranslation(Paradigm):
         cross-entropy of both translators on the batches' parallel pairs
         ("parallel_a", "parallel_b"; or "a", "b" if the batches have no
         parallel pairs, then read as aligned). A pipeline's
-        `train.first_stage = {"method": "warm_start", "args": {...}}`."""
+        `train.first_stage = {"method": "warm_start", "args": {...}}`. Keras
+        `callbacks` (e.g. the pipeline's `EpochOrder`) go to both stages."""
         if int(language_model_epochs) > 0:
             self.fit_language_models(
-                data, epochs=language_model_epochs, optimizer=language_model_optimizer
+                data,
+                epochs=language_model_epochs,
+                optimizer=language_model_optimizer,
+                callbacks=fit_kwargs.get("callbacks"),
             )
         spec = data.element_spec if isinstance(data, tf.data.Dataset) else None
         keys = ("parallel_a", "parallel_b")
