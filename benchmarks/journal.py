@@ -11,7 +11,8 @@ stop their jobs). With a `Journal`, rerunning the same command continues:
   `tfxlearn.training.AtomicBackupAndRestore`, so an unfinished fit continues at
   its last completed epoch (weights, optimizer and random-stream states);
 - a finished fit leaves the model's weights behind (`states/<key>.npz`), which
-  are loaded back when the next unfinished step needs the model.
+  are loaded back when the next unfinished step needs the model; a model
+  trained by other means is kept the same way (`model`).
 
 A journal belongs to one command line at one clean commit: resuming from another
 commit, another command line or a checkout with uncommitted changes is refused
@@ -28,9 +29,11 @@ Journals live in `runs/journal/<name>/` (ignored by git); `finish` removes one.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import tempfile
 import time
 
 import common
@@ -57,6 +60,24 @@ def _lock(directory: str):
             "or stop it first"
         ) from None
     return handle
+
+
+@contextlib.contextmanager
+def session(name: str, argv: list[str]):
+    """The `Journal` of benchmark `name` for this run: `runs/journal/<name>`, which
+    rerunning the same command resumes, removed once the run completed; for
+    `--smoke`, a temporary directory removed in any case."""
+    root = tempfile.mkdtemp(prefix="journal-") if "--smoke" in argv else None
+    try:
+        journal = Journal(name, argv, root=root)
+        try:
+            yield journal
+            journal.finish()
+        finally:
+            journal.close()
+    finally:
+        if root is not None:
+            shutil.rmtree(root, ignore_errors=True)
 
 
 class Journal:
@@ -129,6 +150,20 @@ class Journal:
     def trained(self, key: str, model) -> Trained:
         """The fits of `model` in order, resumable (see `Trained`)."""
         return Trained(self, key, model)
+
+    def model(self, key: str, train, build):
+        """A model trained once across sessions: `train()` makes it and its
+        variables are kept (`states/<key>.npz`); in a later session `build()`
+        makes the same architecture and they are loaded into it."""
+        path = os.path.join(self.dir, "states", *key.split("/")) + ".npz"
+        if key in self:
+            model = build()
+            load_weights(model, path)
+            return model
+        model = train()
+        save_weights(model, path)
+        self.record(key, True)
+        return model
 
     # ----------------------------------------------------------------- result
 

@@ -30,6 +30,12 @@ The test split is read once the choices are made.
     python benchmarks/quality_transfer.py [--seeds 0,1,2] [--moco PATH] [--supervised PATH]
     python benchmarks/quality_transfer.py --smoke   # tiny, writes nothing
 
+Resumable: progress is journaled in `runs/journal/quality_transfer/`
+(`benchmarks/journal.py`): the pretrained encoders' weights (MoCo's Trainer
+backs up each epoch there too), every selection score and every run's
+accuracy, so rerunning the same command at the same commit after the run was
+stopped continues where it stopped (`--restart` starts over).
+
 The smoke run (every configuration, a few steps, on slices) used ~55 s of CPU
 here; on shared cores its wall time is longer.
 
@@ -49,7 +55,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -57,6 +62,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 from common import RESULTS, begin, parse_seeds, write_result  # noqa: E402
+from journal import session  # noqa: E402
 
 from tfxlearn import evaluation, pipeline, transfer  # noqa: E402
 from tfxlearn.data import forbid_splits  # noqa: E402
@@ -95,12 +101,12 @@ def pretrain_supervised(moco_config: dict, smoke: bool):
     )
 
 
-def pretrain_moco(config: dict):
-    """MoCo trained with the pipeline's own Trainer (no evaluation, no export)."""
+def pretrain_moco(config: dict, run_dir: str):
+    """MoCo trained with the pipeline's own Trainer (no evaluation, no export);
+    a Trainer stopped part-way resumes from its backup in `run_dir`."""
     order = EpochOrder(seed=int(config.get("seed", 0)))
     ds = pipeline.components.transform(config, pipeline.components.example_gen(config), order)
-    with tempfile.TemporaryDirectory() as run_dir:
-        model, _ = pipeline.components.trainer(config, ds, order, run_dir, verbose=0)
+    model, _ = pipeline.components.trainer(config, ds, order, run_dir, verbose=0)
     return model.encoder
 
 
@@ -135,10 +141,13 @@ def encoder_for(encoders: dict, name: str, seed: int):
     return encoders[name]
 
 
-def select(encoders, data, candidates, budget, labels_per_class, configs=None) -> dict:
+def select(
+    encoders, data, candidates, budget, labels_per_class, configs=None, journal=None
+) -> dict:
     """`{"encoder/mode": {"scores": {rate: validation accuracy}, "chosen": rate}}`
     on `data.validation()` (seed 0, the test split forbidden), for `configs`
-    (default: every configuration). A single candidate is chosen without a run."""
+    (default: every configuration). A single candidate is chosen without a run.
+    With `journal`, each score is recorded there (and not computed again)."""
     carve = data.validation()
     choices = {}
     with forbid_splits("test"):
@@ -148,9 +157,13 @@ def select(encoders, data, candidates, budget, labels_per_class, configs=None) -
                 continue
             scores = {}
             for rate in candidates[mode]:
-                scores[str(rate)] = run(
-                    encoder_for(encoders, name, 0), carve, mode, labels_per_class, rate, 0, budget
-                )
+
+                def score(name=name, mode=mode, rate=rate):
+                    encoder = encoder_for(encoders, name, 0)
+                    return run(encoder, carve, mode, labels_per_class, rate, 0, budget)
+
+                key = f"selection/{name}/{mode}/{rate}"
+                scores[str(rate)] = journal.value(key, score) if journal else score()
             chosen = max(scores, key=lambda r: (scores[r], -float(r)))  # ties: the smaller rate
             choices[f"{name}/{mode}"] = {"scores": scores, "chosen": float(chosen)}
             print(f"selection {name}/{mode}: {scores} -> {chosen}", flush=True)
@@ -213,6 +226,20 @@ def option(argv: list[str], flag: str) -> str | None:
 
 
 def main(argv: list[str]) -> dict:
+    """Runs the benchmark (after `common.begin`), resumable (`run_journaled`)."""
+    with session(NAME, argv) as journal:
+        return run_journaled(journal.argv, journal)
+
+
+def timed(journal, key: str, compute):
+    """`compute()` recorded under `key` with its seconds under `<key>/seconds`."""
+    start = time.time()
+    value = journal.value(key, compute)
+    journal.value(f"{key}/seconds", lambda: round(time.time() - start, 1))
+    return value
+
+
+def run_journaled(argv: list[str], journal) -> dict:
     seeds, argv = parse_seeds(argv)
     seeds = list(SEEDS) if seeds == [None] else seeds
     moco_path, supervised_path = option(argv, "--moco"), option(argv, "--supervised")
@@ -229,23 +256,36 @@ def main(argv: list[str]) -> dict:
         candidates = {mode: rates[:1] for mode, rates in CANDIDATES.items()}
         data = evaluation.EvalData(TARGET, image_size=IMAGE_SIZE, max_train=300, max_test=50)
 
-    timings = {}
-    t0 = time.time()
+    def build():  # the encoders' architecture, untrained
+        return pipeline.components.build_encoder(moco_config)
+
+    def kept(key: str, train):  # trained once; its weights kept in the journal
+        start = time.time()
+        model = journal.model(key, train, build)
+        journal.value(f"{key}/seconds", lambda: round(time.time() - start, 1))
+        return model
+
     encoders = {
         "supervised": transfer.load_encoder(supervised_path)
         if supervised_path
-        else pretrain_supervised(moco_config, smoke),
+        else kept("supervised", lambda: pretrain_supervised(moco_config, smoke)),
     }
-    timings["pretrain_supervised"] = round(time.time() - t0, 1)
-    t0 = time.time()
-    encoders["moco"] = transfer.load_encoder(moco_path) if moco_path else pretrain_moco(moco_config)
-    timings["pretrain_moco"] = round(time.time() - t0, 1)
+    moco_run = os.path.join(journal.dir, "moco_run")  # the Trainer's backups: resumable
+    encoders["moco"] = (
+        transfer.load_encoder(moco_path)
+        if moco_path
+        else kept("moco", lambda: pretrain_moco(moco_config, moco_run))
+    )
+    timings = {f"pretrain_{key}": journal.get(f"{key}/seconds") for key in ("supervised", "moco")}
     print(f"pretrained encoders in {timings}", flush=True)
 
     # 1. Learning rates on the validation carve (test split forbidden).
-    t0 = time.time()
-    selection = select(encoders, data, candidates, budget, select_labels)
-    timings["selection"] = round(time.time() - t0, 1)
+    selection = timed(
+        journal,
+        "selection",
+        lambda: select(encoders, data, candidates, budget, select_labels, journal=journal),
+    )
+    timings["selection"] = journal.get("selection/seconds")
 
     # 2. Every configuration x label count x seed, on the test split.
     t0 = time.time()
@@ -255,10 +295,12 @@ def main(argv: list[str]) -> dict:
             for name, mode in configurations(encoders):
                 config = f"{name}/{mode}"
                 rate = selection[config]["chosen"]
-                accuracy = run(
-                    encoder_for(encoders, name, seed), data, mode, labels_per_class, rate, seed,
-                    budget,
-                )  # fmt: skip
+                accuracy = journal.value(
+                    f"seed {seed}/{label_name(labels_per_class)}/{config}",
+                    lambda name=name, mode=mode, n=labels_per_class, rate=rate, s=seed: run(
+                        encoder_for(encoders, name, s), data, mode, n, rate, s, budget
+                    ),
+                )
                 runs.setdefault(config, {}).setdefault(label_name(labels_per_class), [])
                 runs[config][label_name(labels_per_class)].append(accuracy)
                 print(
@@ -266,7 +308,7 @@ def main(argv: list[str]) -> dict:
                     f"(lr {rate:g}): test {100 * accuracy:.1f}%",
                     flush=True,
                 )
-    timings["measurement"] = round(time.time() - t0, 1)
+    timings["measurement (this session)"] = round(time.time() - t0, 1)
     summary = summarize(runs)
     label_names = [label_name(n) for n in label_counts]
     payload = {
@@ -292,7 +334,8 @@ def main(argv: list[str]) -> dict:
         },
         "runs": runs,
         "summary": summary,
-        "seconds": {**timings, "total": round(time.time() - started, 1)},
+        "seconds": {**timings, "total (this session)": round(time.time() - started, 1)},
+        "journal": journal.summary(),
     }
     if smoke:
         print("smoke run: nothing written")

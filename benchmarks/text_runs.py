@@ -7,14 +7,11 @@ mean ± sd over seeds."""
 
 from __future__ import annotations
 
-import contextlib
 import os
-import shutil
 import statistics
-import tempfile
 
 import common
-from journal import Journal
+from journal import session
 
 
 def parse_args(argv: list[str]) -> tuple[bool, list[int]]:
@@ -29,22 +26,7 @@ def parse_args(argv: list[str]) -> tuple[bool, list[int]]:
     return smoke, [0 if s is None else s for s in seeds]
 
 
-@contextlib.contextmanager
-def journal(name: str, argv: list[str]):
-    """The benchmark's `Journal` (benchmarks/journal.py): `runs/journal/<name>`,
-    which rerunning the same command resumes, removed once the run completed;
-    for `--smoke`, a temporary directory removed in any case."""
-    root = tempfile.mkdtemp(prefix="journal-") if "--smoke" in argv else None
-    try:
-        progress = Journal(name, argv, root=root)
-        try:
-            yield progress
-            progress.finish()
-        finally:
-            progress.close()
-    finally:
-        if root is not None:
-            shutil.rmtree(root, ignore_errors=True)
+journal = session  # the benchmark's Journal (benchmarks/journal.py)
 
 
 def summary(values) -> dict:

@@ -167,3 +167,14 @@ def test_weights_of_another_model_are_refused(tmp_path):
     resumed.fit("first", lambda callbacks: None)
     with pytest.raises(ValueError, match="different model"):
         resumed.model()
+
+
+def test_a_model_trained_once_is_loaded_in_later_sessions(tmp_path):
+    journal = Journal("bench", [], root=str(tmp_path))
+    model = _model()
+    trained = journal.model("encoder", lambda: _fit(model, 2)([]) or model, _model)
+    journal.close()
+    again = Journal("bench", [], root=str(tmp_path))
+    loaded = again.model("encoder", lambda: pytest.fail("trained again"), _model)
+    for got, want in zip(_weights(loaded), _weights(trained)):
+        np.testing.assert_array_equal(got, want)

@@ -5,6 +5,7 @@ forbidden, and the summary."""
 import os
 
 import numpy as np
+import pytest
 import quality_transfer
 
 from tfxlearn import evaluation, nets
@@ -50,3 +51,31 @@ def test_summary_and_plot(tmp_path):
     assert np.isclose(summary["moco/linear"]["1"]["sd"], np.std([0.5, 0.7], ddof=1))
     path = quality_transfer.plot(summary, ["1", "5"], str(tmp_path / "p.png"))
     assert os.path.getsize(path) > 1000
+
+
+def test_a_stopped_run_resumes_without_redoing_finished_runs(tfds_dir, tmp_path, monkeypatch):
+    import common
+    from journal import Journal
+
+    monkeypatch.setitem(common.START, "dirty", False)
+    calls = []
+
+    def fake_run(encoder, data, mode, labels_per_class, learning_rate, seed, budget):
+        calls.append((mode, seed))
+        if len(calls) == 4:
+            raise KeyboardInterrupt  # the session ends
+        return 0.5
+
+    monkeypatch.setattr(quality_transfer, "run", fake_run)
+    root = str(tmp_path)
+    journal = Journal(quality_transfer.NAME, ["--smoke"], root=root)
+    with pytest.raises(KeyboardInterrupt):
+        quality_transfer.run_journaled(["--smoke"], journal)
+    journal.close()
+    assert len(calls) == 4
+    journal = Journal(quality_transfer.NAME, ["--smoke"], root=root)
+    assert journal.resumed and "supervised" in journal and "moco" in journal
+    payload = quality_transfer.run_journaled(["--smoke"], journal)
+    configurations = len(payload["runs"])
+    assert len(calls) == 4 + configurations - 3  # three finished runs were not redone
+    assert payload["journal"]["sessions"] == 2
