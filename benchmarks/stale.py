@@ -213,7 +213,19 @@ SOURCES = {
     "step_overhead": ["benchmarks/step_overhead.py"],
     "speed": ["benchmarks/speed.py"],
     "epoch_share": ["benchmarks/epoch_share.py", "tfxlearn/pipeline/components.py"],
-    "op_speed": ["benchmarks/op_speed.py"],
+    # every pretext op it times, with its case file (benchmarks/ops/<op>.py)
+    "op_speed": [
+        "benchmarks/op_speed.py",
+        "benchmarks/ops/_common.py",
+        *(
+            path
+            for case in sorted(glob.glob(os.path.join(HERE, "ops", "[!_]*.py")))
+            for path in (
+                f"benchmarks/ops/{os.path.basename(case)}",
+                f"tfxlearn/pretext/{os.path.basename(case)}",
+            )
+        ),
+    ],
     "data_service": ["benchmarks/data_service_throughput.py"],
     "fault_soak": ["benchmarks/fault_soak.py", "benchmarks/fault_soak_child.py"],
     "select_": ["benchmarks/selection.py"],
