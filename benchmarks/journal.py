@@ -133,6 +133,10 @@ class Journal:
     def get(self, key: str, default=None):
         return self._state["values"].get(key, default)
 
+    def under(self, prefix: str) -> dict:
+        """The recorded values whose keys start with `prefix`."""
+        return {k: v for k, v in self._state["values"].items() if k.startswith(prefix)}
+
     def record(self, key: str, value):
         """Records `value` (JSON) under `key`, on disk before returning it."""
         self._state["values"][key] = value
@@ -244,9 +248,7 @@ class Trained:
     def seconds(self, name: str) -> float:
         """Wall seconds of fit `name`: the sum of its epochs' (each from its start
         to its last step; an epoch interrupted by a stop and run again counts once)."""
-        prefix = f"{self.key}/{name}/seconds/"
-        values = self.journal._state["values"]
-        return float(sum(v for k, v in values.items() if k.startswith(prefix)))
+        return float(sum(self.journal.under(f"{self.key}/{name}/seconds/").values()))
 
     def model(self):
         """The model, with the weights of the last finished fit."""
