@@ -49,12 +49,25 @@ START = code_state()  # at import: before the benchmark has run anything
 _allowed_dirty = False
 
 
+def _print_usage() -> None:
+    """Prints the running benchmark script's docstring and exits: `--help` must
+    not start hours of training."""
+    main = sys.modules.get("__main__")
+    doc = (getattr(main, "__doc__", None) or "").strip()
+    script = os.path.relpath(sys.argv[0], ROOT) if sys.argv and sys.argv[0] else "benchmark"
+    print(doc or f"{script}: no usage text; see docs/benchmarks.md")
+    print(f"\ncommon flags: --seeds 0,1,2 (reruns with those seeds), {ALLOW_DIRTY}")
+    raise SystemExit(0)
+
+
 def begin(argv: list[str]) -> list[str]:
     """Checks the checkout before a benchmark runs; returns `argv` without
     `--allow-dirty`. Exits with a message on a dirty tree (unless allowed) or when
     the imported tfxlearn is not this checkout's."""
     global _allowed_dirty
     argv = list(argv)
+    if "--help" in argv or "-h" in argv:
+        _print_usage()
     _allowed_dirty = ALLOW_DIRTY in argv
     argv = [a for a in argv if a != ALLOW_DIRTY]
     if START["dirty"] and not _allowed_dirty:

@@ -51,3 +51,18 @@ def test_seeds_are_parsed_and_name_the_reruns():
     assert common.seeded(config, "quality_moco", 0) == "quality_moco" and config["seed"] == 0
     assert common.seeded(config, "quality_moco", 2) == "quality_moco_seed2"
     assert config["seed"] == 2
+
+
+@pytest.mark.parametrize("flag", ["--help", "-h"])
+def test_help_prints_the_script_usage_and_runs_nothing(monkeypatch, capsys, flag):
+    import types
+
+    script = types.ModuleType("__main__")
+    script.__doc__ = "Trains things for hours.\n\nUsage: python benchmarks/x.py [methods]"
+    monkeypatch.setitem(__import__("sys").modules, "__main__", script)
+    monkeypatch.setattr(common, "START", {"commit": "abc1234", "dirty": True})
+    with pytest.raises(SystemExit) as exit_:
+        common.begin(["moco", flag])  # before the dirty-checkout refusal
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    assert "Usage: python benchmarks/x.py" in out and "--allow-dirty" in out
