@@ -283,3 +283,26 @@ def test_first_stage_epochs_each_get_their_own_order_when_the_stage_takes_callba
         assert first != second and second != third  # a new order each stage epoch
     else:  # no way to hand it the order: every stage epoch sees epoch 0's
         assert first == second == third
+
+
+def _ran_out_warnings(ds, steps_per_epoch):
+    import warnings
+
+    from tfxlearn.training.driver import unknown_length_allowed
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with unknown_length_allowed(ds, steps_per_epoch):
+            model.fit(ds, epochs=2, steps_per_epoch=steps_per_epoch, verbose=0)
+    return [w for w in caught if "ran out of data" in str(w.message)]
+
+
+def test_an_input_of_unknown_length_ends_its_epoch_without_a_warning():
+    ds = tf.data.Dataset.from_tensor_slices((tf.ones((8, 2)), tf.ones((8, 1))))
+    unknown = ds.filter(lambda x, y: True).batch(2)  # e.g. a text op's windows
+    assert int(unknown.cardinality()) == int(tf.data.UNKNOWN_CARDINALITY)
+    assert _ran_out_warnings(unknown, None) == []
+    # a steps_per_epoch the data cannot fill is a real mistake: still warned
+    assert _ran_out_warnings(unknown, 10)

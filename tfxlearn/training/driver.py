@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import shutil
+import warnings
 from collections.abc import Callable, Sequence
 
 import keras
@@ -28,6 +30,28 @@ from tfxlearn.training.strategy import check_global_batch, default_strategy
 
 TRAINED = "trained"
 """Run-directory entry holding the trained state once all epochs are done."""
+
+@contextlib.contextmanager
+def unknown_length_allowed(dataset, steps_per_epoch: int | None):
+    """Silences Keras's "Your input ran out of data" warning where it is no
+    warning: a tf.data input whose length tf.data cannot know in advance (e.g. the
+    text ops, which cut each verse into as many windows as it needs) fitted
+    without `steps_per_epoch` ends its first epoch when the data ends, as meant,
+    and Keras (3.x, `EpochIterator.catch_stop_iteration`) warns there. With a
+    known length, or a `steps_per_epoch` cap, the warning still shows: running
+    out then is a real mistake."""
+    unknown = (
+        isinstance(dataset, tf.data.Dataset)
+        and steps_per_epoch is None
+        and int(dataset.cardinality()) == int(tf.data.UNKNOWN_CARDINALITY)
+    )
+    with warnings.catch_warnings():
+        if unknown:
+            warnings.filterwarnings(
+                "ignore", message="Your input ran out of data", category=UserWarning
+            )
+        yield
+
 
 # What a collective operation raises on the workers that survive a lost peer.
 _PEER_ERRORS = (
@@ -157,15 +181,16 @@ def train(
             *chief_callbacks,
         ]
     try:
-        history = model.fit(
-            train_ds,
-            epochs=epochs,
-            validation_data=validation_data,
-            callbacks=all_callbacks,
-            steps_per_epoch=steps_per_epoch,
-            verbose=verbose if chief else 0,
-            shuffle=False,  # tf.data input: shuffling is the pipeline's job (EpochOrder)
-        )
+        with unknown_length_allowed(train_ds, steps_per_epoch):
+            history = model.fit(
+                train_ds,
+                epochs=epochs,
+                validation_data=validation_data,
+                callbacks=all_callbacks,
+                steps_per_epoch=steps_per_epoch,
+                verbose=verbose if chief else 0,
+                shuffle=False,  # tf.data input: shuffling is the pipeline's job (EpochOrder)
+            )
     except _PEER_ERRORS as error:
         if not multi_worker:
             raise
