@@ -31,6 +31,7 @@ from tfxlearn.training.strategy import check_global_batch, default_strategy
 TRAINED = "trained"
 """Run-directory entry holding the trained state once all epochs are done."""
 
+
 @contextlib.contextmanager
 def unknown_length_allowed(dataset, steps_per_epoch: int | None):
     """Silences Keras's "Your input ran out of data" warning where it is no
