@@ -261,6 +261,35 @@ class Trained:
         return os.path.join(self.journal.dir, "states", *done.split("/")) + ".npz"
 
 
+def scored_fit(journal: Journal, key: str, model, fit, at=(), score=None, report=None):
+    """`model` trained once across sessions by `fit(callbacks)` (one Keras `fit`
+    that must pass `callbacks` on), with `score(model)` after each epoch count in
+    `at`, each score recorded as `<key>/score/<epochs>`; `report(epochs, score)`
+    prints it. Returns (the trained model, {"<epochs>": score} in epoch order,
+    the training seconds).
+
+    A stopped run resumes at its last backed-up epoch; the scores already
+    recorded are kept (the scoring runs before the epoch's backup, so an epoch
+    whose score was lost is trained again). Data shuffled by tf.data's own seeded
+    `reshuffle_each_iteration` restarts its sequence of orders in a resumed
+    process: the epochs after a resume see the first epochs' orders again."""
+    import keras
+
+    at = sorted({int(n) for n in at})
+
+    def on_epoch_end(epoch, logs=None):
+        if epoch + 1 in at:
+            value = journal.value(f"{key}/score/{epoch + 1}", lambda: score(model))
+            if report:
+                report(epoch + 1, value)
+
+    scoring = [keras.callbacks.LambdaCallback(on_epoch_end=on_epoch_end)] if at else []
+    trained = journal.trained(key, model)
+    trained.fit("fit", lambda callbacks: fit([*scoring, *callbacks]))
+    scores = {str(n): journal.get(f"{key}/score/{n}") for n in at}
+    return trained.model(), scores, trained.seconds("fit")
+
+
 def _epoch_seconds(journal: Journal, key: str):
     """A callback recording each epoch's seconds, from its start to the end of its
     last step (what other callbacks do at the epoch's end is not training)."""

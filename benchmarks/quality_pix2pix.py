@@ -27,6 +27,12 @@ is measured once on the test split. A picture grid (edges | L1 only | cGAN + L1
     python benchmarks/quality_pix2pix.py [--seeds 0,1,2]
     python benchmarks/quality_pix2pix.py --smoke   # 8x8, tiny nets, writes nothing
 
+Resumable: progress is journaled in `runs/journal/quality_pix2pix/` (`benchmarks/journal.py`,
+`scored_fit`): every fit backs up each epoch and every validation score and seed
+row is recorded, so rerunning the same command at the same commit after the run
+was stopped continues where it stopped (`--restart` starts over); the result
+records the sessions the run took.
+
 The smoke run (8x8 images, tiny nets, 64 training and 64 validation / test
 images, budgets of 1 and 2 epochs, one seed) takes 30 s of CPU time; measured
 2.3 minutes of wall time on 2 cores at load average ~10 (other jobs running),
@@ -65,6 +71,7 @@ from common import (  # noqa: E402
     parse_seeds,
     write_result,
 )
+from journal import scored_fit, session  # noqa: E402
 
 from tfxlearn import pipeline  # noqa: E402
 from tfxlearn.data import forbid_splits, load, to_float_images, validation_splits  # noqa: E402
@@ -125,39 +132,17 @@ def evaluate(model, config, train_split, test_split, cache_dir, limit):
     )
 
 
-class EvaluateAt(keras.callbacks.Callback):
-    """Runs `evaluate()` after each epoch count in `epochs` (the selection run)."""
-
-    def __init__(self, epochs, evaluate_fn, variant):
-        super().__init__()
-        self.epochs, self.evaluate_fn, self.variant, self.scores = (
-            set(epochs),
-            evaluate_fn,
-            variant,
-            {},
-        )
-
-    def on_epoch_end(self, epoch, logs=None):
-        if epoch + 1 in self.epochs:
-            s = self.scores[str(epoch + 1)] = self.evaluate_fn(self.model)
-            print(
-                f"selection {self.variant}: {epoch + 1} epochs: validation FD "
-                f"{s['fd_translated']:.2f}, L1 {s['l1']:.4f}, SSIM {s['ssim']:.3f}",
-                flush=True,
-            )
-
-
-def train(config, split, epochs, seed, callbacks=(), limit=None):
-    config = {**config, "seed": int(seed)}
+def build(config, seed):
     keras.utils.set_random_seed(int(seed))
-    model = build_model(config)
-    model.fit(
-        batches(config, split, seed, limit),
-        epochs=int(epochs),
-        verbose=0,
-        callbacks=list(callbacks),
+    return build_model({**config, "seed": int(seed)})
+
+
+def fitting(model, config, split, epochs, seed, limit=None):
+    """`fit(callbacks)` for `journal.scored_fit`: `epochs` of (edges, image) batches."""
+    ds = batches({**config, "seed": int(seed)}, split, seed, limit)
+    return lambda callbacks: model.fit(
+        ds, epochs=int(epochs), verbose=0, callbacks=callbacks, shuffle=False
     )
-    return model
 
 
 def picture(models: dict, shape, path, count=10) -> str:
@@ -204,6 +189,11 @@ def summarize(runs: list[dict]) -> dict:
 
 
 def main(argv: list[str]) -> None:
+    with session(NAME, argv) as journal:
+        run(journal.argv, journal)
+
+
+def run(argv: list[str], journal) -> None:
     smoke = "--smoke" in argv
     argv = [a for a in argv if a != "--smoke"]
     seeds, argv = parse_seeds(argv)
@@ -222,15 +212,29 @@ def main(argv: list[str]) -> None:
         selection, chosen = {}, {}
         with forbid_splits("test"):
             for variant, config in configs.items():
-                at = EvaluateAt(
-                    candidates,
-                    lambda m, c=config: evaluate(m, c, train_carve, validation, cache_dir, limit),
-                    variant,
+
+                def report(epochs, s, variant=variant):
+                    print(
+                        f"selection {variant}: {epochs} epochs: validation FD "
+                        f"{s['fd_translated']:.2f}, L1 {s['l1']:.4f}, SSIM {s['ssim']:.3f}",
+                        flush=True,
+                    )
+
+                model = build(config, 0)
+                _, scores, _ = scored_fit(
+                    journal,
+                    f"selection/{variant}",
+                    model,
+                    fitting(model, config, train_carve, max(candidates), 0, limit),
+                    at=candidates,
+                    score=lambda m, c=config: evaluate(
+                        m, c, train_carve, validation, cache_dir, limit
+                    ),
+                    report=report,
                 )
-                train(config, train_carve, max(candidates), 0, [at], limit)
-                selection[variant] = at.scores
+                selection[variant] = scores
                 chosen[variant] = int(
-                    min(at.scores, key=lambda k: (at.scores[k]["fd_translated"], int(k)))
+                    min(scores, key=lambda k, s=scores: (s[k]["fd_translated"], int(k)))
                 )
                 print(f"chosen budget {variant}: {chosen[variant]} epochs", flush=True)
 
@@ -239,10 +243,22 @@ def main(argv: list[str]) -> None:
         for seed in seeds:
             row, models = {"seed": seed}, {}
             for variant, config in configs.items():
-                t0 = time.time()
-                models[variant] = train(config, "train", chosen[variant], seed, limit=limit)
-                scores = evaluate(models[variant], config, "train", "test", cache_dir, limit)
-                row[variant] = {**scores, "seconds": round(time.time() - t0, 1)}
+                model = build(config, seed)
+                model, _, train_seconds = scored_fit(
+                    journal,
+                    f"seed{seed}/{variant}",
+                    model,
+                    fitting(model, config, "train", chosen[variant], seed, limit),
+                )
+                models[variant] = model
+
+                def measure(model=model, config=config):
+                    t0 = time.time()
+                    scores = evaluate(model, config, "train", "test", cache_dir, limit)
+                    return {**scores, "evaluation_seconds": round(time.time() - t0, 1)}
+
+                scores = journal.value(f"seed{seed}/{variant}/scores", measure)
+                row[variant] = {**scores, "train_seconds": round(train_seconds, 1)}
                 print(
                     f"seed {seed} {variant}: L1 {scores['l1']:.4f}, SSIM {scores['ssim']:.3f}, "
                     f"FD {scores['fd_translated']:.2f} (real floor {scores['fd_real_floor']:.2f}), "
@@ -265,6 +281,7 @@ def main(argv: list[str]) -> None:
         **budget_selection(
             seeds, validation, candidates, selection, chosen, runs, summarize(runs), started
         ),
+        "journal": journal.summary(),
     }
     finish(NAME, payload, smoke, write_result)
 

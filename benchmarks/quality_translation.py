@@ -26,6 +26,12 @@ of seed 0 is written next to the result.
     python benchmarks/quality_translation.py [--seeds 0,1,2]
     python benchmarks/quality_translation.py --smoke   # 8x8, tiny nets, writes nothing
 
+Resumable: progress is journaled in `runs/journal/quality_translation/` (`benchmarks/journal.py`,
+`scored_fit`): every fit backs up each epoch and every validation score and seed
+row is recorded, so rerunning the same command at the same commit after the run
+was stopped continues where it stopped (`--restart` starts over); the result
+records the sessions the run took.
+
 The smoke run (8x8 images, tiny nets, 32 images per domain, budgets of 1 and 2
 epochs, one seed) takes 43 s of CPU time; measured 2.4 minutes of wall time on 2
 cores at load average ~10 (other jobs running).
@@ -61,6 +67,7 @@ from common import (  # noqa: E402
     parse_seeds,
     write_result,
 )
+from journal import scored_fit, session  # noqa: E402
 
 from tfxlearn import pipeline  # noqa: E402
 from tfxlearn.data import forbid_splits, load, unpaired, validation_splits  # noqa: E402
@@ -126,31 +133,25 @@ def evaluate(model, config, source, source_split, train_split, test_split, cache
     )
 
 
-class EvaluateAt(keras.callbacks.Callback):
-    """Runs `evaluate()` after each epoch count in `epochs` (the selection run)."""
-
-    def __init__(self, epochs, evaluate_fn):
-        super().__init__()
-        self.epochs, self.evaluate_fn, self.scores = set(epochs), evaluate_fn, {}
-
-    def on_epoch_end(self, epoch, logs=None):
-        if epoch + 1 in self.epochs:
-            self.scores[str(epoch + 1)] = self.evaluate_fn(self.model)
-            s = self.scores[str(epoch + 1)]
-            print(
-                f"selection: {epoch + 1} epochs: validation accuracy ratio "
-                f"{s['accuracy_ratio']:.3f}, FD ratio {s['fd_ratio']:.3f}",
-                flush=True,
-            )
-
-
-def train(config, source, a_split, b_split, epochs, seed, callbacks=(), limit=None):
-    config = {**config, "seed": int(seed)}
+def build(config, seed):
     keras.utils.set_random_seed(int(seed))
-    model = build_model(config)
-    ds = batches(config, source, a_split, b_split, seed, limit)
-    model.fit(ds, epochs=int(epochs), verbose=0, callbacks=list(callbacks))
-    return model
+    return build_model({**config, "seed": int(seed)})
+
+
+def fitting(model, config, source, a_split, b_split, epochs, seed, limit=None):
+    """`fit(callbacks)` for `journal.scored_fit`: `epochs` of unpaired batches."""
+    ds = batches({**config, "seed": int(seed)}, source, a_split, b_split, seed, limit)
+    return lambda callbacks: model.fit(
+        ds, epochs=int(epochs), verbose=0, callbacks=callbacks, shuffle=False
+    )
+
+
+def report_selection(epochs, s):
+    print(
+        f"selection: {epochs} epochs: validation accuracy ratio "
+        f"{s['accuracy_ratio']:.3f}, FD ratio {s['fd_ratio']:.3f}",
+        flush=True,
+    )
 
 
 def picture(model, source, shape, path, count=10) -> str:
@@ -188,6 +189,11 @@ def summarize(runs: list[dict]) -> dict:
 
 
 def main(argv: list[str]) -> None:
+    with session(NAME, argv) as journal:
+        run(journal.argv, journal)
+
+
+def run(argv: list[str], journal) -> None:
     smoke = "--smoke" in argv
     argv = [a for a in argv if a != "--smoke"]
     seeds, argv = parse_seeds(argv)
@@ -205,24 +211,39 @@ def main(argv: list[str]) -> None:
 
         # 1. The budget on the validation carves (seed 0, test splits forbidden).
         with forbid_splits("test"):
-            at = EvaluateAt(
-                candidates,
-                lambda m: evaluate(
+            model = build(config, 0)
+            _, selection, _ = scored_fit(
+                journal,
+                "selection",
+                model,
+                fitting(model, config, source, a_train, b_train, max(candidates), 0, limit),
+                at=candidates,
+                score=lambda m: evaluate(
                     m, config, source, a_validation, b_train, b_validation, cache_dir, limit
                 ),
+                report=report_selection,
             )
-            train(config, source, a_train, b_train, max(candidates), 0, [at], limit)
-        selection = at.scores
         chosen = int(max(selection, key=lambda k: (selection[k]["accuracy_ratio"], -int(k))))
         print(f"chosen budget: {chosen} epochs", flush=True)
 
         # 2. Each seed on the whole training splits, measured once on the test splits.
         runs = []
         for seed in seeds:
-            t0 = time.time()
-            model = train(config, source, "train", "train", chosen, seed, limit=limit)
-            row = evaluate(model, config, source, "test", "train", "test", cache_dir, limit)
-            runs.append({"seed": seed, **row, "seconds": round(time.time() - t0, 1)})
+            model = build(config, seed)
+            model, _, train_seconds = scored_fit(
+                journal,
+                f"seed{seed}",
+                model,
+                fitting(model, config, source, "train", "train", chosen, seed, limit),
+            )
+
+            def measure(model=model):
+                t0 = time.time()
+                row = evaluate(model, config, source, "test", "train", "test", cache_dir, limit)
+                return {**row, "evaluation_seconds": round(time.time() - t0, 1)}
+
+            row = journal.value(f"seed{seed}/row", measure)
+            runs.append({"seed": seed, **row, "train_seconds": round(train_seconds, 1)})
             print(
                 f"seed {seed}: accuracy {100 * row['translated_accuracy']:.1f}% translated vs "
                 f"{100 * row['target_accuracy']:.1f}% real (ratio {row['accuracy_ratio']:.3f}), "
@@ -249,6 +270,7 @@ def main(argv: list[str]) -> None:
             summarize(runs),
             started,
         ),
+        "journal": journal.summary(),
     }
     finish(NAME, payload, smoke, write_result)
 

@@ -178,3 +178,41 @@ def test_a_model_trained_once_is_loaded_in_later_sessions(tmp_path):
     loaded = again.model("encoder", lambda: pytest.fail("trained again"), _model)
     for got, want in zip(_weights(loaded), _weights(trained)):
         np.testing.assert_array_equal(got, want)
+
+
+def test_a_scored_fit_keeps_its_scores_across_a_stop(tmp_path):
+    from journal import scored_fit
+
+    root = str(tmp_path / "journal")
+    journal = Journal("bench", [], root=root)
+    model = _model()
+    scored = []
+
+    def score(m):
+        scored.append(len(scored))
+        return {"mse": float(m.evaluate(_data(), verbose=0))}
+
+    with pytest.raises(SessionEndError):
+        # stopped at the end of epoch 2 (index 1), after its score and backup
+        scored_fit(
+            journal, "s", model, _fit(model, 4, Epochs(stop_after=1)), at=(1, 2, 4), score=score
+        )
+    assert len(scored) == 2
+    journal.close()
+
+    journal = Journal("bench", [], root=root)
+    model = _model()
+    reported, watch = [], Epochs()
+    model, scores, seconds = scored_fit(
+        journal, "s", model, _fit(model, 4, watch), at=(4, 2, 1), score=score,
+        report=lambda n, s: reported.append(n),
+    )  # fmt: skip
+    assert watch.begun == [2, 3] and len(scored) == 3  # only epoch 4's score is new
+    assert list(scores) == ["1", "2", "4"] and all("mse" in s for s in scores.values())
+    assert reported == [4] and seconds > 0
+    model2, again, _ = scored_fit(
+        journal, "s", _model(), lambda callbacks: pytest.fail("ran again"), at=(1, 2, 4)
+    )
+    assert again == scores and len(scored) == 3
+    for got, want in zip(_weights(model2), _weights(model)):
+        np.testing.assert_array_equal(got, want)

@@ -204,3 +204,16 @@ def test_precision_is_checked_against_the_paradigms_tested_under_it():
     config["train"]["precision"] = "mixed_bfloat16"
     with pytest.raises(ValueError, match="paradigm 'vae' is not tested under it; .*rotation"):
         pipeline.validate_config(config)
+
+
+def test_the_evaluator_stage_line_names_what_is_measured():
+    from tfxlearn.pipeline.components import evaluation_plan
+
+    encoder = {"evaluation": {"protocols": {"linear_probe": {}, "knn": {}}}}
+    assert evaluation_plan(encoder) == (
+        "the trained encoder, random-init and all-labels baselines (linear_probe, knn)"
+    )
+    model = {"evaluation": {"model_protocols": {"perplexity": {}}}}
+    assert evaluation_plan(model) == "the trained model (perplexity)"  # no encoder words
+    both = {"evaluation": {**encoder["evaluation"], **model["evaluation"]}}
+    assert evaluation_plan(both).endswith("(linear_probe, knn); the trained model (perplexity)")
