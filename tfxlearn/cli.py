@@ -272,7 +272,10 @@ def _run(name: str) -> int:
         return 0
     m = result.metrics
     print()
-    print(f"{config['name']} - test accuracy (%) on {config['dataset']['name']}:")
+    # Encoder protocols are accuracies; model protocols (perplexity, FID, ...) name
+    # their own metrics in their table.
+    measured = "test accuracy (%)" if m["results"] else "test results"
+    print(f"{config['name']} - {measured} on {config['dataset']['name']}:")
     print(m["table"])
     print()
     print(f"blessing: {'BLESSED' if m['blessed'] else 'NOT blessed'} ({m['blessing']})")

@@ -207,7 +207,7 @@ def test_precision_is_checked_against_the_paradigms_tested_under_it():
 
 
 def test_the_evaluator_stage_line_names_what_is_measured():
-    from tfxlearn.pipeline.components import evaluation_plan
+    from tfxlearn.pipeline.run import evaluation_plan
 
     encoder = {"evaluation": {"protocols": {"linear_probe": {}, "knn": {}}}}
     assert evaluation_plan(encoder) == (

@@ -121,6 +121,20 @@ def run(
         return _run_stages(config, run_dir, strategy, verbose, baselines, service_target, data)
 
 
+def evaluation_plan(config: dict) -> str:
+    """What the Evaluator measures, in words, for its stage line."""
+    cfg = config["evaluation"]
+    parts = []
+    if cfg.get("protocols"):
+        parts.append(
+            "the trained encoder, random-init and all-labels baselines "
+            f"({', '.join(cfg['protocols'])})"
+        )
+    if cfg.get("model_protocols"):
+        parts.append(f"the trained model ({', '.join(cfg['model_protocols'])})")
+    return "; ".join(parts) or "no protocol configured"
+
+
 def _stage(verbose, text: str) -> None:
     """One console line per stage (none with verbose=0)."""
     if verbose != 0:
@@ -161,7 +175,7 @@ def _run_stages(
         # chief evaluates, exports and writes the metrics.
         return RunResult(run_dir=run_dir, metrics={"chief": False}, export_path=None, plots={})
 
-    _stage(verbose, "Evaluator: the trained encoder, random-init and all-labels baselines")
+    _stage(verbose, f"Evaluator: {evaluation_plan(config)}")
     start = time.perf_counter()
     data = own_data if own_data is not None else eval_data(config)
     encoder = evaluation_encoder(config, model, data)
