@@ -172,7 +172,9 @@ def run_arms(config, warm, dual, full, journal, key, texts=None, lm_epochs=None)
     def test_score(trained, arm):
         if texts is None:
             result[arm] = journal.value(
-                f"{key}/{arm}/test", lambda: bleu(trained.model(), scored_texts(config, None))
+                f"{key}/{arm}/test",
+                # the config's max_test: the whole test split, or the smoke run's few
+                lambda: bleu(trained.model(), scored_texts(config, config["dataset"]["max_test"])),
             )
 
     # Warm start, then the dual game, on one model.
