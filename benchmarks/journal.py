@@ -263,8 +263,8 @@ class Trained:
 
 def scored_fit(journal: Journal, key: str, model, fit, at=(), score=None, report=None):
     """`model` trained once across sessions by `fit(callbacks)` (one Keras `fit`
-    that must pass `callbacks` on), with `score(model)` after each epoch count in
-    `at`, each score recorded as `<key>/score/<epochs>`; `report(epochs, score)`
+    that must pass `callbacks` on), with `score(model, epochs)` after each epoch
+    count in `at`, each score recorded as `<key>/score/<epochs>`; `report(epochs, score)`
     prints it. Returns (the trained model, {"<epochs>": score} in epoch order,
     the training seconds).
 
@@ -279,7 +279,7 @@ def scored_fit(journal: Journal, key: str, model, fit, at=(), score=None, report
 
     def on_epoch_end(epoch, logs=None):
         if epoch + 1 in at:
-            value = journal.value(f"{key}/score/{epoch + 1}", lambda: score(model))
+            value = journal.value(f"{key}/score/{epoch + 1}", lambda: score(model, epoch + 1))
             if report:
                 report(epoch + 1, value)
 

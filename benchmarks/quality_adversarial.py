@@ -16,6 +16,12 @@ Every seed reruns both pipelines; the test split is read by each final run only.
     python benchmarks/quality_adversarial.py --seeds 0,1,2    # about 2 h on 2 quiet cores
     python benchmarks/quality_adversarial.py --smoke          # tiny run, < 1 min, no result
 
+Resumable: each pipeline's run directory and export live in
+`runs/journal/quality_adversarial/` (`benchmarks/journal.py`) and each finished
+pipeline's scores are recorded there, so rerunning the same command at the same
+commit after a stop continues (an unfinished pipeline from its Trainer's last
+epoch backup; `--restart` starts over).
+
 Results: benchmarks/results/quality_adversarial.json (per seed, mean and sd),
 adversarial_examples.png (clean test images, their FGSM and PGD examples against
 the standard classifier and PGD examples against the robust one, captions the
@@ -36,6 +42,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 from common import RESULTS, begin, parse_seeds, seeded, write_result  # noqa: E402
+from journal import session  # noqa: E402
 
 from tfxlearn import attacks, pipeline  # noqa: E402
 from tfxlearn import data as tfx_data  # noqa: E402
@@ -58,24 +65,40 @@ def chosen_steps() -> int:
         return int(json.load(f)["chosen_options"]["steps"])
 
 
-def run_models(seed, steps: int | None, smoke: bool, export_root: str) -> dict:
-    """Both classifiers of one seed: {model: {"robust", "history", "seconds", "export"}}."""
+def run_models(seed, steps: int | None, smoke: bool, journal) -> dict:
+    """Both classifiers of one seed: {model: {"robust", "history", "seconds", "export"}},
+    each recorded in `journal` when its pipeline finished. The pipeline's run
+    directory and export live in the journal: a run stopped part-way resumes from
+    its Trainer's last epoch backup (its `seconds` then count the last session's
+    part only)."""
+    key = str(0 if seed is None else seed)
     out = {}
     for model, attack in MODELS.items():
         options = {"smoke": True} if smoke else {"full": True, "steps": steps}
         config = pipeline.load_config(PIPELINE, attack=attack, **options)
         seeded(config, PIPELINE, seed)
         config["export"]["model_name"] = f"{PIPELINE}_{model}"
-        result = pipeline.run(config, runs_root="runs/bench", export_root=export_root, verbose=2)
-        m = result.metrics
-        out[model] = {
-            "robust": m["model_results"]["robust_accuracy"],
-            "history": m["history"],
-            "seconds": m["seconds"],
-            "export": result.export_path,
-            "config": config,
-        }
-        print(m["table"])
+
+        def run(config=config):
+            result = pipeline.run(
+                config,
+                run_dir=os.path.join(
+                    journal.dir, "runs", f"seed{key}_{config['export']['model_name']}"
+                ),
+                export_root=os.path.join(journal.dir, "exports"),
+                verbose=2,
+            )
+            m = result.metrics
+            print(m["table"])
+            return {
+                "robust": m["model_results"]["robust_accuracy"],
+                "history": m["history"],
+                "seconds": m["seconds"],
+                "export": result.export_path,
+                "config": config,
+            }
+
+        out[model] = journal.value(f"seed{key}/{model}", run)
     return out
 
 
@@ -167,31 +190,33 @@ def curve_picture(summary_: dict, eps: list, path: str) -> str:
 
 
 def main(argv) -> None:
+    with session("quality_adversarial", argv) as journal:
+        run(journal.argv, journal)
+
+
+def run(argv, journal) -> None:
     seeds, argv = parse_seeds(argv)
     smoke = "--smoke" in argv
     steps = None if smoke else chosen_steps()
     out_dir = tempfile.mkdtemp(prefix="quality_adversarial_smoke_") if smoke else RESULTS
     runs = {}
-    with tempfile.TemporaryDirectory() as export_root:
-        for seed in seeds:
-            key = str(0 if seed is None else seed)
-            runs[key] = run_models(seed, steps, smoke, export_root)
-        first = runs[next(iter(runs))]
-        names = tfx_data.info("fashion_mnist").features["label"].names
-        pictures = {
-            "examples": examples_picture(
-                {m: first[m]["export"] for m in MODELS},
-                os.path.join(out_dir, "adversarial_examples.png"),
-                names,
-            ),
-        }
-        stats = summary(runs)
-        eps = first["adversarial"]["config"]["evaluation"]["model_protocols"]["robust_accuracy"][
-            "eps"
-        ]
-        pictures["curve"] = curve_picture(
-            stats, eps, os.path.join(out_dir, "adversarial_accuracy_vs_eps.png")
-        )
+    for seed in seeds:
+        key = str(0 if seed is None else seed)
+        runs[key] = run_models(seed, steps, smoke, journal)
+    first = runs[next(iter(runs))]
+    names = tfx_data.info("fashion_mnist").features["label"].names
+    pictures = {
+        "examples": examples_picture(
+            {m: first[m]["export"] for m in MODELS},
+            os.path.join(out_dir, "adversarial_examples.png"),
+            names,
+        ),
+    }
+    stats = summary(runs)
+    eps = first["adversarial"]["config"]["evaluation"]["model_protocols"]["robust_accuracy"]["eps"]
+    pictures["curve"] = curve_picture(
+        stats, eps, os.path.join(out_dir, "adversarial_accuracy_vs_eps.png")
+    )
     payload = {
         "pipeline": PIPELINE,
         "eps": eps,
@@ -207,6 +232,7 @@ def main(argv) -> None:
         },
         "summary": stats,
         "pictures": {k: os.path.basename(v) for k, v in pictures.items()},
+        "journal": journal.summary(),
     }
     if smoke:
         path = os.path.join(out_dir, "quality_adversarial.json")

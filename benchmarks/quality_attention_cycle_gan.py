@@ -29,6 +29,12 @@ written next to the result.
     python benchmarks/quality_attention_cycle_gan.py [--seeds 0,1,2]
     python benchmarks/quality_attention_cycle_gan.py --smoke   # tiny, writes nothing
 
+Resumable: progress is journaled in `runs/journal/quality_attention_cycle_gan/`
+(`benchmarks/journal.py`, `scored_fit`): each seed's fit backs up every epoch,
+every validation score is recorded and the weights at each candidate epoch
+count are kept, so rerunning the same command at the same commit after a stop
+continues where it stopped (`--restart` starts over).
+
 The smoke run (`textured_digits/tiny` / `blank_tiny`: 36 training, 4 validation,
 20 test images, the smoke config's tiny nets, budgets of 1 and 2 epochs, one
 seed) takes well under a minute.
@@ -55,6 +61,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 from common import RESULTS, begin, parse_seeds, write_result  # noqa: E402
+from journal import load_weights, save_weights, scored_fit, session  # noqa: E402
 
 from tfxlearn import pipeline  # noqa: E402
 from tfxlearn.data import forbid_splits, load, validation_splits  # noqa: E402
@@ -92,27 +99,22 @@ def attention_maps(model, images) -> np.ndarray:
     return np.asarray(model.attention(images, "b_to_a"), np.float32)
 
 
-class ScoreAt(keras.callbacks.Callback):
-    """After each epoch count in `epochs`: the validation IoU at every threshold,
-    and a copy of the weights (restored for the chosen count)."""
+def validation_score(journal, seed, images, masks):
+    """`score(model, epochs)` for `journal.scored_fit`: the validation IoU at every
+    threshold, the best kept; the weights at that epoch count are kept in the
+    journal (`weights_at`), to be restored if it is the chosen one."""
 
-    def __init__(self, epochs, images, masks, seed):
-        super().__init__()
-        self.epochs, self.images, self.masks, self.seed = set(epochs), images, masks, seed
-        self.scores, self.weights = {}, {}
+    def score(model, epochs):
+        maps = attention_maps(model, images)
+        threshold, table = best_threshold(maps, masks)
+        save_weights(model, weights_at(journal, seed, epochs))
+        return {"threshold": threshold, "iou": table[threshold]}
 
-    def on_epoch_end(self, epoch, logs=None):
-        if epoch + 1 not in self.epochs:
-            return
-        maps = attention_maps(self.model, self.images)
-        threshold, table = best_threshold(maps, self.masks)
-        self.scores[str(epoch + 1)] = {"threshold": threshold, "iou": table[threshold]}
-        self.weights[str(epoch + 1)] = self.model.get_weights()
-        print(
-            f"seed {self.seed}: {epoch + 1} epochs: validation IoU {table[threshold]:.3f} "
-            f"at threshold {threshold}",
-            flush=True,
-        )
+    return score
+
+
+def weights_at(journal, seed, epochs) -> str:
+    return os.path.join(journal.dir, "candidates", f"seed{seed}", f"epochs{epochs}.npz")
 
 
 def picture(model, images, masks, path, count=8) -> str:
@@ -157,6 +159,11 @@ def summarize(runs: list[dict], baseline: dict) -> dict:
 
 
 def main(argv: list[str]) -> None:
+    with session(NAME, argv) as journal:
+        run(journal.argv, journal)
+
+
+def run(argv: list[str], journal) -> None:
     smoke = "--smoke" in argv
     argv = [a for a in argv if a != "--smoke"]
     seeds, argv = parse_seeds(argv)
@@ -186,33 +193,41 @@ def main(argv: list[str]) -> None:
     runs = []
     with tempfile.TemporaryDirectory() as scratch:
         for seed in seeds:
-            t0 = time.time()
             keras.utils.set_random_seed(int(seed))
             model = build_model({**config, "seed": int(seed)})
-            score_at = ScoreAt(candidates, val_images, val_masks, seed)
+            ds = batches(config, train_carve, seed)
             with forbid_splits("test"):
-                model.fit(
-                    batches(config, train_carve, seed),
-                    epochs=max(candidates),
-                    verbose=0,
-                    callbacks=[score_at],
+                model, scores, train_seconds = scored_fit(
+                    journal,
+                    f"seed{seed}",
+                    model,
+                    lambda callbacks, model=model, ds=ds: model.fit(
+                        ds, epochs=max(candidates), verbose=0, callbacks=callbacks, shuffle=False
+                    ),
+                    at=candidates,
+                    score=validation_score(journal, seed, val_images, val_masks),
+                    report=lambda n, s, seed=seed: print(
+                        f"seed {seed}: {n} epochs: validation IoU {s['iou']:.3f} "
+                        f"at threshold {s['threshold']}",
+                        flush=True,
+                    ),
                 )
             chosen = min(
-                score_at.scores,
-                key=lambda k: (-score_at.scores[k]["iou"], int(k), score_at.scores[k]["threshold"]),
+                scores,
+                key=lambda k, s=scores: (-s[k]["iou"], int(k), s[k]["threshold"]),
             )
-            threshold = score_at.scores[chosen]["threshold"]
-            model.set_weights(score_at.weights[chosen])
+            threshold = scores[chosen]["threshold"]
+            load_weights(model, weights_at(journal, seed, chosen))
             maps = attention_maps(model, test_images)
             row = {
                 "seed": seed,
-                "selection": score_at.scores,
+                "selection": scores,
                 "chosen_epochs": int(chosen),
                 "threshold": threshold,
                 "test_iou": mask_iou(maps > threshold, test_masks),
                 "attention_inside": float(maps[test_masks].mean()),
                 "attention_outside": float(maps[~test_masks].mean()),
-                "seconds": round(time.time() - t0, 1),
+                "train_seconds": round(train_seconds, 1),
             }
             runs.append(row)
             print(
@@ -241,6 +256,7 @@ def main(argv: list[str]) -> None:
         "runs": runs,
         "summary": summarize(runs, baseline),
         "seconds": round(time.time() - started, 1),
+        "journal": journal.summary(),
     }
     if smoke:
         print("smoke run: nothing written")

@@ -227,7 +227,7 @@ def run(argv: list[str], journal) -> None:
                     model,
                     fitting(model, config, train_carve, max(candidates), 0, limit),
                     at=candidates,
-                    score=lambda m, c=config: evaluate(
+                    score=lambda m, _, c=config: evaluate(
                         m, c, train_carve, validation, cache_dir, limit
                     ),
                     report=report,

@@ -218,7 +218,7 @@ def run(argv: list[str], journal) -> None:
                 model,
                 fitting(model, config, source, a_train, b_train, max(candidates), 0, limit),
                 at=candidates,
-                score=lambda m: evaluate(
+                score=lambda m, _: evaluate(
                     m, config, source, a_validation, b_train, b_validation, cache_dir, limit
                 ),
                 report=report_selection,

@@ -188,8 +188,8 @@ def test_a_scored_fit_keeps_its_scores_across_a_stop(tmp_path):
     model = _model()
     scored = []
 
-    def score(m):
-        scored.append(len(scored))
+    def score(m, epochs):
+        scored.append(epochs)
         return {"mse": float(m.evaluate(_data(), verbose=0))}
 
     with pytest.raises(SessionEndError):
@@ -197,7 +197,7 @@ def test_a_scored_fit_keeps_its_scores_across_a_stop(tmp_path):
         scored_fit(
             journal, "s", model, _fit(model, 4, Epochs(stop_after=1)), at=(1, 2, 4), score=score
         )
-    assert len(scored) == 2
+    assert scored == [1, 2]
     journal.close()
 
     journal = Journal("bench", [], root=root)
@@ -207,7 +207,7 @@ def test_a_scored_fit_keeps_its_scores_across_a_stop(tmp_path):
         journal, "s", model, _fit(model, 4, watch), at=(4, 2, 1), score=score,
         report=lambda n, s: reported.append(n),
     )  # fmt: skip
-    assert watch.begun == [2, 3] and len(scored) == 3  # only epoch 4's score is new
+    assert watch.begun == [2, 3] and scored == [1, 2, 4]  # only epoch 4 is scored anew
     assert list(scores) == ["1", "2", "4"] and all("mse" in s for s in scores.values())
     assert reported == [4] and seconds > 0
     model2, again, _ = scored_fit(
