@@ -221,3 +221,17 @@ def test_synthesis_is_resampled_to_the_requested_rate():
     at_22k = sd.synthesize("seven", "en-us", 175, 50, sample_rate=22_050)  # espeak's own rate
     assert at_16k.dtype == np.float32
     assert abs(at_16k.size - at_22k.size * 16_000 / 22_050) <= 1
+
+
+def test_compressed_audio_info_round_trip_logs_no_deprecation(caplog):
+    import logging
+
+    from tfxlearn.data.audio import CompressedAudio
+
+    feature = CompressedAudio(shape=(None,), sample_rate=8000)
+    with caplog.at_level(logging.WARNING):
+        proto = feature.to_json_content()  # what TFDS writes into dataset_info
+        back = CompressedAudio.from_json_content(proto)
+    assert "deprecated" not in caplog.text
+    assert proto.dtype == "float32" and back.sample_rate == 8000
+    assert feature.dtype == tf.float32
