@@ -351,3 +351,34 @@ def load_weights(model, path: str) -> None:
     for variables, arrays in pairs:
         for variable, array in zip(variables, arrays):
             variable.assign(array)
+
+
+def status(root: str | None = None) -> list[str]:
+    """One line per journal under `root` (default `runs/journal/`): the benchmark,
+    the command and commit that resume it, the sessions so far, the pieces
+    recorded and when it last wrote."""
+    root = root or os.path.join(common.ROOT, "runs", "journal")
+    lines = []
+    for name in sorted(os.listdir(root)) if os.path.isdir(root) else []:
+        path = os.path.join(root, name, STATE)
+        try:
+            with open(path) as f:
+                state = json.load(f)
+        except (OSError, ValueError):
+            continue
+        identity = state["identity"]
+        last = time.strftime("%Y-%m-%d %H:%M", time.localtime(os.path.getmtime(path)))
+        lines.append(
+            f"{name}: `{' '.join(['python', f'benchmarks/{name}.py', *identity['argv']])}`"
+            + f" at {identity['commit']}, {len(state['sessions'])} session(s), "
+            f"{len(state['values'])} piece(s) recorded, last written {last}"
+        )
+    return lines
+
+
+if __name__ == "__main__":
+    # python benchmarks/journal.py [DIR]: the runs waiting to be resumed.
+    import sys
+
+    found = status(sys.argv[1] if len(sys.argv) > 1 else None)
+    print("\n".join(found) if found else "no journal: nothing to resume")

@@ -216,3 +216,16 @@ def test_a_scored_fit_keeps_its_scores_across_a_stop(tmp_path):
     assert again == scores and len(scored) == 3
     for got, want in zip(_weights(model2), _weights(model)):
         np.testing.assert_array_equal(got, want)
+
+
+def test_status_names_the_command_and_commit_that_resume_each_journal(tmp_path):
+    from journal import status
+
+    root = str(tmp_path / "journals")
+    assert status(root) == []
+    journal = Journal("quality_x", ["--seeds", "0,1"], root=root)
+    journal.record("a", 1)
+    journal.close()
+    (line,) = status(root)
+    assert line.startswith("quality_x: `python benchmarks/quality_x.py --seeds 0,1` at abc1234")
+    assert "1 session(s), 1 piece(s) recorded" in line
