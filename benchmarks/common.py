@@ -75,13 +75,13 @@ def begin(argv: list[str]) -> list[str]:
             f"the checkout at {START['commit']} has uncommitted changes (git status): "
             f"commit them first, or pass {ALLOW_DIRTY} (the rows are then marked dirty)"
         )
-    import tensorflow as tf
+    import logging
 
-    import tfxlearn
+    import tfxlearn  # before TensorFlow: it quiets TensorFlow's C++ INFO/WARNING logs
 
     # As `tfxlearn run` by default: TensorFlow's Python WARNING lines (e.g. a
     # decoder traced once per model, reported as "retracing") are not results.
-    tf.get_logger().setLevel("ERROR")
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
     package = os.path.dirname(os.path.abspath(tfxlearn.__file__))
     if os.path.dirname(package) != ROOT:
         raise SystemExit(

@@ -66,3 +66,26 @@ def test_help_prints_the_script_usage_and_runs_nothing(monkeypatch, capsys, flag
     assert exit_.value.code == 0
     out = capsys.readouterr().out
     assert "Usage: python benchmarks/x.py" in out and "--allow-dirty" in out
+
+
+def test_begin_loads_tfxlearn_before_tensorflow_so_its_cxx_logs_stay_quiet():
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    env["PYTHONPATH"] = os.pathsep.join([common.ROOT, env.get("PYTHONPATH", "")])
+    script = (
+        "import common; common.begin(['--allow-dirty']); import os, logging; "
+        "print(os.environ.get('TF_CPP_MIN_LOG_LEVEL'), logging.getLogger('tensorflow').level)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=os.path.join(common.ROOT, "benchmarks"),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["2", "40"]  # C++ INFO/WARNING off; Python logger at ERROR
