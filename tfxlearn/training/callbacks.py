@@ -366,9 +366,8 @@ class FirstStage(keras.callbacks.Callback):
     `order`: the `EpochOrder` that shuffles `data`; it is handed to a stage
     method that takes Keras `callbacks` (by name or `**kwargs`), so each of the
     stage's epochs gets its own order (without it every stage epoch sees the
-    order of epoch 0, since the stage runs before `fit` advances the counter).
-    A method without them (`CyCADA.pixel_stages`, three stages in one) keeps
-    that fixed order.
+    order of epoch 0, since the stage runs before `fit` advances the counter;
+    a method without a `callbacks` argument keeps that fixed order).
     """
 
     def __init__(self, data, method: str, order: EpochOrder | None = None, **args):

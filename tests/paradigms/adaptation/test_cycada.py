@@ -177,6 +177,24 @@ def test_pixel_stages_under_mirrored_strategy_and_as_a_first_stage(two_replica_s
     assert all(np.all(np.isfinite(v)) for v in history.values())
 
 
+def test_pixel_stages_hand_the_callbacks_to_each_stage():
+    """A pipeline's `EpochOrder` reaches every stage's `fit` (each epoch its own
+    data order), before a stage's own callbacks."""
+    model = _cycada()
+    model.compile()
+    seen = []
+    common = keras.callbacks.LambdaCallback(on_epoch_begin=lambda e, logs=None: seen.append("c"))
+    own = keras.callbacks.LambdaCallback(on_epoch_begin=lambda e, logs=None: seen.append("own"))
+    model.pixel_stages(
+        _pairs(steps=1),
+        source={"epochs": 2},
+        pixel={"epochs": 1, "callbacks": [own]},
+        translated={"epochs": 1},
+        callbacks=[common],
+    )
+    assert seen == ["c", "c", "c", "own", "c"]
+
+
 def test_bad_arguments_and_batches_are_refused():
     for argument in ("semantic_weight", "cycle_weight", "identity_weight"):
         with pytest.raises(ValueError, match=argument):

@@ -342,14 +342,23 @@ class CyCADA(FeatureAdversary):
         source: dict | None = None,
         pixel: dict | None = None,
         translated: dict | None = None,
+        callbacks: list | None = None,
     ) -> dict:
         """Stages 1-3 on the same batches, each dict the arguments of
-        `pretrain_source`, `adapt_pixels`, `train_on_translated`; returns their
-        histories' logs by stage name."""
+        `pretrain_source`, `adapt_pixels`, `train_on_translated`; `callbacks`
+        (e.g. the pipeline's `EpochOrder`, so each epoch gets its own data order)
+        go to each stage's `fit`, before a stage's own. Returns their histories'
+        logs by stage name."""
+
+        def args(stage: dict | None) -> dict:
+            stage = dict(stage or {})
+            stage["callbacks"] = [*(callbacks or []), *stage.get("callbacks", [])]
+            return stage
+
         return {
-            "source": self.pretrain_source(data, **(source or {})).history,
-            "pixel": self.adapt_pixels(data, **(pixel or {})).history,
-            "translated": self.train_on_translated(data, **(translated or {})).history,
+            "source": self.pretrain_source(data, **args(source)).history,
+            "pixel": self.adapt_pixels(data, **args(pixel)).history,
+            "translated": self.train_on_translated(data, **args(translated)).history,
         }
 
     # ------------------------------------------------------------------ stage 4
