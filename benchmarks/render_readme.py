@@ -105,12 +105,20 @@ def render(text: str, marker: str, body: str) -> str:
 def check() -> int:
     """`--check`: lists result files that are dirty, stale or of an unknown commit
     (`stale.py`); the exit status is the number of them (0: every row is clean)."""
+    import journal
     import stale
 
     found = stale.report()
     for name, why in found.items():
         print(f"{name}: {'; '.join(why)}")
+        command = stale.command(name)
+        if command:
+            print(f"  rerun: python {command}")
     print(f"{len(found)} result file(s) dirty, stale or of an unknown commit")
+    waiting = journal.status()
+    if waiting:
+        print("journaled runs waiting to be resumed (rerun the command at that commit):")
+        print("\n".join(f"  {line}" for line in waiting))
     return min(len(found), 100)
 
 

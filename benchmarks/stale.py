@@ -346,6 +346,16 @@ def problems(name: str, result: dict) -> list[str]:
     return found
 
 
+def command(name: str, results_dir: str = os.path.join(HERE, "results")) -> str | None:
+    """The command line that wrote result file `name` (recorded since the stamps
+    carry it), or None."""
+    try:
+        with open(os.path.join(results_dir, f"{name}.json")) as f:
+            return json.load(f).get("command") or None
+    except (OSError, ValueError):
+        return None
+
+
 def report(results_dir: str = os.path.join(HERE, "results")) -> dict[str, list[str]]:
     """`{result file name: problems}` for every result file with a problem."""
     out = {}

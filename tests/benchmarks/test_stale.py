@@ -69,3 +69,11 @@ def test_a_file_missing_at_the_stamp_is_changed_and_head_is_not(monkeypatch):
         cwd=stale.ROOT,
     ).returncode
     assert stale.changed_since(HEAD, "pipelines/rotation_fashion_mnist.py") == bool(edited)
+
+
+def test_the_rerun_command_is_read_from_the_stamp(tmp_path):
+    (tmp_path / "with.json").write_text('{"command": "benchmarks/x.py --seeds 0,1,2"}')
+    (tmp_path / "without.json").write_text('{"commit": "abc1234"}')
+    assert stale.command("with", str(tmp_path)) == "benchmarks/x.py --seeds 0,1,2"
+    assert stale.command("without", str(tmp_path)) is None
+    assert stale.command("missing", str(tmp_path)) is None
