@@ -142,6 +142,17 @@ def parse_seeds(argv: list[str]) -> tuple[list[int | None], list[str]]:
     return seeds, argv
 
 
+def seeded_model(config: dict, seed: int):
+    """The config's model built with `seed` (Keras's global seed set first, so
+    the initial weights are the seed's), for a benchmark that fits it itself."""
+    import keras
+
+    from tfxlearn.pipeline.components import build_model
+
+    keras.utils.set_random_seed(int(seed))
+    return build_model({**config, "seed": int(seed)})
+
+
 def seeded(config: dict, name: str, seed: int | None) -> str:
     """Sets `config["seed"]` for a `--seeds` rerun; returns the result name: `name`
     for the pipeline's own seed, `name_seed<N>` for the others."""

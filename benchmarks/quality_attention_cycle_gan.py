@@ -58,9 +58,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras  # noqa: E402
 import numpy as np  # noqa: E402
-from common import RESULTS, begin, parse_seeds, write_result  # noqa: E402
+from common import RESULTS, begin, parse_seeds, seeded_model, write_result  # noqa: E402
 from journal import load_weights, save_weights, scored_fit, session  # noqa: E402
 
 from tfxlearn import pipeline  # noqa: E402
@@ -72,7 +71,6 @@ from tfxlearn.evaluation.attention_masks import (  # noqa: E402
     masked_images,
     mean_colour_distance,
 )
-from tfxlearn.pipeline.components import build_model  # noqa: E402
 
 NAME = "quality_attention_cycle_gan"
 PIPELINE = "attention_cycle_gan_textured_digits"
@@ -193,8 +191,7 @@ def run(argv: list[str], journal) -> None:
     runs = []
     with tempfile.TemporaryDirectory() as scratch:
         for seed in seeds:
-            keras.utils.set_random_seed(int(seed))
-            model = build_model({**config, "seed": int(seed)})
+            model = seeded_model(config, seed)
             ds = batches(config, train_carve, seed)
             with forbid_splits("test"):
                 model, scores, train_seconds = scored_fit(

@@ -61,7 +61,6 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras  # noqa: E402
 import numpy as np  # noqa: E402
 from common import (  # noqa: E402
     RESULTS,
@@ -69,6 +68,7 @@ from common import (  # noqa: E402
     budget_selection,
     finish,
     parse_seeds,
+    seeded_model,
     write_result,
 )
 from journal import scored_fit, session  # noqa: E402
@@ -77,7 +77,6 @@ from tfxlearn import pipeline  # noqa: E402
 from tfxlearn.data import forbid_splits, load, to_float_images, validation_splits  # noqa: E402
 from tfxlearn.evaluation import EvalData  # noqa: E402
 from tfxlearn.evaluation.model_protocols import paired_translation  # noqa: E402
-from tfxlearn.pipeline.components import build_model  # noqa: E402
 from tfxlearn.pretext import canny_edges, edge_pairs  # noqa: E402
 
 NAME = "quality_pix2pix"
@@ -130,11 +129,6 @@ def evaluate(model, config, train_split, test_split, cache_dir, limit):
         classifier_epochs=protocol["classifier_epochs"],
         cache_dir=cache_dir,
     )
-
-
-def build(config, seed):
-    keras.utils.set_random_seed(int(seed))
-    return build_model({**config, "seed": int(seed)})
 
 
 def fitting(model, config, split, epochs, seed, limit=None):
@@ -220,7 +214,7 @@ def run(argv: list[str], journal) -> None:
                         flush=True,
                     )
 
-                model = build(config, 0)
+                model = seeded_model(config, 0)
                 _, scores, _ = scored_fit(
                     journal,
                     f"selection/{variant}",
@@ -243,7 +237,7 @@ def run(argv: list[str], journal) -> None:
         for seed in seeds:
             row, models = {"seed": seed}, {}
             for variant, config in configs.items():
-                model = build(config, seed)
+                model = seeded_model(config, seed)
                 model, _, train_seconds = scored_fit(
                     journal,
                     f"seed{seed}/{variant}",

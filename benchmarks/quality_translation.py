@@ -57,7 +57,6 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras  # noqa: E402
 import numpy as np  # noqa: E402
 from common import (  # noqa: E402
     RESULTS,
@@ -65,6 +64,7 @@ from common import (  # noqa: E402
     budget_selection,
     finish,
     parse_seeds,
+    seeded_model,
     write_result,
 )
 from journal import scored_fit, session  # noqa: E402
@@ -73,7 +73,6 @@ from tfxlearn import pipeline  # noqa: E402
 from tfxlearn.data import forbid_splits, load, unpaired, validation_splits  # noqa: E402
 from tfxlearn.evaluation import EvalData  # noqa: E402
 from tfxlearn.evaluation.model_protocols import translation  # noqa: E402
-from tfxlearn.pipeline.components import build_model  # noqa: E402
 
 NAME = "quality_translation"
 PIPELINE = "cycle_gan_font_digits"
@@ -131,11 +130,6 @@ def evaluate(model, config, source, source_split, train_split, test_split, cache
         ],
         cache_dir=cache_dir,
     )
-
-
-def build(config, seed):
-    keras.utils.set_random_seed(int(seed))
-    return build_model({**config, "seed": int(seed)})
 
 
 def fitting(model, config, source, a_split, b_split, epochs, seed, limit=None):
@@ -211,7 +205,7 @@ def run(argv: list[str], journal) -> None:
 
         # 1. The budget on the validation carves (seed 0, test splits forbidden).
         with forbid_splits("test"):
-            model = build(config, 0)
+            model = seeded_model(config, 0)
             _, selection, _ = scored_fit(
                 journal,
                 "selection",
@@ -229,7 +223,7 @@ def run(argv: list[str], journal) -> None:
         # 2. Each seed on the whole training splits, measured once on the test splits.
         runs = []
         for seed in seeds:
-            model = build(config, seed)
+            model = seeded_model(config, seed)
             model, _, train_seconds = scored_fit(
                 journal,
                 f"seed{seed}",
