@@ -54,3 +54,22 @@ def subprocess_env() -> dict:
     env["PYTHONPATH"] = os.pathsep.join([REPO, env.get("PYTHONPATH", "")])
     env["TF_CPP_MIN_LOG_LEVEL"] = "2"
     return env
+
+
+@pytest.fixture
+def deprecation_records(monkeypatch, caplog):
+    """TFDS's `.dtype` deprecation warnings logged during the test, as a callable
+    returning their messages. TFDS logs each through `absl.logging.log_first_n`
+    (ten per process in all); here every one is logged, so a test does not pass
+    only because earlier tests used up the ten."""
+    import logging
+
+    from absl import logging as absl_logging
+    from tensorflow_datasets.core.features import feature as feature_lib
+
+    def log_every_time(class_name: str) -> None:
+        absl_logging.warning(f"`{class_name}.dtype` is deprecated (test)")
+
+    monkeypatch.setattr(feature_lib, "log_tf_warning", log_every_time)
+    caplog.set_level(logging.WARNING)
+    return lambda: [r.getMessage() for r in caplog.records if "is deprecated" in r.getMessage()]

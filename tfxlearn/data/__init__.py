@@ -32,6 +32,7 @@ from tfxlearn.data import (  # noqa: F401
     skimage_photos,
     spoken_digits_av,
     textured_digits,
+    tfds_warnings,
     unpaired,
 )
 from tfxlearn.data.image_file import load_image
@@ -44,6 +45,8 @@ from tfxlearn.data.splits import (
 )
 from tfxlearn.data.subsets import balanced_subset
 from tfxlearn.registry import DATASETS
+
+tfds_warnings.install()
 
 
 def load(

@@ -272,13 +272,6 @@ class CompressedAudio(tfds.features.Audio):
     def encode_example(self, audio):
         return tfds.features.Tensor.encode_example(self, np.asarray(audio, np.float32))
 
-    @property
-    def dtype(self):
-        """The TensorFlow dtype, as TFDS's deprecated `FeatureConnector.dtype`
-        returns it, without its absl WARNING: TFDS 4.9's own `Audio` reads
-        `.dtype` whenever a dataset's info is written or read back."""
-        return self.tf_dtype
-
     @classmethod
     def from_json_content(cls, value) -> CompressedAudio:
         """Rebuilds the feature from `Audio.to_json_content`'s proto (dataset on disk)."""
