@@ -3,6 +3,8 @@ one fit step, get_config round trip (and .keras save/load), SavedModel export an
 reload with equal outputs, and equal loss and gradients for the same global batch
 on one device and on a 2-replica MirroredStrategy."""
 
+import warnings
+
 import keras
 import numpy as np
 import pytest
@@ -55,7 +57,11 @@ def name(request):
 def test_one_fit_step(name):
     model, _ = _build(name)
     _compile(model, name)
-    history = model.fit(EXAMPLES[name]["data"](), epochs=1, verbose=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        history = model.fit(EXAMPLES[name]["data"](), epochs=1, verbose=0)
+    # `model.fit(dataset)` as a user writes it: no Keras warning about `shuffle`
+    assert not [w for w in caught if "shuffle" in str(w.message)], [str(w.message) for w in caught]
     assert np.isfinite(history.history["loss"][0])
     assert all(m in [x.name for x in model.metrics] for m in history.history)
     logs = model.evaluate(EXAMPLES[name]["data"](), verbose=0, return_dict=True)

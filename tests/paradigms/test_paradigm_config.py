@@ -38,3 +38,19 @@ def test_config_holds_the_constructor_arguments_and_no_derived_one(name):
     derived = {key: getattr(model, key) for key in type(model).derived_arguments}
     clone = type(model).from_config({**config, **derived})
     assert clone.get_config() == config
+
+
+def test_fit_on_a_dataset_does_not_warn_about_shuffle_unless_asked():
+    import warnings
+
+    model = EXAMPLES["rotation"]["build"]("batch")
+    model.compile(optimizer="adam")
+
+    def messages(**kwargs):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            model.fit(EXAMPLES["rotation"]["data"]().take(1), epochs=1, verbose=0, **kwargs)
+        return [str(w.message) for w in caught if "shuffle" in str(w.message)]
+
+    assert messages() == []
+    assert len(messages(shuffle=True)) == 1  # asked for: Keras says it is ignored

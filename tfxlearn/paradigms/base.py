@@ -57,6 +57,11 @@ def non_negative(value, argument: str) -> float:
     return float(value)
 
 
+#: `shuffle`'s place in `keras.Model.fit`'s positional arguments after x, y
+#: (batch_size, epochs, verbose, callbacks, validation_split, validation_data, shuffle).
+_FIT_SHUFFLE_POSITION = 7
+
+
 class Paradigm(MultiWorkerFit, keras.Model):
     """Base of every tfxlearn paradigm (a Keras subclassed model).
 
@@ -86,6 +91,16 @@ class Paradigm(MultiWorkerFit, keras.Model):
                 f"{type(self).__name__} computes its own loss; do not pass `loss` to compile()"
             )
         super().compile(optimizer=optimizer, **kwargs)
+
+    def fit(self, x=None, y=None, *args, **kwargs):
+        """`keras.Model.fit`, with `shuffle` False by default when `x` is a
+        `tf.data.Dataset`: Keras ignores `shuffle` for datasets (shuffling is the
+        input pipeline's job) but warns on its own default `shuffle=True` at every
+        `model.fit(ds)`. Array inputs keep Keras's default (shuffled)."""
+        shuffle_given = "shuffle" in kwargs or len(args) >= _FIT_SHUFFLE_POSITION
+        if not shuffle_given and isinstance(x, tf.data.Dataset | tf.distribute.DistributedDataset):
+            kwargs["shuffle"] = False
+        return super().fit(x, y, *args, **kwargs)
 
     @property
     def image_shape(self) -> tuple:
