@@ -332,6 +332,22 @@ def test_format_table_layout_and_missing_values():
     assert "0.5" in ev.format_table({"a": {"knn": {"seconds": 0.5}}}, metric="seconds")
 
 
+def test_format_model_results_is_plain_aligned_text():
+    results = {
+        "perplexity": {"model_perplexity": 191.234, "kn_order": 3, "counted": True},
+        "other": {"fd": 0.5},
+    }
+    assert ev.format_model_results(results) == (
+        "perplexity\n"
+        "  model_perplexity  191.2\n"
+        "  kn_order              3\n"
+        "  counted            True\n"
+        "\n"
+        "other\n"
+        "  fd  0.5"
+    )
+
+
 def test_compare_rejects_unknown_protocols_before_running(digits):
     with pytest.raises(
         ValueError, match="unknown protocol 'linear'; known protocols: linear_probe"

@@ -479,12 +479,18 @@ def model_protocol(name: str) -> Callable[..., dict]:
 
 
 def format_model_results(results: dict) -> str:
-    """`{protocol: {metric: value}}` as Markdown, one table per protocol."""
+    """`{protocol: {metric: value}}` as plain text, like `comparison.format_table`:
+    per protocol, its name, then one indented line per metric with the names
+    left-aligned and the values right-aligned (floats to 4 significant digits)."""
     blocks = []
     for protocol, metrics in results.items():
-        lines = [f"{protocol}", "", "| metric | value |", "|---|---|"]
-        for key, value in metrics.items():
-            shown = f"{value:.4g}" if isinstance(value, float) else str(value)
-            lines.append(f"| {key} | {shown} |")
+        rows = [
+            (str(key), f"{value:.4g}" if isinstance(value, float) else str(value))
+            for key, value in metrics.items()
+        ]
+        name_width = max((len(k) for k, _ in rows), default=0)
+        value_width = max((len(v) for _, v in rows), default=0)
+        lines = [str(protocol)]
+        lines += [f"  {k.ljust(name_width)}  {v.rjust(value_width)}" for k, v in rows]
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
