@@ -141,6 +141,27 @@ def test_logistic_regression_matches_scikit_learn():
     np.testing.assert_allclose(probs, reference.predict_proba(x), atol=1e-3)
 
 
+def test_logistic_regression_with_fewer_examples_than_features_matches_scikit_learn():
+    # n < d: the fit runs in the row space of x; the minimiser is the same.
+    rng = np.random.default_rng(1)
+    n, d, num_classes, l2 = 40, 200, 3, 1e-1
+    labels = rng.integers(0, num_classes, n)
+    x = rng.normal(size=(n, d))
+    x[:, :5] += labels[:, None]
+    (x,) = ev.standardize(x)
+    weights, bias, _ = ev.fit_logistic_regression(x, labels, num_classes, l2)
+    reference = LogisticRegression(C=1.0 / (n * l2), tol=1e-10, max_iter=10_000).fit(x, labels)
+    np.testing.assert_allclose(weights, reference.coef_.T, atol=1e-3)
+    np.testing.assert_allclose(bias - bias.mean(), reference.intercept_, atol=1e-3)
+    # a warm start of the full size is taken (and projected), a wrong size refused
+    again, _, _ = ev.fit_logistic_regression(
+        x, labels, num_classes, l2, init=np.concatenate([weights.ravel(), bias])
+    )
+    np.testing.assert_allclose(again, weights, atol=1e-3)
+    with pytest.raises(ValueError, match=f"init must have {(d + 1) * num_classes} values"):
+        ev.fit_logistic_regression(x, labels, num_classes, l2, init=np.zeros(7))
+
+
 def test_linear_probe_on_pixels_is_accurate_and_deterministic(digits):
     encoder = pixel_encoder()
     first = ev.linear_probe(encoder, digits)

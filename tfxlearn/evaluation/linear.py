@@ -133,6 +133,11 @@ def fit_logistic_regression(
         raise ValueError(f"x has {n} rows but y has {len(y)} labels (need the same, > 0)")
     if y.min() < 0 or y.max() >= num_classes:
         raise ValueError(f"labels must lie in [0, {num_classes}), got [{y.min()}, {y.max()}]")
+    size = (d + 1) * num_classes
+    if init is not None and np.shape(init) != (size,):
+        raise ValueError(f"init must have {size} values, got shape {np.shape(init)}")
+    if n < d:
+        return _fit_in_row_space(x, y, num_classes, l2, max_iter, init)
     with _single_threaded_blas():
         centred = x - x.mean(axis=0)
         eigenvalues, eigenvectors = np.linalg.eigh(centred.T @ centred / n)
@@ -144,12 +149,9 @@ def fit_logistic_regression(
         precondition = (eigenvectors / np.sqrt(eigenvalues)) @ eigenvectors.T
         unprecondition = (eigenvectors * np.sqrt(eigenvalues)) @ eigenvectors.T
         xt = np.ascontiguousarray((x @ precondition).T, dtype=np.float32)
-        size = (d + 1) * num_classes
         theta0 = np.zeros(size)
         if init is not None:
             init = np.asarray(init, np.float64)
-            if init.shape != (size,):
-                raise ValueError(f"init must have {size} values, got shape {init.shape}")
             w0 = init[: d * num_classes].reshape(d, num_classes)
             theta0 = np.concatenate([(unprecondition @ w0).T.ravel(), init[d * num_classes :]])
         result = scipy.optimize.minimize(
@@ -162,6 +164,32 @@ def fit_logistic_regression(
         v = result.x[: d * num_classes].reshape(num_classes, d)
         weights = precondition @ v.T
     return weights, result.x[d * num_classes :], int(result.nit)
+
+
+def _fit_in_row_space(x, y, num_classes, l2, max_iter, init):
+    """`fit_logistic_regression` for fewer examples than features (n < d).
+
+    The weights L-BFGS reaches lie in the row space of `x`, of dimension <= n:
+    the data term's gradient `x^T (probs - onehot)` and the penalty's `l2 W`
+    both stay in it. Fitting on the coordinates of `x` in an orthonormal basis
+    of that space gives the same classifier (the same minimiser when l2 > 0)
+    without the d x d eigendecomposition: 3 s per fit at d = 2,048 features on
+    one thread, most of a tiny video pipeline's evaluation (32 clips).
+    """
+    d = x.shape[1]
+    with _single_threaded_blas():
+        _, singular, vt = np.linalg.svd(x, full_matrices=False)
+    keep = singular > max(float(singular[0]) if singular.size else 0.0, 1e-12) * 1e-10
+    basis = vt[keep] if keep.any() else vt[:1]  # [r, d], orthonormal rows
+    reduced_init = None
+    if init is not None:
+        init = np.asarray(init, np.float64)
+        w0 = init[: d * num_classes].reshape(d, num_classes)
+        reduced_init = np.concatenate([(basis @ w0).ravel(), init[d * num_classes :]])
+    w, b, iterations = fit_logistic_regression(
+        x @ basis.T, y, num_classes, l2, max_iter=max_iter, init=reduced_init
+    )
+    return basis.T @ w, b, iterations
 
 
 def _accuracy(x: np.ndarray, y: np.ndarray, w: np.ndarray, b: np.ndarray) -> float:
