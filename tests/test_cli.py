@@ -99,3 +99,13 @@ def test_the_default_console_is_quiet(subprocess_env, tmp_path):
         assert stage in result.stdout, stage
     lines = [x for x in console.replace("\r", "\n").splitlines() if x.strip()]
     assert len([x for x in lines if "━" not in x and "probe/s" not in x]) < 60
+
+
+@pytest.mark.parametrize("flag", ["--help", "--helpshort"])
+def test_help_flag_prints_tfxlearns_usage(flag, monkeypatch, capsys):
+    # the console script's `__main__` has no docstring: absl printed only
+    # "USAGE: tfxlearn [flags]"
+    monkeypatch.setattr(sys, "argv", ["tfxlearn", "run", flag])
+    cli.run_main()
+    out = capsys.readouterr().out
+    assert "tfxlearn run PIPELINE" in out and "tfxlearn list" in out

@@ -116,6 +116,7 @@ flags.DEFINE_float("tv_weight", 0.01, "style: weight of the total-variation loss
 
 USAGE = __doc__
 CONFIG_PREFIX = "--config."
+HELP_FLAGS = ("--help", "-help", "--helpshort", "-helpshort")  # --helpfull stays absl's
 _overrides: list[str] = []  # the --config.* arguments, taken out before absl parses flags
 USAGE_ERROR = 2  # exit status of a user error (bad name, flag, config or output location)
 
@@ -495,6 +496,11 @@ def _main(argv: list[str]) -> int:
 
 
 def run_main() -> None:
+    # absl answers --help with the usage of the `__main__` module: the console
+    # script's, which has none ("USAGE: tfxlearn [flags]"); give tfxlearn's own.
+    if any(a in HELP_FLAGS for a in sys.argv[1:]):
+        print(USAGE)
+        return
     # absl knows no --config.* flags: take them out before it parses the rest.
     _overrides[:] = [a[len(CONFIG_PREFIX) :] for a in sys.argv[1:] if a.startswith(CONFIG_PREFIX)]
     argv = [a for a in sys.argv if not a.startswith(CONFIG_PREFIX)]
