@@ -5,6 +5,8 @@ features, the stages under MirroredStrategy and as a pipeline's first stage, the
 clear errors, and the SavedModel (classifier and translators) loaded in a fresh
 process without tfxlearn."""
 
+import warnings
+
 import keras
 import numpy as np
 import pytest
@@ -185,14 +187,18 @@ def test_pixel_stages_hand_the_callbacks_to_each_stage():
     seen = []
     common = keras.callbacks.LambdaCallback(on_epoch_begin=lambda e, logs=None: seen.append("c"))
     own = keras.callbacks.LambdaCallback(on_epoch_begin=lambda e, logs=None: seen.append("own"))
-    model.pixel_stages(
-        _pairs(steps=1),
-        source={"epochs": 2},
-        pixel={"epochs": 1, "callbacks": [own]},
-        translated={"epochs": 1},
-        callbacks=[common],
-    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.pixel_stages(
+            _pairs(steps=1),
+            source={"epochs": 2},
+            pixel={"epochs": 1, "callbacks": [own]},
+            translated={"epochs": 1},
+            callbacks=[common],
+        )
     assert seen == ["c", "c", "c", "own", "c"]
+    # no stage's fit(dataset) is told shuffle=True (Keras warned)
+    assert not [w for w in caught if "shuffle" in str(w.message)]
 
 
 def test_bad_arguments_and_batches_are_refused():
