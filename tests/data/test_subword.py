@@ -2,6 +2,9 @@
 cut against its Python statement, and the text helpers that use them."""
 
 import collections
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -131,3 +134,26 @@ def test_corpus_vocabulary_learns_pieces_on_the_training_split():
     assert any("ñ" in p or "á" in p or "é" in p for p in vocab.words)
     with pytest.raises(ValueError, match="subwords must be an int >= 1"):
         corpus_vocabulary("bible_verses", "es", max_examples=300, subwords=0)
+
+
+def test_token_sequences_in_tf_data_log_no_onednn_error(tmp_path):
+    # A ragged tf.concat(axis=1) made TF 2.21's oneDNN log "oneDNN supports
+    # DT_INT64 only on platforms with AVX-512" (an E line on the console of every
+    # text pipeline on CPUs without AVX-512); C++ logs go to the process's
+    # stderr, so a fresh process.
+    script = tmp_path / "read.py"
+    script.write_text(
+        "import tensorflow as tf\n"
+        "from tfxlearn.data.text import id_table, token_sequences\n"
+        "table = id_table(['a', 'b'])\n"
+        "ds = tf.data.Dataset.from_tensor_slices(['a b a', '', 'b']).batch(3)\n"
+        "ds = ds.map(lambda t: token_sequences(t, table, 2))\n"
+        "print([x.to_list() for x in ds])\n"
+    )
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "0"}
+    result = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "[[[1, 2, 1, 3], [3], [2, 3]]]" in result.stdout
+    assert "oneDNN supports" not in result.stderr

@@ -111,8 +111,26 @@ def token_sequences(texts, lookup, vocabulary_size: int, subwords: bool = False)
     words = tokens(texts, lookup, subwords)
     lookup_fn = lookup.lookup if isinstance(lookup, tf.lookup.StaticHashTable) else lookup
     ids = tf.ragged.map_flat_values(lambda w: tf.cast(lookup_fn(w), tf.int32), words)
-    end = tf.fill([ids.nrows(), 1], tf.constant(end_id(vocabulary_size), tf.int32))
-    return tf.concat([ids, tf.RaggedTensor.from_tensor(end)], axis=1)
+    return _append_to_rows(ids, end_id(vocabulary_size))
+
+
+def _append_to_rows(ragged: tf.RaggedTensor, value: int) -> tf.RaggedTensor:
+    """`ragged` [batch, (n)] with `value` appended to every row: [batch, (n + 1)].
+
+    Placed by `dynamic_stitch` rather than a ragged `tf.concat(axis=1)`, whose
+    int64 row-partition ops make TensorFlow 2.21's oneDNN log an error line
+    ("oneDNN supports DT_INT64 only on platforms with AVX-512") on CPUs
+    without AVX-512, once per process that reads a text dataset."""
+    values = ragged.values
+    rows = tf.cast(ragged.nrows(), tf.int32)
+    lengths = tf.cast(ragged.row_lengths(), tf.int32) + 1
+    # each old value moves right by its row index (one appended value per earlier row)
+    moved = tf.range(tf.size(values, out_type=tf.int32)) + tf.cast(ragged.value_rowids(), tf.int32)
+    appended = tf.cumsum(lengths) - 1
+    stitched = tf.dynamic_stitch(
+        [moved, appended], [values, tf.fill([rows], tf.constant(value, values.dtype))]
+    )
+    return tf.RaggedTensor.from_row_lengths(stitched, lengths, validate=False)
 
 
 @dataclasses.dataclass(frozen=True)
