@@ -25,6 +25,16 @@ a resumed run is a valid run of the same code, not a replay of an
 uninterrupted one.
 
 Journals live in `runs/journal/<name>/` (ignored by git); `finish` removes one.
+
+A journal also outlives the machine it ran on, at the cost of its unfinished
+training: `python benchmarks/journal.py --carry` writes each one's recorded
+values without its weights to `benchmarks/carried/<name>.json` (commit it), and
+`python benchmarks/journal.py --restore benchmarks/carried/<name>.json`, in a
+clean checkout of the journal's commit on another machine, puts it back. A
+carried journal ends before the first training whose weights a later step
+may still need (one no recorded value encloses) and keeps nothing recorded
+after it, so that training and everything after it run again from the start,
+as one run, rather than mixing the scores of two trainings.
 """
 
 from __future__ import annotations
@@ -39,6 +49,7 @@ import time
 import common
 
 RESTART = "--restart"
+CARRIED = os.path.join(common.ROOT, "benchmarks", "carried")  # `carry`'s default
 STATE = "journal.json"
 LOCK = "lock"
 
@@ -113,6 +124,12 @@ class Journal:
                     path = os.path.join(self.dir, entry)
                     shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
             saved = {"identity": identity, "values": {}, "sessions": []}
+        # trainings: [key, number of values recorded when it started, event];
+        # spans: [first, end) of the values recorded while a `value` was
+        # computed, and the event it began at (`events` counts both)
+        saved.setdefault("trainings", [])
+        saved.setdefault("spans", [])
+        saved.setdefault("events", 0)
         self._state = saved
         self._state["sessions"].append({"started": time.time(), "seconds": 0.0})
         self._started = time.perf_counter()
@@ -145,9 +162,13 @@ class Journal:
 
     def value(self, key: str, compute):
         """The value recorded under `key`, or `compute()` recorded there."""
-        if key in self._state["values"]:
-            return self._state["values"][key]
-        return self.record(key, compute())
+        values = self._state["values"]
+        if key in values:
+            return values[key]
+        start, event = len(values), self._event()
+        result = compute()
+        self._state["spans"].append([start, len(values) + (key not in values), event])
+        return self.record(key, result)
 
     # ----------------------------------------------------------------- models
 
@@ -164,6 +185,7 @@ class Journal:
             model = build()
             load_weights(model, path)
             return model
+        self._training(key)
         model = train()
         save_weights(model, path)
         self.record(key, True)
@@ -187,6 +209,16 @@ class Journal:
     def close(self) -> None:
         """Lets another run open the journal (the process's exit does too)."""
         self._lock.close()
+
+    def _training(self, key: str) -> None:
+        """Marks where training `key` starts among the recorded values (`carried`)."""
+        if all(t[0] != key for t in self._state["trainings"]):
+            self._state["trainings"].append([key, len(self._state["values"]), self._event()])
+            self._write()
+
+    def _event(self) -> int:
+        self._state["events"] += 1
+        return self._state["events"]
 
     # ----------------------------------------------------------------- disk
 
@@ -239,6 +271,7 @@ class Trained:
             self._last_done, self._loaded = done, False
             return
         self.model()
+        self.journal._training(done)
         backup = os.path.join(self.journal.dir, "fits", *done.split("/"))
         run([_epoch_seconds(self.journal, done), AtomicBackupAndRestore(backup)])
         save_weights(self._model, self._state_path(done))
@@ -353,6 +386,99 @@ def load_weights(model, path: str) -> None:
             variable.assign(array)
 
 
+def carried(state: dict) -> dict:
+    """Journal `state` without weights: the values recorded before the first
+    training that no recorded value encloses (the training's model may be
+    needed later, and its weights stay behind), and the marks that go with
+    them. Resuming it trains that one again from the start."""
+    keys = list(state["values"])
+    cut = len(keys)
+    for _, at, started in state["trainings"]:
+        enclosed = any(
+            began < started and at < end for _, end, began in state["spans"]
+        )  # a value whose computation began before the training was recorded after it began
+        if at < cut and not enclosed:
+            cut = at
+    return {
+        **state,
+        "values": {k: state["values"][k] for k in keys[:cut]},
+        "trainings": [t for t in state["trainings"] if t[1] < cut],
+        "spans": [s for s in state["spans"] if s[1] <= cut],
+    }
+
+
+def carry(out: str, root: str | None = None) -> list[str]:
+    """Writes each journal under `root` (default `runs/journal/`) as `carried`
+    to `out/<name>.json`; returns one line per journal written."""
+    root = root or os.path.join(common.ROOT, "runs", "journal")
+    lines = []
+    for name in sorted(os.listdir(root)) if os.path.isdir(root) else []:
+        try:
+            with open(os.path.join(root, name, STATE)) as f:
+                state = json.load(f)
+        except (OSError, ValueError):
+            continue
+        for key in ("trainings", "spans"):
+            state.setdefault(key, [])
+        kept = carried(state)
+        os.makedirs(out, exist_ok=True)
+        path = os.path.join(out, f"{name}.json")
+        with open(path + ".tmp", "w") as f:
+            json.dump(kept, f, indent=1)
+        os.replace(path + ".tmp", path)
+        lines.append(
+            f"{path}: {len(kept['values'])} of {len(state['values'])} piece(s) kept; resume "
+            f"with `python benchmarks/journal.py --restore {path}` in a clean checkout of "
+            f"{state['identity']['commit']}"
+        )
+    return lines
+
+
+def restore(path: str, root: str | None = None) -> str:
+    """Puts carried journal `path` (`carry`) back as `root/<name>/` (default
+    `runs/journal/`) in a clean checkout of its commit; returns the command that
+    resumes it."""
+    name = os.path.splitext(os.path.basename(path))[0]
+    with open(path) as f:
+        state = json.load(f)
+    commit = state["identity"]["commit"]
+    if common.START["dirty"] or common.START["commit"] != commit:
+        raise SystemExit(
+            f"{path} is a run at commit {commit}: restore it in a clean checkout of that "
+            f"commit (git worktree add --detach DIR {commit}); this one is "
+            f"{common.START['commit']}" + (" with uncommitted changes" * common.START["dirty"])
+        )
+    directory = os.path.join(root or os.path.join(common.ROOT, "runs", "journal"), name)
+    if os.path.exists(os.path.join(directory, STATE)):
+        raise SystemExit(f"{directory} holds a journal already: resume or remove it first")
+    os.makedirs(directory, exist_ok=True)
+    with open(os.path.join(directory, STATE), "w") as f:
+        json.dump(state, f, indent=1)
+    return " ".join(["python", f"benchmarks/{name}.py", *state["identity"]["argv"]])
+
+
+def carried_status(directory: str | None = None) -> list[str]:
+    """One line per carried journal in `directory` (default `benchmarks/carried/`):
+    the commit to check out and the commands that restore and resume it."""
+    directory = directory or CARRIED
+    lines = []
+    for entry in sorted(os.listdir(directory)) if os.path.isdir(directory) else []:
+        if not entry.endswith(".json"):
+            continue
+        path = os.path.join(directory, entry)
+        with open(path) as f:
+            state = json.load(f)
+        identity = state["identity"]
+        name = entry[: -len(".json")]
+        lines.append(
+            f"{name}: at {identity['commit']}, {len(state['sessions'])} session(s), "
+            f"{len(state['values'])} piece(s): in a clean checkout of {identity['commit']}, "
+            f"`python benchmarks/journal.py --restore {os.path.relpath(path, common.ROOT)}` "
+            f"then `{' '.join(['python', f'benchmarks/{name}.py', *identity['argv']])}`"
+        )
+    return lines
+
+
 def status(root: str | None = None) -> list[str]:
     """One line per journal under `root` (default `runs/journal/`): the benchmark,
     the command and commit that resume it, the sessions so far, the pieces
@@ -377,8 +503,20 @@ def status(root: str | None = None) -> list[str]:
 
 
 if __name__ == "__main__":
-    # python benchmarks/journal.py [DIR]: the runs waiting to be resumed.
+    # python benchmarks/journal.py [DIR]: the runs waiting to be resumed;
+    # --carry [OUT]: write them without weights to OUT (benchmarks/carried/);
+    # --restore FILE...: put carried journals back in this checkout.
     import sys
 
-    found = status(sys.argv[1] if len(sys.argv) > 1 else None)
-    print("\n".join(found) if found else "no journal: nothing to resume")
+    args = sys.argv[1:]
+    if args[:1] == ["--carry"]:
+        written = carry(args[1] if len(args) > 1 else CARRIED)
+        print("\n".join(written) if written else "no journal: nothing to carry")
+    elif args[:1] == ["--restore"]:
+        if len(args) < 2:
+            raise SystemExit("--restore needs carried journal files: benchmarks/carried/*.json")
+        for path in args[1:]:
+            print(f"restored {path}: resume with `{restore(path)}`")
+    else:
+        found = status(args[0] if args else None)
+        print("\n".join(found) if found else "no journal: nothing to resume")

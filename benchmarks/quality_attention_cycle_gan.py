@@ -156,6 +156,48 @@ def summarize(runs: list[dict], baseline: dict) -> dict:
     }
 
 
+def measure_seed(journal, config, seed, train_carve, candidates, validation, test, figure):
+    """Seed `seed`'s row: trained for the largest candidate, the epochs and
+    threshold chosen on the validation carve, the test mask IoU; with `figure`,
+    the attention maps of the chosen model drawn there."""
+    val_images, val_masks = validation
+    test_images, test_masks = test
+    model = seeded_model(config, seed)
+    ds = batches(config, train_carve, seed)
+    with forbid_splits("test"):
+        model, scores, train_seconds = scored_fit(
+            journal,
+            f"seed{seed}",
+            model,
+            lambda callbacks: model.fit(
+                ds, epochs=max(candidates), verbose=0, callbacks=callbacks, shuffle=False
+            ),
+            at=candidates,
+            score=validation_score(journal, seed, val_images, val_masks),
+            report=lambda n, s: print(
+                f"seed {seed}: {n} epochs: validation IoU {s['iou']:.3f} "
+                f"at threshold {s['threshold']}",
+                flush=True,
+            ),
+        )
+    chosen = min(scores, key=lambda k: (-scores[k]["iou"], int(k), scores[k]["threshold"]))
+    threshold = scores[chosen]["threshold"]
+    load_weights(model, weights_at(journal, seed, chosen))
+    maps = attention_maps(model, test_images)
+    if figure is not None:
+        picture(model, test_images, test_masks, figure)
+    return {
+        "seed": seed,
+        "selection": scores,
+        "chosen_epochs": int(chosen),
+        "threshold": threshold,
+        "test_iou": mask_iou(maps > threshold, test_masks),
+        "attention_inside": float(maps[test_masks].mean()),
+        "attention_outside": float(maps[~test_masks].mean()),
+        "train_seconds": round(train_seconds, 1),
+    }
+
+
 def main(argv: list[str]) -> None:
     with session(NAME, argv) as journal:
         run(journal.argv, journal)
@@ -190,56 +232,26 @@ def run(argv: list[str], journal) -> None:
     )
     runs = []
     with tempfile.TemporaryDirectory() as scratch:
+        figure = os.path.join(scratch if smoke else RESULTS, f"{NAME}.png")
         for seed in seeds:
-            model = seeded_model(config, seed)
-            ds = batches(config, train_carve, seed)
-            with forbid_splits("test"):
-                model, scores, train_seconds = scored_fit(
-                    journal,
-                    f"seed{seed}",
-                    model,
-                    lambda callbacks, model=model, ds=ds: model.fit(
-                        ds, epochs=max(candidates), verbose=0, callbacks=callbacks, shuffle=False
-                    ),
-                    at=candidates,
-                    score=validation_score(journal, seed, val_images, val_masks),
-                    report=lambda n, s, seed=seed: print(
-                        f"seed {seed}: {n} epochs: validation IoU {s['iou']:.3f} "
-                        f"at threshold {s['threshold']}",
-                        flush=True,
-                    ),
-                )
-            chosen = min(
-                scores,
-                key=lambda k, s=scores: (-s[k]["iou"], int(k), s[k]["threshold"]),
-            )
-            threshold = scores[chosen]["threshold"]
-            load_weights(model, weights_at(journal, seed, chosen))
-            maps = attention_maps(model, test_images)
-            row = {
-                "seed": seed,
-                "selection": scores,
-                "chosen_epochs": int(chosen),
-                "threshold": threshold,
-                "test_iou": mask_iou(maps > threshold, test_masks),
-                "attention_inside": float(maps[test_masks].mean()),
-                "attention_outside": float(maps[~test_masks].mean()),
-                "train_seconds": round(train_seconds, 1),
-            }
+            # a seed's row is one journal value (so a journal carried to another
+            # machine keeps the finished seeds); the picture is the last seed's,
+            # drawn in the session that finishes the run
+            row = journal.value(
+                f"seed{seed}/row",
+                lambda seed=seed: measure_seed(
+                    journal, config, seed, train_carve, candidates, (val_images, val_masks),
+                    (test_images, test_masks), figure if seed == seeds[-1] else None,
+                ),
+            )  # fmt: skip
             runs.append(row)
             print(
-                f"seed {seed}: chosen {chosen} epochs, threshold {threshold}: test IoU "
-                f"{row['test_iou']:.3f} (baseline {baseline['test_iou']:.3f}); mean attention "
-                f"{row['attention_inside']:.2f} on the digit, {row['attention_outside']:.2f} off",
+                f"seed {seed}: chosen {row['chosen_epochs']} epochs, threshold "
+                f"{row['threshold']}: test IoU {row['test_iou']:.3f} (baseline "
+                f"{baseline['test_iou']:.3f}); mean attention {row['attention_inside']:.2f} "
+                f"on the digit, {row['attention_outside']:.2f} off",
                 flush=True,
             )
-            if seed == seeds[0]:
-                picture(
-                    model,
-                    test_images,
-                    test_masks,
-                    os.path.join(scratch if smoke else RESULTS, f"{NAME}.png"),
-                )
     payload = {
         "dataset": name_b,
         "domain_a": domains(config)[0],
@@ -251,6 +263,7 @@ def run(argv: list[str], journal) -> None:
         "candidate_epochs": list(candidates),
         "baseline": baseline,
         "runs": runs,
+        "picture_seed": seeds[-1],
         "summary": summarize(runs, baseline),
         "seconds": round(time.time() - started, 1),
         "journal": journal.summary(),

@@ -119,6 +119,10 @@ def check() -> int:
     if waiting:
         print("journaled runs waiting to be resumed (rerun the command at that commit):")
         print("\n".join(f"  {line}" for line in waiting))
+    carried = journal.carried_status()
+    if carried:
+        print("journals carried from another machine (benchmarks/carried/):")
+        print("\n".join(f"  {line}" for line in carried))
     return min(len(found), 100)
 
 

@@ -185,7 +185,8 @@ def attention_table() -> str:
     lines += [
         "",
         f"Epochs and thresholds chosen on `{r['validation']['split']}` "
-        f"({r['validation']['images']} images) per seed.",
+        f"({r['validation']['images']} images) per seed. Below, test images through "
+        f"seed {r.get('picture_seed', r['seeds'][0])}'s chosen model.",
         "",
         "![input | attention | B → A | mask]"
         "(../benchmarks/results/quality_attention_cycle_gan.png)",

@@ -229,3 +229,81 @@ def test_status_names_the_command_and_commit_that_resume_each_journal(tmp_path):
     (line,) = status(root)
     assert line.startswith("quality_x: `python benchmarks/quality_x.py --seeds 0,1` at abc1234")
     assert "1 session(s), 1 piece(s) recorded" in line
+
+
+def test_carried_journal_keeps_finished_pieces_and_trains_the_open_one_anew(tmp_path, monkeypatch):
+    # the machine a journal ran on is gone: `carry` kept its values without
+    # weights; the seed whose row was recorded is not trained again, the one in
+    # progress starts over and its scores from the lost training are not kept
+    from journal import carry, restore, scored_fit
+
+    root, out = str(tmp_path / "journal"), str(tmp_path / "carried")
+    journal = Journal("bench", ["--seeds", "0,1"], root=root)
+    journal.record("baseline", 0.25)
+    scored = []
+
+    def seed_row(seed, stop=None):
+        def run():
+            model = _model()
+            watch = Epochs(stop_after=stop)
+            _, scores, _ = scored_fit(
+                journal, f"seed{seed}", model, _fit(model, 3, watch), at=(1, 3),
+                score=lambda m, n: scored.append((seed, n)) or float(n),
+            )  # fmt: skip
+            return {"seed": seed, "scores": scores, "epochs": watch.begun}
+
+        return journal.value(f"seed{seed}/row", run)
+
+    first = seed_row(0)
+    with pytest.raises(SessionEndError):
+        seed_row(1, stop=1)  # epochs 1 and 2 of seed 1 scored / backed up, then the stop
+    journal.close()
+    (line,) = carry(out, root=root)
+    assert "resume with `python benchmarks/journal.py --restore" in line and "abc1234" in line
+
+    journal = Journal("bench", ["--seeds", "0,1"], root=str(tmp_path / "other"))
+    journal.close()  # another machine: nothing there but the carried file
+    with pytest.raises(SystemExit, match="holds a journal already"):
+        restore(f"{out}/bench.json", root=str(tmp_path / "other"))
+    command = restore(f"{out}/bench.json", root=str(tmp_path / "new"))
+    assert command == "python benchmarks/bench.py --seeds 0,1"
+    assert scored == [(0, 1), (0, 3), (1, 1)]
+    journal = Journal("bench", ["--seeds", "0,1"], root=str(tmp_path / "new"))
+    assert journal.resumed and journal.get("baseline") == 0.25
+    assert seed_row(0) == first  # recorded: not trained again
+    second = seed_row(1)
+    assert second["epochs"] == [0, 1, 2]  # from the start: the backup stayed behind
+    assert second["scores"] == {"1": 1.0, "3": 3.0}
+    assert scored[3:] == [(1, 1), (1, 3)]  # the lost training's score was not kept
+    assert journal.summary()["sessions"] == 2
+
+    monkeypatch.setitem(common.START, "commit", "def5678")
+    with pytest.raises(SystemExit, match="clean checkout of that commit"):
+        restore(f"{out}/bench.json", root=str(tmp_path / "elsewhere"))
+
+
+def test_carry_cuts_at_a_finished_training_whose_model_a_later_step_needs(tmp_path):
+    from journal import carried
+
+    journal = Journal("bench", [], root=str(tmp_path))
+    model = journal.model("encoder", lambda: _fit(_model(), 1)([]) or _model(), _model)
+    journal.record("encoder/accuracy", 0.5)  # computed from the model, outside any value
+    state = carried(journal._state)
+    assert state["values"] == {} and state["trainings"] == []
+    journal.value("probe", lambda: journal.trained("head", model).fit("fit", _fit(model, 1)))
+    assert carried(journal._state)["values"] == {}  # still cut at the encoder
+    journal.close()
+
+
+def test_carried_status_names_the_commit_and_the_commands(tmp_path):
+    from journal import carried_status, carry
+
+    root, out = str(tmp_path / "journal"), str(tmp_path / "carried")
+    assert carried_status(out) == []
+    journal = Journal("quality_x", ["--seeds", "0"], root=root)
+    journal.record("a", 1)
+    journal.close()
+    carry(out, root=root)
+    (line,) = carried_status(out)
+    assert line.startswith("quality_x: at abc1234, 1 session(s), 1 piece(s)")
+    assert "--restore" in line and "`python benchmarks/quality_x.py --seeds 0`" in line
