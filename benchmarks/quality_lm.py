@@ -25,7 +25,9 @@ value, also reported at every candidate order for reference).
 Resumable: progress is journaled in `runs/journal/quality_lm/` (`benchmarks/journal.py`):
 every fit backs up each epoch and every score is recorded, so rerunning the same
 command at the same commit after the run was stopped continues where it stopped
-(`--restart` starts over). The result records the sessions the run took.
+(`--restart` starts over). Each size's validation curve and each seed's row is
+one journal value, so a journal carried to another machine (`journal.py
+--carry`) keeps them. The result records the sessions the run took.
 
 Full run: estimated 2-5 hours on 2 otherwise idle CPU cores (not run here).
 Measured at the time of writing (20 steps of 64 windows of 64 positions, the
@@ -83,6 +85,7 @@ def select(smoke: bool, journal, seed: int = 0) -> dict:
         perplexity,
         python_token_sequences,
     )
+    from tfxlearn.pipeline.components import build_model
 
     sizes = SMOKE["sizes"] if smoke else SIZES
     max_epochs = SMOKE["max_epochs"] if smoke else MAX_EPOCHS
@@ -100,10 +103,14 @@ def select(smoke: bool, journal, seed: int = 0) -> dict:
                 print(f"  {size} epoch {epoch}: validation perplexity {value:.2f}", flush=True)
                 return value
 
-            key = f"selection/{label}"
-            model, _ = train(config, journal, key, score=score)
-            curves[label] = curve(journal, key, max_epochs)
-        words = list(model.vocabulary)  # every size shares the carve's vocabulary
+            def size_curve(config=config, key=f"selection/{label}", score=score):
+                train(config, journal, key, score=score)
+                return curve(journal, key, max_epochs)
+
+            # one value per size: a journal carried to another machine keeps it
+            curves[label] = journal.value(f"selection/{label}/curve", size_curve)
+        # every size shares the carve's vocabulary
+        words = list(build_model(config).vocabulary)
         train_ids = python_token_sequences(train_texts, words)
         valid_ids = python_token_sequences(valid_texts, words)
         for order in orders:

@@ -145,10 +145,13 @@ def test_token_sequences_in_tf_data_log_no_onednn_error(tmp_path):
     script.write_text(
         "import tensorflow as tf\n"
         "from tfxlearn.data.text import id_table, token_sequences\n"
+        "from tfxlearn.pretext.next_token import next_token_windows\n"
         "table = id_table(['a', 'b'])\n"
         "ds = tf.data.Dataset.from_tensor_slices(['a b a', '', 'b']).batch(3)\n"
         "ds = ds.map(lambda t: token_sequences(t, table, 2))\n"
         "print([x.to_list() for x in ds])\n"
+        "windows = ds.map(lambda s: next_token_windows(s, 2, 3))\n"
+        "print([w['inputs'].numpy().tolist() for w in windows])\n"
     )
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "0"}
     result = subprocess.run(
@@ -156,4 +159,21 @@ def test_token_sequences_in_tf_data_log_no_onednn_error(tmp_path):
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "[[[1, 2, 1, 3], [3], [2, 3]]]" in result.stdout
+    assert "[[[3, 1], [2, 1], [3, 3], [3, 2]]]" in result.stdout
     assert "oneDNN supports" not in result.stderr
+
+
+@pytest.mark.parametrize("splits", [tf.int64, tf.int32])
+def test_append_and_prepend_to_rows_match_a_ragged_concat(splits):
+    from tfxlearn.data.text import append_to_rows, prepend_to_rows
+
+    ragged = tf.ragged.constant([[4, 5], [], [6], []], dtype=tf.int32, row_splits_dtype=splits)
+    column = tf.RaggedTensor.from_tensor(tf.fill([4, 1], 9)).with_row_splits_dtype(splits)
+    for got, want in (
+        (append_to_rows(ragged, 9), tf.concat([ragged, column], axis=1)),
+        (prepend_to_rows(ragged, 9), tf.concat([column, ragged], axis=1)),
+    ):
+        assert got.row_splits.dtype == splits
+        assert got.to_list() == want.to_list()
+    empty = tf.ragged.constant([], dtype=tf.int32, ragged_rank=1)
+    assert prepend_to_rows(empty, 9).to_list() == []

@@ -111,26 +111,41 @@ def token_sequences(texts, lookup, vocabulary_size: int, subwords: bool = False)
     words = tokens(texts, lookup, subwords)
     lookup_fn = lookup.lookup if isinstance(lookup, tf.lookup.StaticHashTable) else lookup
     ids = tf.ragged.map_flat_values(lambda w: tf.cast(lookup_fn(w), tf.int32), words)
-    return _append_to_rows(ids, end_id(vocabulary_size))
+    return append_to_rows(ids, end_id(vocabulary_size))
 
 
-def _append_to_rows(ragged: tf.RaggedTensor, value: int) -> tf.RaggedTensor:
-    """`ragged` [batch, (n)] with `value` appended to every row: [batch, (n + 1)].
+def append_to_rows(ragged: tf.RaggedTensor, value) -> tf.RaggedTensor:
+    """`ragged` [batch, (n)] with `value` appended to every row: [batch, (n + 1)]."""
+    return _insert_in_rows(ragged, value, first=False)
 
-    Placed by `dynamic_stitch` rather than a ragged `tf.concat(axis=1)`, whose
-    int64 row-partition ops make TensorFlow 2.21's oneDNN log an error line
-    ("oneDNN supports DT_INT64 only on platforms with AVX-512") on CPUs
-    without AVX-512, once per process that reads a text dataset."""
+
+def prepend_to_rows(ragged: tf.RaggedTensor, value) -> tf.RaggedTensor:
+    """`ragged` [batch, (n)] with `value` put before every row: [batch, (n + 1)]."""
+    return _insert_in_rows(ragged, value, first=True)
+
+
+def _insert_in_rows(ragged: tf.RaggedTensor, value, first: bool) -> tf.RaggedTensor:
+    """One `value` at the start (`first`) or the end of each row of a 2-D ragged
+    tensor, placed by `dynamic_stitch` rather than a ragged `tf.concat(axis=1)`,
+    whose int64 row-partition ops make TensorFlow 2.21's oneDNN log an error
+    line ("oneDNN supports DT_INT64 only on platforms with AVX-512") on CPUs
+    without AVX-512, once per process: on the console of every text pipeline."""
     values = ragged.values
     rows = tf.cast(ragged.nrows(), tf.int32)
     lengths = tf.cast(ragged.row_lengths(), tf.int32) + 1
-    # each old value moves right by its row index (one appended value per earlier row)
+    # each old value moves right by one per value inserted before it
     moved = tf.range(tf.size(values, out_type=tf.int32)) + tf.cast(ragged.value_rowids(), tf.int32)
-    appended = tf.cumsum(lengths) - 1
+    if first:
+        moved += 1
+        inserted = tf.cumsum(lengths, exclusive=True)
+    else:
+        inserted = tf.cumsum(lengths) - 1
     stitched = tf.dynamic_stitch(
-        [moved, appended], [values, tf.fill([rows], tf.constant(value, values.dtype))]
+        [moved, inserted], [values, tf.fill([rows], tf.cast(value, values.dtype))]
     )
-    return tf.RaggedTensor.from_row_lengths(stitched, lengths, validate=False)
+    return tf.RaggedTensor.from_row_lengths(
+        stitched, tf.cast(lengths, ragged.row_splits.dtype), validate=False
+    )
 
 
 @dataclasses.dataclass(frozen=True)

@@ -35,7 +35,13 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from tfxlearn.data.text import end_id, id_table, resolve_vocabulary, token_sequences
+from tfxlearn.data.text import (
+    end_id,
+    id_table,
+    prepend_to_rows,
+    resolve_vocabulary,
+    token_sequences,
+)
 from tfxlearn.pretext.common import images_of, regroup, text_batches_spec
 from tfxlearn.registry import PRETEXT_OPS
 
@@ -56,8 +62,7 @@ def next_token_windows(sequences: tf.RaggedTensor, length: int, end: int) -> dic
         {"inputs": int32 [windows, length], "targets": int32 [windows, length]}
         in text order, targets -1 after a text's last token.
     """
-    starts = tf.fill([sequences.nrows(), 1], tf.constant(end, tf.int32))
-    inputs = tf.concat([tf.RaggedTensor.from_tensor(starts), sequences[:, :-1]], axis=1)
+    inputs = prepend_to_rows(sequences[:, :-1], end)
     targets = sequences
     rows = targets.value_rowids()
     position = tf.cast(tf.range(tf.size(targets.flat_values, out_type=tf.int64)), tf.int64)

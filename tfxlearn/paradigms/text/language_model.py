@@ -35,7 +35,7 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
-from tfxlearn.data.text import end_id, tokens
+from tfxlearn.data.text import end_id, prepend_to_rows, tokens
 from tfxlearn.losses import token_cross_entropy
 from tfxlearn.nets.transformer import transformer_decoder
 from tfxlearn.paradigms.base_text import TokenPredictor, warn_truncated
@@ -110,8 +110,7 @@ class LanguageModel(TokenPredictor):
         lengths = sequences.row_lengths()
         truncated = lengths > self.max_length
         targets = sequences[:, : self.max_length]
-        starts = tf.fill([targets.nrows(), 1], tf.constant(self.end_id, tf.int32))
-        inputs = tf.concat([tf.RaggedTensor.from_tensor(starts), targets[:, :-1]], axis=1)
+        inputs = prepend_to_rows(targets[:, :-1], self.end_id)
         inputs = inputs.to_tensor(default_value=self.end_id)
         targets = targets.to_tensor(default_value=-1)
         log_probs = self.token_log_probs(inputs, targets)
@@ -134,8 +133,7 @@ class LanguageModel(TokenPredictor):
         words = tokens(texts, self.lookup, self.subwords)
         ids = tf.ragged.map_flat_values(lambda w: tf.cast(self.lookup(w), tf.int32), words)
         ids = ids[:, -(self.max_length - 1) :]
-        starts = tf.fill([ids.nrows(), 1], tf.constant(self.end_id, tf.int32))
-        inputs = tf.concat([tf.RaggedTensor.from_tensor(starts), ids], axis=1)
+        inputs = prepend_to_rows(ids, self.end_id)
         last = inputs.row_lengths() - 1
         logits = self(inputs.to_tensor(default_value=self.end_id), training=False)
         rows = tf.range(tf.shape(logits)[0], dtype=last.dtype)
