@@ -110,9 +110,12 @@ def select(smoke: bool, journal, seed: int = 0) -> dict:
                 )
                 return scores["model_accuracy"]
 
-            key = f"selection/{label}"
-            train(config, journal, key, score=score)
-            curves[label] = curve(journal, key, max_epochs)
+            def size_curve(config=config, key=f"selection/{label}", score=score):
+                train(config, journal, key, score=score)
+                return curve(journal, key, max_epochs)
+
+            # one value per size: a journal carried to another machine keeps it
+            curves[label] = journal.value(f"selection/{label}/curve", size_curve)
     unigram = journal.get("selection/unigram")
     key, best = max(curves.items(), key=lambda item: max(item[1]))
     dim, depth = (int(x) for x in key.split("x"))

@@ -202,39 +202,46 @@ def run(argv: list[str], journal) -> None:
         cache_dir = scratch if smoke else os.environ.get("TFXLEARN_CACHE")
         train_carve, validation = validation_splits("train")
 
-        # 1. Each variant's budget on the validation carve (seed 0, test split forbidden).
+        # 1. Each variant's budget on the validation carve (seed 0, test split
+        # forbidden); each variant's scores one journal value (a journal carried
+        # to another machine keeps them).
         selection, chosen = {}, {}
         with forbid_splits("test"):
             for variant, config in configs.items():
 
-                def report(epochs, s, variant=variant):
-                    print(
-                        f"selection {variant}: {epochs} epochs: validation FD "
-                        f"{s['fd_translated']:.2f}, L1 {s['l1']:.4f}, SSIM {s['ssim']:.3f}",
-                        flush=True,
-                    )
+                def select(variant=variant, config=config):
+                    def report(epochs, s):
+                        print(
+                            f"selection {variant}: {epochs} epochs: validation FD "
+                            f"{s['fd_translated']:.2f}, L1 {s['l1']:.4f}, SSIM {s['ssim']:.3f}",
+                            flush=True,
+                        )
 
-                model = seeded_model(config, 0)
-                _, scores, _ = scored_fit(
-                    journal,
-                    f"selection/{variant}",
-                    model,
-                    fitting(model, config, train_carve, max(candidates), 0, limit),
-                    at=candidates,
-                    score=lambda m, _, c=config: evaluate(
-                        m, c, train_carve, validation, cache_dir, limit
-                    ),
-                    report=report,
-                )
+                    model = seeded_model(config, 0)
+                    _, scores, _ = scored_fit(
+                        journal,
+                        f"selection/{variant}",
+                        model,
+                        fitting(model, config, train_carve, max(candidates), 0, limit),
+                        at=candidates,
+                        score=lambda m, _: evaluate(
+                            m, config, train_carve, validation, cache_dir, limit
+                        ),
+                        report=report,
+                    )
+                    return scores
+
+                scores = journal.value(f"selection/{variant}/scores", select)
                 selection[variant] = scores
                 chosen[variant] = int(
                     min(scores, key=lambda k, s=scores: (s[k]["fd_translated"], int(k)))
                 )
                 print(f"chosen budget {variant}: {chosen[variant]} epochs", flush=True)
 
-        # 2. Each seed and variant on the whole training split, measured once on test.
-        runs = []
-        for seed in seeds:
+        # 2. Each seed and variant on the whole training split, measured once on
+        # test; a seed's row is one journal value, the picture the last seed's
+        # (drawn in the session that finishes the run).
+        def seed_row(seed):
             row, models = {"seed": seed}, {}
             for variant, config in configs.items():
                 model = seeded_model(config, seed)
@@ -245,14 +252,24 @@ def run(argv: list[str], journal) -> None:
                     fitting(model, config, "train", chosen[variant], seed, limit),
                 )
                 models[variant] = model
+                t0 = time.time()
+                scores = evaluate(model, config, "train", "test", cache_dir, limit)
+                row[variant] = {
+                    **scores,
+                    "evaluation_seconds": round(time.time() - t0, 1),
+                    "train_seconds": round(train_seconds, 1),
+                }
+            if seed == seeds[-1]:
+                grid_path = os.path.join(scratch if smoke else RESULTS, f"{NAME}.png")
+                edges = configs["cgan_l1"]["pretext"]["args"]
+                picture({**models, "edges": edges}, shape, grid_path)
+            return row
 
-                def measure(model=model, config=config):
-                    t0 = time.time()
-                    scores = evaluate(model, config, "train", "test", cache_dir, limit)
-                    return {**scores, "evaluation_seconds": round(time.time() - t0, 1)}
-
-                scores = journal.value(f"seed{seed}/{variant}/scores", measure)
-                row[variant] = {**scores, "train_seconds": round(train_seconds, 1)}
+        runs = []
+        for seed in seeds:
+            row = journal.value(f"seed{seed}/row", lambda seed=seed: seed_row(seed))
+            for variant in configs:
+                scores = row[variant]
                 print(
                     f"seed {seed} {variant}: L1 {scores['l1']:.4f}, SSIM {scores['ssim']:.3f}, "
                     f"FD {scores['fd_translated']:.2f} (real floor {scores['fd_real_floor']:.2f}), "
@@ -261,10 +278,6 @@ def run(argv: list[str], journal) -> None:
                     flush=True,
                 )
             runs.append(row)
-            if seed == seeds[0]:
-                grid_path = os.path.join(scratch if smoke else RESULTS, f"{NAME}.png")
-                edges = configs["cgan_l1"]["pretext"]["args"]
-                picture({**models, "edges": edges}, shape, grid_path)
     payload = {
         "dataset": DATASET,
         "pipeline": PIPELINE,
@@ -272,6 +285,7 @@ def run(argv: list[str], journal) -> None:
         "batch_size": int(configs["cgan_l1"]["train"]["batch_size"]),
         "l1_weight": configs["cgan_l1"]["paradigm"]["args"]["l1_weight"],
         "edges": configs["cgan_l1"]["pretext"]["args"],
+        "picture_seed": seeds[-1],
         **budget_selection(
             seeds, validation, candidates, selection, chosen, runs, summarize(runs), started
         ),

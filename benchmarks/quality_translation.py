@@ -203,10 +203,11 @@ def run(argv: list[str], journal) -> None:
         b_train, b_validation = validation_splits("train")
         a_train, a_validation = validation_splits("train")
 
-        # 1. The budget on the validation carves (seed 0, test splits forbidden).
-        with forbid_splits("test"):
+        # 1. The budget on the validation carves (seed 0, test splits forbidden),
+        # one journal value (a journal carried to another machine keeps it).
+        def select():
             model = seeded_model(config, 0)
-            _, selection, _ = scored_fit(
+            _, scores, _ = scored_fit(
                 journal,
                 "selection",
                 model,
@@ -217,12 +218,17 @@ def run(argv: list[str], journal) -> None:
                 ),
                 report=report_selection,
             )
+            return scores
+
+        with forbid_splits("test"):
+            selection = journal.value("selection/scores", select)
         chosen = int(max(selection, key=lambda k: (selection[k]["accuracy_ratio"], -int(k))))
         print(f"chosen budget: {chosen} epochs", flush=True)
 
-        # 2. Each seed on the whole training splits, measured once on the test splits.
-        runs = []
-        for seed in seeds:
+        # 2. Each seed on the whole training splits, measured once on the test
+        # splits; a seed's row is one journal value, the picture the last seed's
+        # (drawn in the session that finishes the run).
+        def seed_row(seed):
             model = seeded_model(config, seed)
             model, _, train_seconds = scored_fit(
                 journal,
@@ -230,14 +236,22 @@ def run(argv: list[str], journal) -> None:
                 model,
                 fitting(model, config, source, "train", "train", chosen, seed, limit),
             )
+            t0 = time.time()
+            row = evaluate(model, config, source, "test", "train", "test", cache_dir, limit)
+            if seed == seeds[-1]:
+                grid_path = os.path.join(scratch if smoke else RESULTS, f"{NAME}.png")
+                picture(model, source, shape, grid_path)
+            return {
+                "seed": seed,
+                **row,
+                "evaluation_seconds": round(time.time() - t0, 1),
+                "train_seconds": round(train_seconds, 1),
+            }
 
-            def measure(model=model):
-                t0 = time.time()
-                row = evaluate(model, config, source, "test", "train", "test", cache_dir, limit)
-                return {**row, "evaluation_seconds": round(time.time() - t0, 1)}
-
-            row = journal.value(f"seed{seed}/row", measure)
-            runs.append({"seed": seed, **row, "train_seconds": round(train_seconds, 1)})
+        runs = []
+        for seed in seeds:
+            row = journal.value(f"seed{seed}/row", lambda seed=seed: seed_row(seed))
+            runs.append(row)
             print(
                 f"seed {seed}: accuracy {100 * row['translated_accuracy']:.1f}% translated vs "
                 f"{100 * row['target_accuracy']:.1f}% real (ratio {row['accuracy_ratio']:.3f}), "
@@ -245,15 +259,13 @@ def run(argv: list[str], journal) -> None:
                 f"(ratio {row['fd_ratio']:.3f}), cycle L1 {row['cycle_l1']:.4f}",
                 flush=True,
             )
-            if seed == seeds[0]:
-                grid_path = os.path.join(scratch if smoke else RESULTS, f"{NAME}.png")
-                picture(model, source, shape, grid_path)
     payload = {
         "source": SOURCE,
         "target": TARGET,
         "pipeline": PIPELINE,
         "image_size": list(shape),
         "batch_size": int(config["train"]["batch_size"]),
+        "picture_seed": seeds[-1],
         **budget_selection(
             seeds,
             {"target": b_validation, "source": a_validation},

@@ -53,7 +53,7 @@ def translation_table() -> str:
         f"Budget chosen on the validation carves (digits `{r['validation']['target']}`, "
         f"font_digits `{r['validation']['source']}`; seed 0) by the accuracy ratio: "
         + ", ".join(f"{k} epochs: {v['accuracy_ratio']:.3f}" for k, v in r["selection"].items())
-        + ".",
+        + f". Below, test images through seed {r.get('picture_seed', 0)}'s generators.",
         "",
         "![source | translated | cycled](../benchmarks/results/quality_translation.png)",
     ]
@@ -129,7 +129,7 @@ def pix2pix_table() -> str:
             )
             for key, label in PIX2PIX_VARIANTS
         )
-        + ".",
+        + f". Below, test edge maps through seed {r.get('picture_seed', 0)}'s models.",
         "",
         "![edges | L1 only | cGAN + L1 | real](../benchmarks/results/quality_pix2pix.png)",
     ]
