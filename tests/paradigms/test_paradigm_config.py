@@ -54,3 +54,26 @@ def test_fit_on_a_dataset_does_not_warn_about_shuffle_unless_asked():
 
     assert messages() == []
     assert len(messages(shuffle=True)) == 1  # asked for: Keras says it is ignored
+
+
+def test_the_end_of_a_dataset_of_unknown_size_is_not_a_warning_unless_steps_were_asked():
+    # Keras 3.15 warns "Your input ran out of data" at the end of every epoch of a
+    # dataset of unknown cardinality (the language model's windows, any filter)
+    import warnings
+
+    model = EXAMPLES["rotation"]["build"]("batch")
+    model.compile(optimizer="adam")
+    data = EXAMPLES["rotation"]["data"]().take(2).filter(lambda *_: True)
+
+    def messages(*args, **kwargs):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            model.fit(data, *args, **kwargs)
+        return [str(w.message) for w in caught if "ran out of data" in str(w.message)]
+
+    assert messages(epochs=2, verbose=0) == []
+    assert len(messages(epochs=1, verbose=0, steps_per_epoch=5)) == 1  # asked for more
+    # y, batch_size, epochs, verbose, callbacks, validation_split, validation_data,
+    # shuffle, class_weight, sample_weight, initial_epoch, steps_per_epoch
+    positional = (None, None, 1, 0, None, 0.0, None, False, None, None, 0, 5)
+    assert len(messages(*positional)) == 1

@@ -12,6 +12,7 @@ paradigms, ...).
 from __future__ import annotations
 
 import copy
+import warnings
 
 import keras
 import numpy as np
@@ -57,9 +58,15 @@ def non_negative(value, argument: str) -> float:
     return float(value)
 
 
-#: `shuffle`'s place in `keras.Model.fit`'s positional arguments after x, y
-#: (batch_size, epochs, verbose, callbacks, validation_split, validation_data, shuffle).
+#: `shuffle`'s and `steps_per_epoch`'s places in `keras.Model.fit`'s positional
+#: arguments after x, y (batch_size, epochs, verbose, callbacks, validation_split,
+#: validation_data, shuffle, class_weight, sample_weight, initial_epoch, steps_per_epoch).
 _FIT_SHUFFLE_POSITION = 7
+_FIT_STEPS_POSITION = 11
+#: Keras 3.15 warns this at the end of the first epoch of every dataset of unknown
+#: cardinality (a `filter`, `flat_map` or `rebatch` in the pipeline) although
+#: no `steps_per_epoch` asked for more: the end of the data is the epoch's end.
+_RAN_OUT = "Your input ran out of data"
 
 
 class Paradigm(MultiWorkerFit, keras.Model):
@@ -96,11 +103,21 @@ class Paradigm(MultiWorkerFit, keras.Model):
         """`keras.Model.fit`, with `shuffle` False by default when `x` is a
         `tf.data.Dataset`: Keras ignores `shuffle` for datasets (shuffling is the
         input pipeline's job) but warns on its own default `shuffle=True` at every
-        `model.fit(ds)`. Array inputs keep Keras's default (shuffled)."""
+        `model.fit(ds)`. Array inputs keep Keras's default (shuffled). Without
+        `steps_per_epoch`, Keras's "Your input ran out of data" warning, which it
+        gives at the end of a dataset of unknown cardinality, is not shown."""
+        dataset = isinstance(x, tf.data.Dataset | tf.distribute.DistributedDataset)
         shuffle_given = "shuffle" in kwargs or len(args) >= _FIT_SHUFFLE_POSITION
-        if not shuffle_given and isinstance(x, tf.data.Dataset | tf.distribute.DistributedDataset):
+        if not shuffle_given and dataset:
             kwargs["shuffle"] = False
-        return super().fit(x, y, *args, **kwargs)
+        steps = args[_FIT_STEPS_POSITION - 1] if len(args) >= _FIT_STEPS_POSITION else None
+        if not dataset or kwargs.get("steps_per_epoch", steps) is not None:
+            return super().fit(x, y, *args, **kwargs)
+        with warnings.catch_warnings():
+            # no steps asked for: running out of data is the epoch's end (Keras
+            # still warns when a `steps_per_epoch` outruns the data)
+            warnings.filterwarnings("ignore", message=_RAN_OUT, category=UserWarning)
+            return super().fit(x, y, *args, **kwargs)
 
     @property
     def image_shape(self) -> tuple:
