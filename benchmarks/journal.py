@@ -34,7 +34,9 @@ clean checkout of the journal's commit on another machine, puts it back. A
 carried journal ends before the first training whose weights a later step
 may still need (one no recorded value encloses) and keeps nothing recorded
 after it, so that training and everything after it run again from the start,
-as one run, rather than mixing the scores of two trainings.
+as one run, rather than mixing the scores of two trainings. The weights of a
+finished training go along when they are small (`CARRY_FILE`; the encoders a
+later step reuses), so the cut moves past it.
 """
 
 from __future__ import annotations
@@ -50,6 +52,11 @@ import common
 
 RESTART = "--restart"
 CARRIED = os.path.join(common.ROOT, "benchmarks", "carried")  # `carry`'s default
+#: A carried journal takes a finished training's weights along (committed with
+#: it) when the file is at most CARRY_FILE bytes, up to CARRY_TOTAL per journal:
+#: the small encoders a later step reuses, not a language model's.
+CARRY_FILE = 2 * 2**20
+CARRY_TOTAL = 6 * 2**20
 STATE = "journal.json"
 LOCK = "lock"
 
@@ -386,25 +393,41 @@ def load_weights(model, path: str) -> None:
             variable.assign(array)
 
 
-def carried(state: dict) -> dict:
-    """Journal `state` without weights: the values recorded before the first
-    training that no recorded value encloses (the training's model may be
-    needed later, and its weights stay behind), and the marks that go with
-    them. Resuming it trains that one again from the start."""
+def carried(state: dict, weights: dict | None = None) -> dict:
+    """Journal `state` as it can move to another machine: the values recorded
+    before the first training that no recorded value encloses (its model may be
+    needed later) and whose weights do not go along, and the marks that go with
+    them; resuming it trains that one again from the start. `weights`: {key:
+    bytes} of the finished trainings' weight files; one of at most `CARRY_FILE`
+    bytes goes along (listed in `"carried_weights"`) while the journal's stay
+    within `CARRY_TOTAL`."""
     keys = list(state["values"])
-    cut = len(keys)
-    for _, at, started in state["trainings"]:
+    cut, budget, taken = len(keys), CARRY_TOTAL, []
+    for key, at, started in state["trainings"]:  # in the order they started
         enclosed = any(
             began < started and at < end for _, end, began in state["spans"]
         )  # a value whose computation began before the training was recorded after it began
-        if at < cut and not enclosed:
-            cut = at
+        if at >= cut or enclosed:
+            continue
+        size = (weights or {}).get(key)
+        if size is not None and size <= min(CARRY_FILE, budget):
+            budget -= size
+            taken.append(key)
+            continue
+        cut = at
     return {
         **state,
         "values": {k: state["values"][k] for k in keys[:cut]},
         "trainings": [t for t in state["trainings"] if t[1] < cut],
         "spans": [s for s in state["spans"] if s[1] <= cut],
+        "carried_weights": [
+            k for k in taken if any(t[0] == k and t[1] < cut for t in state["trainings"])
+        ],
     }
+
+
+def _states_path(directory: str, key: str) -> str:
+    return os.path.join(directory, "states", *key.split("/")) + ".npz"
 
 
 def carry(out: str, root: str | None = None) -> list[str]:
@@ -420,14 +443,24 @@ def carry(out: str, root: str | None = None) -> list[str]:
             continue
         for key in ("trainings", "spans"):
             state.setdefault(key, [])
-        kept = carried(state)
+        weights = {}
+        for key, _, _ in state["trainings"]:
+            if os.path.exists(_states_path(os.path.join(root, name), key)):
+                weights[key] = os.path.getsize(_states_path(os.path.join(root, name), key))
+        kept = carried(state, weights)
         os.makedirs(out, exist_ok=True)
+        shutil.rmtree(os.path.join(out, name), ignore_errors=True)  # an earlier carry's
+        for key in kept["carried_weights"]:
+            target = _states_path(os.path.join(out, name), key)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            shutil.copyfile(_states_path(os.path.join(root, name), key), target)
         path = os.path.join(out, f"{name}.json")
         with open(path + ".tmp", "w") as f:
             json.dump(kept, f, indent=1)
         os.replace(path + ".tmp", path)
         lines.append(
-            f"{path}: {len(kept['values'])} of {len(state['values'])} piece(s) kept; resume "
+            f"{path}: {len(kept['values'])} of {len(state['values'])} piece(s) and "
+            f"{len(kept['carried_weights'])} trained model(s) kept; resume "
             f"with `python benchmarks/journal.py --restore {path}` in a clean checkout of "
             f"{state['identity']['commit']}"
         )
@@ -451,7 +484,16 @@ def restore(path: str, root: str | None = None) -> str:
     directory = os.path.join(root or os.path.join(common.ROOT, "runs", "journal"), name)
     if os.path.exists(os.path.join(directory, STATE)):
         raise SystemExit(f"{directory} holds a journal already: resume or remove it first")
+    source = os.path.join(os.path.dirname(path), name)
+    missing = [
+        k for k in state.get("carried_weights", []) if not os.path.exists(_states_path(source, k))
+    ]
+    if missing:
+        raise SystemExit(f"{path} lists weights missing under {source}/states: {missing}")
     os.makedirs(directory, exist_ok=True)
+    for key in state.get("carried_weights", []):
+        os.makedirs(os.path.dirname(_states_path(directory, key)), exist_ok=True)
+        shutil.copyfile(_states_path(source, key), _states_path(directory, key))
     with open(os.path.join(directory, STATE), "w") as f:
         json.dump(state, f, indent=1)
     return " ".join(["python", f"benchmarks/{name}.py", *state["identity"]["argv"]])

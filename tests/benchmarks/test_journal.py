@@ -307,3 +307,29 @@ def test_carried_status_names_the_commit_and_the_commands(tmp_path):
     (line,) = carried_status(out)
     assert line.startswith("quality_x: at abc1234, 1 session(s), 1 piece(s)")
     assert "--restore" in line and "`python benchmarks/quality_x.py --seeds 0`" in line
+
+
+def test_a_small_trained_model_goes_along_and_a_large_one_is_trained_again(tmp_path, monkeypatch):
+    import journal as journal_module
+    from journal import carry, restore
+
+    root, out = str(tmp_path / "journal"), str(tmp_path / "carried")
+    journal = Journal("bench", [], root=root)
+    trained = journal.model("encoder", lambda: _fit(m := _model(), 2)([]) or m, _model)
+    journal.record("encoder/accuracy", 0.5)  # made from the model, outside any value
+    journal.close()
+    (line,) = carry(out, root=root)
+    assert "2 piece(s) and 1 trained model(s) kept" in line  # its "done" mark and its accuracy
+
+    restore(f"{out}/bench.json", root=str(tmp_path / "new"))
+    again = Journal("bench", [], root=str(tmp_path / "new"))
+    loaded = again.model("encoder", lambda: pytest.fail("trained again"), _model)
+    for got, want in zip(_weights(loaded), _weights(trained)):
+        np.testing.assert_array_equal(got, want)
+    assert again.get("encoder/accuracy") == 0.5
+    again.close()
+
+    monkeypatch.setattr(journal_module, "CARRY_FILE", 16)  # too large to go along
+    (line,) = carry(out, root=root)
+    assert "0 of 2 piece(s) and 0 trained model(s) kept" in line
+    assert not (tmp_path / "carried" / "bench").exists()  # the earlier carry's weights are gone
