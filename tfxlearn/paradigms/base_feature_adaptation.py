@@ -183,6 +183,8 @@ class FeatureAdversary(AdaptedClassifier, TwoPlayerParadigm):
             The classifier's `History` (loss, accuracy).
         """
         data = source_image_batches(data, self.image_shape, stage)
+        # a dataset: Keras ignores `shuffle` for it but warns on its default True
+        fit_kwargs.setdefault("shuffle", False)
         trainable = before.trainable if before is not None else None
         try:
             with self.distribute_strategy.scope():

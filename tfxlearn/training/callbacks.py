@@ -367,10 +367,7 @@ class FirstStage(keras.callbacks.Callback):
     method that takes Keras `callbacks` (by name or `**kwargs`), so each of the
     stage's epochs gets its own order (without it every stage epoch sees the
     order of epoch 0, since the stage runs before `fit` advances the counter;
-    a method without a `callbacks` argument keeps that fixed order). A stage
-    method that takes `shuffle` (by name or `**kwargs`, handed to Keras's `fit`)
-    gets `shuffle=False` unless its args say otherwise: the data is a dataset,
-    which Keras does not shuffle but warns about on its default.
+    a method without a `callbacks` argument keeps that fixed order).
     """
 
     def __init__(self, data, method: str, order: EpochOrder | None = None, **args):
@@ -395,8 +392,5 @@ class FirstStage(keras.callbacks.Callback):
         args = dict(self.args)
         if self.order is not None and _takes_argument(stage, "callbacks"):
             args["callbacks"] = [self.order, *args.get("callbacks", [])]
-        if isinstance(self.data, tf.data.Dataset) and _takes_argument(stage, "shuffle"):
-            # Keras ignores `shuffle` for a dataset but warns on its default True
-            args.setdefault("shuffle", False)
         stage(self.data, **args)
         self.ran = True

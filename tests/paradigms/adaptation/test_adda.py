@@ -212,3 +212,13 @@ def test_saved_model_loads_in_a_fresh_process_without_tfxlearn(tmp_path, subproc
     assert set(got) == {"logits", "embedding"}
     np.testing.assert_allclose(got["logits"], model(images), atol=1e-5)
     np.testing.assert_allclose(got["embedding"], model.target_encoder(images), atol=1e-5)
+
+
+def test_pretraining_the_source_directly_does_not_warn_about_shuffle():
+    # a user's `pretrain_source(ds)` fits a plain Keras classifier on a dataset:
+    # Keras warned on its default shuffle=True
+    model = _adda()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.pretrain_source(_pairs(steps=1), epochs=1)
+    assert not [w for w in caught if "shuffle" in str(w.message)]

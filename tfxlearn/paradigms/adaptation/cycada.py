@@ -353,9 +353,6 @@ class CyCADA(FeatureAdversary):
         def args(stage: dict | None) -> dict:
             stage = dict(stage or {})
             stage["callbacks"] = [*(callbacks or []), *stage.get("callbacks", [])]
-            if isinstance(data, tf.data.Dataset):
-                # Keras ignores `shuffle` for a dataset but warns on its default True
-                stage.setdefault("shuffle", False)
             return stage
 
         return {
