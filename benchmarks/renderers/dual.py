@@ -55,7 +55,7 @@ def translation_table() -> str:
         + ", ".join(f"{k} epochs: {v['accuracy_ratio']:.3f}" for k, v in r["selection"].items())
         + f". Below, test images through seed {r.get('picture_seed', 0)}'s generators.",
         "",
-        "![source | translated | cycled](../benchmarks/results/quality_translation.png)",
+        "![source | translated | cycled](benchmarks/results/quality_translation.png)",
     ]
     seeds = [
         "",
@@ -131,7 +131,7 @@ def pix2pix_table() -> str:
         )
         + f". Below, test edge maps through seed {r.get('picture_seed', 0)}'s models.",
         "",
-        "![edges | L1 only | cGAN + L1 | real](../benchmarks/results/quality_pix2pix.png)",
+        "![edges | L1 only | cGAN + L1 | real](benchmarks/results/quality_pix2pix.png)",
     ]
     return "\n".join(lines)
 
@@ -189,7 +189,7 @@ def attention_table() -> str:
         f"seed {r.get('picture_seed', r['seeds'][0])}'s chosen model.",
         "",
         "![input | attention | B → A | mask]"
-        "(../benchmarks/results/quality_attention_cycle_gan.png)",
+        "(benchmarks/results/quality_attention_cycle_gan.png)",
     ]
     return "\n".join(lines)
 

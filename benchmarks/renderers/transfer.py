@@ -51,7 +51,7 @@ def transfer_table() -> str:
         + ".",
     ]
     if r.get("plot"):
-        lines += ["", f"![accuracy against labels per class](../{r['plot']})"]
+        lines += ["", f"![accuracy against labels per class]({r['plot']})"]
     return "\n".join(lines)
 
 

@@ -63,3 +63,17 @@ def test_table_writes_empty_cells_as_the_tables_always_did():
     assert common.gain_cell(76.0, 75.0, 3.0) == "+1.0 ✗"
     assert common.gain_cell(74.0, 75.0) == "-1.0"
     assert common.gain_cell(None, 75.0, 3.0) == "—"
+
+
+def test_every_image_in_the_pages_points_at_a_file_of_the_repository():
+    # sections write targets relative to the repository root and the engine makes
+    # them relative to their page: a renderer that wrote "../benchmarks/..."
+    # put "../../benchmarks/..." into docs/*.md, a broken picture
+    import re
+
+    for path in render_readme._marker_files():
+        with open(path) as f:
+            text = f.read()
+        for target in re.findall(r"!\[[^\]]*\]\(([^)\s]+)\)", text):
+            resolved = os.path.normpath(os.path.join(os.path.dirname(path), target))
+            assert os.path.exists(resolved), (path, target)

@@ -47,7 +47,7 @@ def test_result_renders_every_configuration_and_the_headline(monkeypatch):
     assert "| moco | linear | 0.01 | 40.0 ± 1.0 | 70.0 ± 1.0 | — |" in text
     assert "| from scratch | finetune | 0.001 | 10.0 ± 1.0 | 60.0 ± 1.0 | 90.0 ± 1.0 |" in text
     assert "train[:90%] → train[90%:]" in text and "linear: [0.01, 0.001]" in text
-    assert "(../benchmarks/results/quality_transfer.png)" in text
+    assert "(benchmarks/results/quality_transfer.png)" in text  # root-relative, as every section
     assert transfer.headline() == (
         "digits, 10 labels/class: moco/finetune 80.0% vs from scratch 60.0% (+20.0 points)"
     )
