@@ -188,8 +188,7 @@ def attention_table() -> str:
         f"({r['validation']['images']} images) per seed. Below, test images through "
         f"seed {r.get('picture_seed', r['seeds'][0])}'s chosen model.",
         "",
-        "![input | attention | B → A | mask]"
-        "(benchmarks/results/quality_attention_cycle_gan.png)",
+        "![input | attention | B → A | mask](benchmarks/results/quality_attention_cycle_gan.png)",
     ]
     return "\n".join(lines)
 
